@@ -1,0 +1,47 @@
+"""Per-request GraphQL context: the caller, DataLoaders built for this request, the services."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+from strawberry.fastapi import BaseContext
+
+from backend.errors import Unauthenticated
+from backend.incubators.models import Incubator
+from backend.state import AppState
+from backend.users.models import User
+
+
+class DataLoaders:
+    """Batch loaders: one round trip per kind of object per request, whatever the list size."""
+
+    def __init__(self, state: AppState) -> None:
+        self.user = DataLoader[str, User | None](load_fn=state.users.by_ids)
+        self.incubator = DataLoader[str, Incubator | None](load_fn=state.incubators.by_ids)
+
+
+class Context(BaseContext):
+    def __init__(self, state: AppState, user: User | None, auth_error: Unauthenticated | None = None,
+                 client_address: str = "unknown", request_id: str = "-") -> None:
+        super().__init__()
+        self.state = state
+        self._user = user
+        self.auth_error = auth_error
+        self.client_address = client_address
+        self.request_id = request_id
+        self.extras: dict[str, Any] = {}
+
+    @cached_property
+    def loaders(self) -> DataLoaders:
+        return DataLoaders(self.state)
+
+    @property
+    def user(self) -> User | None:
+        return self._user
+
+    def require_user(self) -> User:
+        if self._user is None:
+            raise self.auth_error or Unauthenticated()
+        return self._user

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import strawberry
+from strawberry import Info
+
+from backend.api.inputs.user import CreateUserInput
+from backend.api.permissions import IsAuthenticated, roles
+from backend.api.types.user import AuthPayload, Role, User, UserConnection
+from backend.pagination import check_page_size, decode_cursor, encode_cursor
+from backend.users.models import NewUser
+from backend.users.models import Role as RoleModel
+
+
+@strawberry.type
+class UserQueries:
+    @strawberry.field(permission_classes=[IsAuthenticated], description="The signed-in user.")
+    async def me(self, info: Info) -> User:
+        return User.from_model(info.context.require_user())
+
+    @strawberry.field(permission_classes=[roles(RoleModel.admin)], description="Accounts, by username.")
+    async def users(self, info: Info, role: Role | None = None, first: int = 50,  # type: ignore[valid-type]
+                    after: str | None = None) -> UserConnection:
+        check_page_size(first)
+        rows = await info.context.state.users.list(role.value if role else None, decode_cursor(after), first + 1)
+        page = rows[:first]
+        return UserConnection(nodes=[User.from_model(u) for u in page],
+                              end_cursor=encode_cursor(page[-1].username) if page else None,
+                              has_next_page=len(rows) > first)
+
+
+@strawberry.type
+class UserMutations:
+    @strawberry.mutation(description="Sign in; returns a signed access token (send it as 'Authorization: Bearer').")
+    async def login(self, info: Info, username: str, password: str) -> AuthPayload:
+        token, expires, user = await info.context.state.user_service.login(
+            username, password, info.context.client_address)
+        return AuthPayload(token=token, expires_at=expires, user=User.from_model(user))
+
+    @strawberry.mutation(permission_classes=[roles(RoleModel.admin)], description="Admins create accounts.")
+    async def create_user(self, info: Info, input: CreateUserInput) -> User:
+        user = await info.context.state.user_service.create_user(NewUser(
+            username=input.username, display_name=input.display_name, role=RoleModel(input.role.value),
+            password=input.password, organisation=input.organisation,
+            incubator_id=str(input.incubator_id) if input.incubator_id else None,
+            startup_id=str(input.startup_id) if input.startup_id else None))
+        return User.from_model(user)

@@ -1,0 +1,65 @@
+"""``build_schema()``: the whole GraphQL API, composed from per-domain Query/Mutation mixins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import strawberry
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from backend.api.errors import AppErrors
+from backend.api.resolvers.incubators import IncubatorMutations, IncubatorQueries
+from backend.api.resolvers.users import UserMutations, UserQueries
+from backend.errors import AppError
+from graphql import GraphQLError
+
+MAX_DEPTH = 12
+MAX_TOKENS = 6000
+MAX_ALIASES = 40
+
+SDL_PATH = Path(__file__).resolve().parents[2] / "graphql" / "schema.graphql"
+
+QUERY_MIXINS: tuple[type, ...] = (UserQueries, IncubatorQueries)
+MUTATION_MIXINS: tuple[type, ...] = (UserMutations, IncubatorMutations)
+SUBSCRIPTION_MIXINS: tuple[type, ...] = ()
+
+
+class Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        """Log only what is unexpected; user-facing errors (AppError) are normal traffic."""
+        unexpected = [e for e in errors if not isinstance(e.original_error, AppError)
+                      and e.extensions and e.extensions.get("code") == "INTERNAL"]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
+def build_schema() -> strawberry.Schema:
+    query = merge_types("Query", QUERY_MIXINS)
+    mutation = merge_types("Mutation", MUTATION_MIXINS)
+    subscription = merge_types("Subscription", SUBSCRIPTION_MIXINS) if SUBSCRIPTION_MIXINS else None
+    return Schema(
+        query=query,
+        mutation=mutation,
+        subscription=subscription,
+        extensions=[
+            # Classes or factories, never instances: instances would share state between requests.
+            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            lambda: ParserCache(maxsize=512),
+            lambda: ValidationCache(maxsize=512),
+            AppErrors,
+        ],
+    )
+
+
+def export_sdl() -> str:
+    return build_schema().as_str() + "\n"

@@ -1,0 +1,128 @@
+"""``create_app()``: the FastAPI app, its lifespan (embedded database, client, indexes) and routes."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import orjson
+import plotly
+from fastapi import FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from pymongo.errors import PyMongoError
+
+from backend.api.router import graphql_router
+from backend.db import ensure_indexes, make_client
+from backend.embedded_db import EmbeddedDatabase
+from backend.settings import PROJECT_ROOT, Settings, get_settings
+from backend.state import AppState
+
+log = logging.getLogger("backend")
+
+STATIC_DIR = PROJECT_ROOT / "frontend_static"
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+StartupHook = Callable[[AppState], Awaitable[None]]
+# Feature modules register start-up/shutdown work here (e.g. broadcasters, seeding).
+STARTUP_HOOKS: list[StartupHook] = []
+SHUTDOWN_HOOKS: list[StartupHook] = []
+
+
+def create_app(settings: Settings | None = None, *, seed_demo_if_empty: bool = False) -> FastAPI:
+    settings = settings or get_settings()
+    settings.check_production()
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        embedded: EmbeddedDatabase | None = None
+        client = None
+        try:
+            uri = settings.mongodb_uri
+            if not uri:
+                settings.var_dir.mkdir(parents=True, exist_ok=True)
+                embedded = EmbeddedDatabase(storage_path=str(settings.var_dir / "db"),
+                                            log_path=settings.var_dir / "secantusd.log")
+                await embedded.astart()
+                uri = embedded.uri
+            client = make_client(uri)
+            db = client[settings.database_name]
+            await client.admin.command("ping")
+            await ensure_indexes(db)
+            state = AppState(settings=settings, client=client, db=db)
+            app.state.incubench = state
+            app.state.embedded_db = embedded
+            settings.resolved_jwt_secret()
+            if seed_demo_if_empty:
+                from backend.demo.seed import seed_demo_if_empty as seed
+
+                await seed(state)
+            for hook in STARTUP_HOOKS:
+                await hook(state)
+            yield
+            for hook in SHUTDOWN_HOOKS:
+                await hook(state)
+        finally:
+            if client is not None:
+                await client.close()
+            if embedded is not None:
+                await embedded.astop()
+
+    app = FastAPI(title="incubench", version="0.1.0", lifespan=lifespan,
+                  docs_url=None, redoc_url=None, default_response_class=Response)
+    app.state.settings = settings
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
+                       allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"])
+
+    @app.middleware("http")
+    async def request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        request.state.request_id = request.headers.get("x-request-id", uuid.uuid4().hex[:12])[:64]
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = request.state.request_id
+        return response
+
+    @app.get("/healthz")
+    async def healthz(request: Request) -> Response:
+        state: AppState | None = getattr(request.app.state, "incubench", None)
+        database = "down"
+        if state is not None:
+            try:
+                await state.client.admin.command("ping")
+                database = "up"
+            except PyMongoError:
+                database = "down"
+        embedded = getattr(request.app.state, "embedded_db", None)
+        body = {"status": "ok" if database == "up" else "degraded", "database": database,
+                "databaseKind": "embedded" if embedded is not None else "external", "version": app.version}
+        return Response(orjson.dumps(body), media_type="application/json",
+                        status_code=200 if database == "up" else 503)
+
+    app.include_router(graphql_router(settings.cors_origins), prefix="/graphql")
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    async def plotly_js() -> FileResponse:
+        return FileResponse(PLOTLY_JS, media_type="text/javascript",
+                            headers={"Cache-Control": "public, max-age=86400"})
+
+    _include_feature_routes(app)
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> Response:
+        return RedirectResponse("/index.html")
+
+    if STATIC_DIR.exists():
+        app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static")
+    return app
+
+
+def _include_feature_routes(app: FastAPI) -> None:
+    """HTTP and websocket routes of feature modules (exports, uploads, /ws/v1)."""
+    from backend.routes import include_routes
+
+    include_routes(app)

@@ -1,0 +1,138 @@
+"""The embedded default database: SecantusDB's server as a child process on a free loopback port.
+
+It runs in its own process: it is GPL-licensed (the project is not) and must not share the app's GIL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
+
+log = logging.getLogger(__name__)
+
+SERVER_EXECUTABLE = "secantusd-py"
+
+
+class EmbeddedDatabaseError(RuntimeError):
+    pass
+
+
+def free_loopback_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the app process dies, even by SIGKILL (Linux)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _server_command() -> list[str]:
+    beside_python = Path(sys.executable).parent / SERVER_EXECUTABLE
+    if beside_python.exists():
+        return [str(beside_python)]
+    found = shutil.which(SERVER_EXECUTABLE)
+    if found is None:
+        raise EmbeddedDatabaseError(
+            f"{SERVER_EXECUTABLE} is not installed: run `make run` (it installs secantusdb), "
+            "or set INCUBENCH_MONGODB_URI to a MongoDB server."
+        )
+    return [found]
+
+
+@dataclass
+class EmbeddedDatabase:
+    """One SecantusDB server process. ``storage_path`` may be ``":memory:"`` for throwaway servers."""
+
+    storage_path: str
+    port: int = 0
+    log_path: Path | None = None
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+
+    @property
+    def uri(self) -> str:
+        return f"mongodb://127.0.0.1:{self.port}/?directConnection=true"
+
+    def start(self, timeout: float = 30.0) -> None:
+        self._spawn()
+        self._await_ready(timeout)
+
+    def _spawn(self) -> None:
+        if self.port == 0:
+            self.port = free_loopback_port()
+        if self.storage_path != ":memory:":
+            Path(self.storage_path).mkdir(parents=True, exist_ok=True)
+        command = [*_server_command(), "--host", "127.0.0.1", "--port", str(self.port),
+                   "--storage-path", self.storage_path, "--sync-on-commit", "--log-level", "WARNING"]
+        log_file = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        try:
+            # Own process group: Ctrl-C in a terminal reaches the app, which stops the child itself.
+            self.process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT,
+                                            start_new_session=True, preexec_fn=_die_with_parent)
+        finally:
+            if log_file is not subprocess.DEVNULL:
+                log_file.close()
+
+    def _await_ready(self, timeout: float) -> None:
+        try:
+            self._wait_until_ready(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        log.info("embedded database ready on port %s (storage %s)", self.port, self.storage_path)
+
+    def _wait_until_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        last_error: Exception | None = None
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise EmbeddedDatabaseError(
+                    f"{SERVER_EXECUTABLE} exited with code {self.process.returncode} during start-up"
+                    + (f"; see {self.log_path}" if self.log_path else ""))
+            try:
+                with MongoClient(self.uri, serverSelectionTimeoutMS=500, connectTimeoutMS=500) as client:
+                    client.admin.command("ping")
+                    return
+            except PyMongoError as error:
+                last_error = error
+                time.sleep(0.1)
+        raise EmbeddedDatabaseError(f"{SERVER_EXECUTABLE} did not answer ping within {timeout}s: {last_error}")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout)
+
+    async def astart(self, timeout: float = 30.0) -> None:
+        # Spawned from the calling (main) thread: the parent-death signal follows the spawning thread.
+        self._spawn()
+        await asyncio.to_thread(self._await_ready, timeout)
+
+    async def astop(self) -> None:
+        await asyncio.to_thread(self.stop)

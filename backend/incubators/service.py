@@ -1,0 +1,119 @@
+"""The incubator registry: validated creation and updates, filtered pages."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, datetime
+from typing import Any
+
+from backend.errors import Conflict, IssueCollector, NotFound
+from backend.incubators.models import (
+    Accreditation,
+    Incubator,
+    IncubatorFilter,
+    IncubatorKind,
+    Industry,
+    SubArea,
+)
+from backend.incubators.repository import IncubatorRepository
+from backend.pagination import check_page_size, decode_cursor, encode_cursor
+
+EARLIEST_FOUNDING = date(1980, 1, 1)
+MAX_FLOOR_AREA = 1_000_000.0
+# Fields a manager may change on their own incubator; the rest are the registry's (admins).
+MANAGER_EDITABLE = frozenset({"name_zh", "name_en", "industries", "floor_area", "operator"})
+
+
+def validate_incubator_fields(values: dict[str, Any], issues: IssueCollector, *, creating: bool) -> None:
+    required = ("name_zh", "name_en", "kind", "accreditation", "sub_area", "industries", "founded_on",
+                "floor_area", "operator")
+    camel = {"name_zh": "nameZh", "name_en": "nameEn", "sub_area": "subArea", "founded_on": "foundedOn",
+             "floor_area": "floorArea"}
+    for key in required:
+        if creating and values.get(key) is None:
+            issues.add(camel.get(key, key), "This field is required.", "此项为必填项。")
+    for key in ("name_zh", "name_en", "operator"):
+        value = values.get(key)
+        if value is not None and not (1 <= len(value.strip()) <= 120):
+            issues.add(camel.get(key, key), "Must be 1–120 characters.", "长度须为 1–120 个字符。")
+    industries = values.get("industries")
+    if industries is not None:
+        if not industries:
+            issues.add("industries", "Choose at least one focus industry.", "请至少选择一个重点产业。")
+        elif len(set(industries)) != len(industries):
+            issues.add("industries", "An industry is listed twice.", "产业重复。")
+    founded = values.get("founded_on")
+    if founded is not None and not (EARLIEST_FOUNDING <= founded <= datetime.now(UTC).date()):
+        issues.add("foundedOn", "The founding date must be between 1980-01-01 and today.",
+                   "成立日期须在 1980-01-01 与今天之间。")
+    area = values.get("floor_area")
+    if area is not None and not (0 < area <= MAX_FLOOR_AREA):
+        issues.add("floorArea", "Floor area must be more than 0 and at most 1,000,000 m².",
+                   "场地面积须大于 0 且不超过 1,000,000 平方米。")
+
+
+class IncubatorService:
+    def __init__(self, repository: IncubatorRepository) -> None:
+        self.repository = repository
+
+    async def create(self, values: dict[str, Any]) -> Incubator:
+        issues = IssueCollector()
+        validate_incubator_fields(values, issues, creating=True)
+        issues.raise_if_any()
+        now = datetime.now(UTC)
+        document = {
+            "_id": secrets.token_hex(12),
+            "name_zh": values["name_zh"].strip(),
+            "name_en": values["name_en"].strip(),
+            "kind": IncubatorKind(values["kind"]).value,
+            "accreditation": Accreditation(values["accreditation"]).value,
+            "sub_area": SubArea(values["sub_area"]).value,
+            "industries": [Industry(i).value for i in values["industries"]],
+            "founded_on": values["founded_on"],
+            "floor_area": float(values["floor_area"]),
+            "operator": values["operator"].strip(),
+            "created_at": now,
+            "updated_at": now,
+        }
+        try:
+            return await self.repository.insert(document)
+        except Exception as error:
+            if getattr(error, "code", None) == 11000:
+                raise Conflict("An incubator with this English name exists.", "已存在同英文名称的孵化器。",
+                               field="nameEn") from error
+            raise
+
+    async def update(self, incubator_id: str, changes: dict[str, Any]) -> Incubator:
+        changes = {k: v for k, v in changes.items() if v is not None}
+        issues = IssueCollector()
+        validate_incubator_fields(changes, issues, creating=False)
+        issues.raise_if_any()
+        for key, enum in (("kind", IncubatorKind), ("accreditation", Accreditation), ("sub_area", SubArea)):
+            if key in changes:
+                changes[key] = enum(changes[key]).value
+        if "industries" in changes:
+            changes["industries"] = [Industry(i).value for i in changes["industries"]]
+        for key in ("name_zh", "name_en", "operator"):
+            if key in changes:
+                changes[key] = changes[key].strip()
+        changes["updated_at"] = datetime.now(UTC)
+        try:
+            updated = await self.repository.update(incubator_id, changes)
+        except Exception as error:
+            if getattr(error, "code", None) == 11000:
+                raise Conflict("An incubator with this English name exists.", "已存在同英文名称的孵化器。",
+                               field="nameEn") from error
+            raise
+        if updated is None:
+            raise NotFound("No incubator has this id.", "不存在此编号的孵化器。", field="id")
+        return updated
+
+    async def page(self, filters: IncubatorFilter, first: int, after: str | None
+                   ) -> tuple[list[Incubator], str | None, bool]:
+        check_page_size(first)
+        after_key = decode_cursor(after)
+        rows = await self.repository.page(filters, after_key, first + 1)
+        has_next = len(rows) > first
+        rows = rows[:first]
+        end_cursor = encode_cursor(f"{rows[-1].name_en.lower()}\x00{rows[-1].id}") if rows else None
+        return rows, end_cursor, has_next

@@ -1,0 +1,72 @@
+"""Configuration from the environment (prefix ``INCUBENCH_``)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration cannot be used; the message says what to set."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="INCUBENCH_", env_file=None, extra="ignore")
+
+    env: Literal["development", "production", "test"] = "development"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    mongodb_uri: str | None = None
+    database_name: str = "incubench"
+    jwt_secret: str | None = None
+    token_lifetime_minutes: int = Field(default=12 * 60, ge=1)
+    cors_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:8000", "http://localhost:8000"])
+    log_level: str = "INFO"
+    var_dir: Path = PROJECT_ROOT / "var"
+    # Login throttling: attempts per window, per account and per client address.
+    login_attempts_per_account: int = 5
+    login_attempts_per_address: int = 20
+    login_window_seconds: int = 300
+
+    def check_production(self) -> None:
+        """Refuse to start in production without the settings that must be explicit there."""
+        if self.env != "production":
+            return
+        missing = [name for name, value in (
+            ("INCUBENCH_JWT_SECRET", self.jwt_secret),
+            ("INCUBENCH_MONGODB_URI", self.mongodb_uri),
+        ) if not value]
+        if missing:
+            raise ConfigurationError(
+                "INCUBENCH_ENV=production refuses to start without " + " and ".join(missing)
+                + ": set them (a real MongoDB URI and a long random secret)."
+            )
+        if self.jwt_secret is not None and len(self.jwt_secret) < 32:
+            raise ConfigurationError("INCUBENCH_JWT_SECRET must be at least 32 characters in production.")
+
+    def resolved_jwt_secret(self) -> str:
+        """The configured secret, or one generated once and kept under ``var/``."""
+        if self.jwt_secret:
+            return self.jwt_secret
+        self.check_production()
+        path = self.var_dir / "jwt_secret"
+        if path.exists():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        secret = secrets.token_urlsafe(48)
+        path.write_text(secret)
+        path.chmod(0o600)
+        self.jwt_secret = secret
+        return secret
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,37 @@
+"""What the running app holds: settings, the database handle, shared services."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from backend.db import Document
+from backend.incubators.repository import IncubatorRepository
+from backend.incubators.service import IncubatorService
+from backend.ratelimit import RateLimiter
+from backend.settings import Settings
+from backend.startups.repository import StartupRepository
+from backend.users.repository import UserRepository
+from backend.users.service import UserService
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    client: AsyncMongoClient[Document]
+    db: AsyncDatabase[Document]
+    limiter: RateLimiter = field(default_factory=RateLimiter)
+    started_at: float = field(default_factory=time.time)
+    # Feature modules hang their long-lived objects here (broadcasters, caches).
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.users = UserRepository(self.db)
+        self.incubators = IncubatorRepository(self.db)
+        self.startups = StartupRepository(self.db)
+        self.user_service = UserService(self.users, self.incubators, self.startups, self.settings, self.limiter)
+        self.incubator_service = IncubatorService(self.incubators)

@@ -1,0 +1,61 @@
+"""Every database access for users."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pymongo import ASCENDING, IndexModel
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from backend.db import Document, durable, register_indexes
+from backend.errors import Conflict
+from backend.users.models import User
+
+COLLECTION = "users"
+register_indexes(
+    COLLECTION,
+    IndexModel([("username", ASCENDING)], unique=True, name="username_unique"),
+    IndexModel([("incubator_id", ASCENDING), ("role", ASCENDING)], name="incubator_role"),
+    IndexModel([("role", ASCENDING), ("username", ASCENDING)], name="role_username"),
+    IndexModel([("startup_id", ASCENDING)], name="startup"),
+)
+
+
+class UserRepository:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._collection = durable(db, COLLECTION)
+
+    async def insert(self, document: dict[str, Any]) -> User:
+        try:
+            await self._collection.insert_one(document)
+        except DuplicateKeyError as error:
+            raise Conflict(f"The username {document['username']!r} is taken.",
+                           f"用户名 {document['username']!r} 已被使用。", field="username") from error
+        return User.model_validate(document)
+
+    async def by_username(self, username: str) -> User | None:
+        document = await self._collection.find_one({"username": username})
+        return User.model_validate(document) if document else None
+
+    async def by_ids(self, ids: Sequence[str]) -> list[User | None]:
+        found = {d["_id"]: User.model_validate(d) async for d in self._collection.find({"_id": {"$in": list(ids)}})}
+        return [found.get(i) for i in ids]
+
+    async def list(self, role: str | None, after_username: str | None, limit: int) -> list[User]:
+        query: dict[str, Any] = {}
+        if role:
+            query["role"] = role
+        if after_username:
+            query["username"] = {"$gt": after_username}
+        sort_key = [("role", ASCENDING), ("username", ASCENDING)] if role else [("username", ASCENDING)]
+        cursor = self._collection.find(query).sort(sort_key).limit(limit)
+        return [User.model_validate(d) async for d in cursor]
+
+    async def count(self) -> int:
+        return await self._collection.estimated_document_count()
+
+    async def managers_of(self, incubator_id: str) -> list[User]:
+        cursor = self._collection.find({"incubator_id": incubator_id, "role": "manager"})
+        return [User.model_validate(d) async for d in cursor]

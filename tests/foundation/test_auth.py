@@ -1,0 +1,158 @@
+"""Login, tokens, roles: who may do what, and the codes denials carry."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import jwt
+
+from backend.security import issue_token
+from backend.users.models import Role
+from tests.conftest import JWT_SECRET, TEST_PASSWORD, error_codes
+
+
+async def test_login_returns_a_token_that_me_accepts(gql, people):
+    await people.make("alice", Role.evaluator, display_name="Alice")
+    token = await gql.login("alice")
+    result = await gql.op("Me", token=token)
+    assert result["data"]["me"]["username"] == "alice"
+    assert result["data"]["me"]["role"] == "EVALUATOR"
+
+
+async def test_login_with_wrong_password_is_unauthenticated(gql, people):
+    await people.make("bob", Role.evaluator)
+    result = await gql.op("Login", {"username": "bob", "password": "wrong-password"})
+    assert error_codes(result) == ["UNAUTHENTICATED"]
+    assert result["data"] is None
+    unknown = await gql.op("Login", {"username": "nobody", "password": TEST_PASSWORD})
+    assert error_codes(unknown) == ["UNAUTHENTICATED"]
+    assert unknown["errors"][0]["message"] == result["errors"][0]["message"]
+
+
+async def test_me_without_token_is_unauthenticated(gql):
+    assert error_codes(await gql.op("Me")) == ["UNAUTHENTICATED"]
+
+
+async def test_expired_token_is_refused_with_its_reason(gql, people):
+    user = await people.make("carol", Role.evaluator)
+    token, _ = issue_token(user.id, "evaluator", JWT_SECRET, timedelta(minutes=5),
+                           now=datetime.now(UTC) - timedelta(hours=1))
+    result = await gql.op("Me", token=token)
+    assert error_codes(result) == ["UNAUTHENTICATED"]
+    assert result["errors"][0]["extensions"]["reason"] == "TOKEN_EXPIRED"
+
+
+async def test_forged_token_is_refused(gql, people):
+    user = await people.make("dave", Role.admin)
+    forged = jwt.encode({"sub": user.id, "role": "admin", "iss": "incubench",
+                         "iat": datetime.now(UTC), "exp": datetime.now(UTC) + timedelta(hours=1)},
+                        "not-the-server-secret-" + "y" * 20, algorithm="HS256")
+    result = await gql.op("Me", token=forged)
+    assert error_codes(result) == ["UNAUTHENTICATED"]
+    assert result["errors"][0]["extensions"]["reason"] == "TOKEN_INVALID"
+    unsigned = jwt.encode({"sub": user.id, "iss": "incubench", "iat": 0, "exp": 9_999_999_999}, None,
+                          algorithm="none")
+    assert error_codes(await gql.op("Me", token=unsigned)) == ["UNAUTHENTICATED"]
+
+
+async def test_brute_force_login_is_rate_limited_per_account(gql, people, state):
+    await people.make("erin", Role.evaluator)
+    limit = state.settings.login_attempts_per_account
+    for _ in range(limit):
+        assert error_codes(await gql.op("Login", {"username": "erin", "password": "guess-guess"})) == ["UNAUTHENTICATED"]
+    blocked = await gql.op("Login", {"username": "erin", "password": TEST_PASSWORD})
+    assert error_codes(blocked) == ["RATE_LIMITED"]
+
+
+async def test_brute_force_login_is_rate_limited_per_address(gql, people, state):
+    limit = state.settings.login_attempts_per_address
+    for number in range(limit):
+        await gql.op("Login", {"username": f"spray{number}", "password": "guess-guess"})
+    result = await gql.op("Login", {"username": "another", "password": "guess-guess"})
+    assert error_codes(result) == ["RATE_LIMITED"]
+
+
+async def test_only_admins_create_users(gql, people):
+    await people.make("root", Role.admin)
+    await people.make("eve", Role.evaluator)
+    new_user = {"username": "frank", "displayName": "Frank", "role": "INVESTOR", "password": "long-enough-1"}
+    denied = await gql.op("CreateUser", {"input": new_user}, token=await gql.login("eve"))
+    assert error_codes(denied) == ["FORBIDDEN"]
+    created = await gql.op("CreateUser", {"input": new_user}, token=await gql.login("root"))
+    assert created["data"]["createUser"]["username"] == "frank"
+    assert await gql.login("frank", "long-enough-1")
+
+
+async def test_create_user_reports_every_bad_field_and_stores_nothing(gql, people, state):
+    await people.make("root", Role.admin)
+    token = await gql.login("root")
+    before = await state.db.users.count_documents({})
+    result = await gql.op("CreateUser", {"input": {"username": "X", "displayName": " ", "role": "MANAGER",
+                                                   "password": "short"}}, token=token)
+    fields = sorted(e["extensions"]["field"] for e in result["errors"])
+    assert set(error_codes(result)) == {"BAD_USER_INPUT"}
+    assert fields == ["displayName", "incubatorId", "password", "username"]
+    assert all(e["extensions"]["message_zh"] and e["extensions"]["message_en"] for e in result["errors"])
+    assert await state.db.users.count_documents({}) == before
+
+
+async def test_create_user_with_taken_username_is_a_conflict(gql, people, state):
+    await people.make("root", Role.admin)
+    token = await gql.login("root")
+    payload = {"username": "root", "displayName": "Again", "role": "ADMIN", "password": "long-enough-1"}
+    result = await gql.op("CreateUser", {"input": payload}, token=token)
+    assert error_codes(result) == ["CONFLICT"]
+    assert result["errors"][0]["extensions"]["field"] == "username"
+    assert await state.db.users.count_documents({"username": "root"}) == 1
+
+
+async def test_manager_and_startup_bindings_are_checked(gql, people):
+    await people.make("root", Role.admin)
+    token = await gql.login("root")
+    result = await gql.op("CreateUser", {"input": {"username": "mgr", "displayName": "M", "role": "MANAGER",
+                                                   "password": "long-enough-1", "incubatorId": "missing"}},
+                          token=token)
+    assert [e["extensions"]["field"] for e in result["errors"]] == ["incubatorId"]
+    result = await gql.op("CreateUser", {"input": {"username": "supa", "displayName": "S", "role": "STARTUP",
+                                                   "password": "long-enough-1"}}, token=token)
+    assert [e["extensions"]["field"] for e in result["errors"]] == ["startupId"]
+
+
+async def test_users_list_is_admin_only_and_paginated(gql, people):
+    await people.make("root", Role.admin)
+    for number in range(5):
+        await people.make(f"inv{number}", Role.investor)
+    token = await gql.login("root")
+    first = await gql.op("Users", {"role": "INVESTOR", "first": 3}, token=token)
+    page = first["data"]["users"]
+    assert [u["username"] for u in page["nodes"]] == ["inv0", "inv1", "inv2"] and page["hasNextPage"]
+    second = await gql.op("Users", {"role": "INVESTOR", "first": 3, "after": page["endCursor"]}, token=token)
+    assert [u["username"] for u in second["data"]["users"]["nodes"]] == ["inv3", "inv4"]
+    assert not second["data"]["users"]["hasNextPage"]
+    investor_token = await gql.login("inv0")
+    assert error_codes(await gql.op("Users", token=investor_token)) == ["FORBIDDEN"]
+
+
+async def test_unexpected_errors_are_masked_with_a_request_id(gql, people, state, monkeypatch):
+    await people.make("root", Role.admin)
+    token = await gql.login("root")
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr(state.users, "list", broken)
+    result = await gql.op("Users", token=token)
+    assert error_codes(result) == ["INTERNAL"]
+    assert "secret" not in str(result)
+    assert result["errors"][0]["extensions"]["requestId"]
+
+
+async def test_query_depth_and_alias_limits(gql, people):
+    await people.make("root", Role.admin)
+    token = await gql.login("root")
+    aliases = " ".join(f"a{i}: me {{ id }}" for i in range(60))
+    result = await gql(f"query {{ {aliases} }}", token=token)
+    assert result.get("errors") and result.get("data") is None
+    huge = "query { " + " ".join(f"b{i}: __typename" for i in range(7000)) + " }"
+    result = await gql(huge, token=token)
+    assert result.get("errors")

@@ -1,0 +1,152 @@
+"""The embedded database's life: start, stop without orphans, restart keeping data; configuration."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from pymongo import MongoClient
+
+from backend.app import create_app
+from backend.embedded_db import EmbeddedDatabase, EmbeddedDatabaseError
+from backend.settings import ConfigurationError, Settings
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie still answers kill(0): look at its state.
+    status = Path(f"/proc/{pid}/status")
+    return status.exists() and "zombie" not in status.read_text()
+
+
+async def test_app_starts_and_stops_its_embedded_database_and_keeps_data(tmp_path):
+    settings = Settings(env="test", mongodb_uri=None, var_dir=tmp_path / "var", jwt_secret=None)
+    app = create_app(settings)
+    async with LifespanManager(app, startup_timeout=60):
+        embedded = app.state.embedded_db
+        pid = embedded.process.pid
+        assert _alive(pid)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+            health = (await http.get("/healthz")).json()
+        assert health == {"status": "ok", "database": "up", "databaseKind": "embedded", "version": "0.1.0"}
+        await app.state.incubench.db.notes.insert_one({"_id": "kept", "text": "survives restart"})
+    assert not _alive(pid), "the database child outlived the app"
+    secret = (tmp_path / "var" / "jwt_secret").read_text()
+    assert len(secret) >= 40
+
+    again = create_app(Settings(env="test", mongodb_uri=None, var_dir=tmp_path / "var", jwt_secret=None))
+    async with LifespanManager(again, startup_timeout=60):
+        assert await again.state.incubench.db.notes.find_one({"_id": "kept"}) == {"_id": "kept", "text": "survives restart"}
+        assert again.state.incubench.settings.resolved_jwt_secret() == secret
+    assert (tmp_path / "var" / "db").is_dir()
+
+
+def test_child_dies_when_the_app_is_killed_hard(tmp_path):
+    """Even SIGKILL of the app (no shutdown code runs) leaves no database process behind."""
+    script = (
+        "import sys, time\n"
+        "from backend.embedded_db import EmbeddedDatabase\n"
+        f"db = EmbeddedDatabase(storage_path={str(tmp_path / 'db')!r})\n"
+        "db.start()\n"
+        "print(db.process.pid, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    app = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, cwd=PROJECT, text=True)
+    child_pid = int(app.stdout.readline())
+    assert _alive(child_pid)
+    app.send_signal(signal.SIGKILL)
+    app.wait()
+    deadline = time.monotonic() + 10
+    while _alive(child_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(child_pid)
+
+
+def test_failed_start_leaves_no_process(tmp_path, monkeypatch):
+    database = EmbeddedDatabase(storage_path=str(tmp_path / "db"))
+    monkeypatch.setattr(EmbeddedDatabase, "_wait_until_ready",
+                        lambda self, timeout: (_ for _ in ()).throw(EmbeddedDatabaseError("no ping")))
+    with pytest.raises(EmbeddedDatabaseError):
+        database.start()
+    assert database.process is None
+
+
+async def test_startup_failing_half_way_stops_the_database(tmp_path, monkeypatch):
+    import backend.app as app_module
+
+    started: list[EmbeddedDatabase] = []
+    original = EmbeddedDatabase.astart
+
+    async def remember(self, timeout=30.0):
+        started.append(self)
+        await original(self, timeout)
+
+    async def broken_indexes(db):
+        raise RuntimeError("index build failed")
+
+    monkeypatch.setattr(EmbeddedDatabase, "astart", remember)
+    monkeypatch.setattr(app_module, "ensure_indexes", broken_indexes)
+    app = create_app(Settings(env="test", var_dir=tmp_path / "var", jwt_secret=None))
+    pid_holder: list[int] = []
+    original_stop = EmbeddedDatabase.stop
+
+    def stop(self, timeout=10.0):
+        if self.process is not None:
+            pid_holder.append(self.process.pid)
+        original_stop(self, timeout)
+
+    monkeypatch.setattr(EmbeddedDatabase, "stop", stop)
+    with pytest.raises(RuntimeError, match="index build failed"):
+        async with LifespanManager(app, startup_timeout=60):
+            pass
+    assert started and pid_holder and not _alive(pid_holder[0])
+
+
+def test_production_refuses_to_start_without_uri_and_secret():
+    with pytest.raises(ConfigurationError, match="INCUBENCH_JWT_SECRET and INCUBENCH_MONGODB_URI"):
+        create_app(Settings(env="production", mongodb_uri=None, jwt_secret=None))
+    with pytest.raises(ConfigurationError, match="at least 32"):
+        create_app(Settings(env="production", mongodb_uri="mongodb://db:27017", jwt_secret="short"))
+
+
+def test_settings_read_the_environment(monkeypatch):
+    monkeypatch.setenv("INCUBENCH_PORT", "9123")
+    monkeypatch.setenv("INCUBENCH_DATABASE_NAME", "parkdb")
+    monkeypatch.setenv("INCUBENCH_CORS_ORIGINS", '["https://park.example"]')
+    settings = Settings()
+    assert (settings.port, settings.database_name, settings.cors_origins) == (9123, "parkdb", ["https://park.example"])
+
+
+def test_cli_create_user_and_seed_demo_are_idempotent(embedded_server, tmp_path):
+    env = {**os.environ, "INCUBENCH_MONGODB_URI": embedded_server.uri, "INCUBENCH_DATABASE_NAME": "cli_test",
+           "INCUBENCH_VAR_DIR": str(tmp_path), "INCUBENCH_LOG_LEVEL": "WARNING"}
+    incubench = [sys.executable, "-m", "backend.cli"]
+    first = subprocess.run([*incubench, "seed-demo"], env=env, capture_output=True, text=True, cwd=PROJECT, timeout=300)
+    assert first.returncode == 0, first.stderr
+    assert "seeded: registry" in first.stdout
+    second = subprocess.run([*incubench, "seed-demo"], env=env, capture_output=True, text=True, cwd=PROJECT, timeout=300)
+    assert "nothing added" in second.stdout
+    created = subprocess.run([*incubench, "create-user", "newadmin", "--role", "admin", "--password", "long-enough-1"],
+                             env=env, capture_output=True, text=True, cwd=PROJECT, timeout=120)
+    assert created.returncode == 0, created.stderr
+    bad = subprocess.run([*incubench, "create-user", "newadmin", "--role", "manager", "--password", "x"],
+                         env=env, capture_output=True, text=True, cwd=PROJECT, timeout=120)
+    assert bad.returncode == 2 and "password" in bad.stderr and "incubatorId" in bad.stderr
+    with MongoClient(embedded_server.uri) as client:
+        db = client["cli_test"]
+        assert db.incubators.count_documents({}) >= 12
+        assert db.users.count_documents({"role": "manager"}) == db.incubators.count_documents({})
+        assert db.users.count_documents({"username": "newadmin"}) == 1
+        client.drop_database("cli_test")
