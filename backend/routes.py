@@ -6,4 +6,6 @@ from fastapi import FastAPI
 
 
 def include_routes(app: FastAPI) -> None:
+    from backend import static_ops
+    static_ops.include(app)  # /graphql-operations/<Name>.graphql for the pages
     return None
