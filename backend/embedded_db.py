@@ -129,7 +129,7 @@ class EmbeddedDatabase:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout)
 
-    async def astart(self, timeout: float = 30.0) -> None:
+    async def astart(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109 (a start-up deadline, not a cancel scope)
         # Spawned from the calling (main) thread: the parent-death signal follows the spawning thread.
         self._spawn()
         await asyncio.to_thread(self._await_ready, timeout)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -10,7 +11,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Where frontend_static/ and graphql/ live: the checkout, or INCUBENCH_HOME in an image.
+PROJECT_ROOT = Path(os.environ.get("INCUBENCH_HOME") or Path(__file__).resolve().parent.parent)
 
 
 class ConfigurationError(RuntimeError):

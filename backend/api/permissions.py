@@ -7,7 +7,7 @@ field's arguments.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from strawberry import Info
 from strawberry.permission import BasePermission
@@ -18,7 +18,7 @@ from backend.users.models import Role
 
 class IsAuthenticated(BasePermission):
     message = "Sign in first."
-    error_extensions = {"code": "UNAUTHENTICATED"}
+    error_extensions: ClassVar[dict[str, object]] = {"code": "UNAUTHENTICATED"}
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         info.context.require_user()  # raises Unauthenticated with the reason (expired, invalid)
@@ -63,7 +63,7 @@ class OwnIncubator(BasePermission):
     """Staff roles pass; a manager passes only for their own incubator; others are refused."""
 
     message = "Forbidden"
-    error_extensions = {"code": "FORBIDDEN"}
+    error_extensions: ClassVar[dict[str, object]] = {"code": "FORBIDDEN"}
     staff_roles: tuple[Role, ...] = (Role.admin, Role.evaluator)
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:

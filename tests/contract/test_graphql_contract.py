@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from graphql import build_schema as build_sdl
-from graphql import parse, validate
 from graphql.language import OperationDefinitionNode
 
 from backend.api.schema import SDL_PATH, export_sdl
+from graphql import build_schema as build_sdl
+from graphql import parse, validate
 
 GRAPHQL_DIR = SDL_PATH.parent
 OPERATIONS = sorted((GRAPHQL_DIR / "operations").glob("*.graphql"))

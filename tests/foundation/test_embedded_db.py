@@ -89,7 +89,7 @@ async def test_startup_failing_half_way_stops_the_database(tmp_path, monkeypatch
     started: list[EmbeddedDatabase] = []
     original = EmbeddedDatabase.astart
 
-    async def remember(self, timeout=30.0):
+    async def remember(self, timeout=30.0):  # noqa: ASYNC109
         started.append(self)
         await original(self, timeout)
 
