@@ -156,3 +156,17 @@ async def test_query_depth_and_alias_limits(gql, people):
     huge = "query { " + " ".join(f"b{i}: __typename" for i in range(7000)) + " }"
     result = await gql(huge, token=token)
     assert result.get("errors")
+
+
+async def test_graphiql_is_served_and_queries_over_get_are_refused(client):
+    page = await client.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "graphiql" in page.text.lower()
+    over_get = await client.get("/graphql", params={"query": "{ me { id } }"}, headers={"Accept": "application/json"})
+    assert over_get.status_code in (400, 405)
+
+
+async def test_healthz_reports_the_database(client):
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["database"] == "up"
+    assert response.headers["x-request-id"]
