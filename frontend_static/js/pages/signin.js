@@ -1,0 +1,41 @@
+import { loadI18n, applyI18n, t } from '../i18n.js';
+import { gql, setToken, token, ApiError } from '../api.js';
+import { homeFor, langSwitch, notify, showError } from '../shell.js';
+
+await loadI18n();
+document.title = `${t('signin.title')} · ${t('app.name')}`;
+applyI18n();
+document.getElementById('lang-slot').replaceChildren(langSwitch());
+const params = new URLSearchParams(location.search);
+if (params.get('expired')) notify(t('signin.expired'), 'error');
+
+function safeNext(role) {
+  const next = params.get('next');
+  return next && next.startsWith('/') && !next.startsWith('//') ? next : homeFor(role);
+}
+
+if (token()) {
+  try {
+    const me = (await gql('Me')).me;
+    location.replace(safeNext(me.role));
+  } catch { /* stale token: stay here */ }
+}
+
+document.getElementById('signin-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const username = document.getElementById('username').value.trim();
+  const password = document.getElementById('password').value;
+  if (!username || !password) { notify(t('signin.missing'), 'error'); return; }
+  const button = document.getElementById('signin-submit');
+  button.disabled = true;
+  try {
+    const result = (await gql('Login', { username, password })).login;
+    setToken(result.token);
+    location.href = safeNext(result.user.role);
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'UNAUTHENTICATED') notify(t('signin.failed'), 'error');
+    else showError(error);
+  } finally {
+    button.disabled = false;
+  }
+});
