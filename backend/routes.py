@@ -8,4 +8,6 @@ from fastapi import FastAPI
 def include_routes(app: FastAPI) -> None:
     from backend import static_ops
     static_ops.include(app)  # /graphql-operations/<Name>.graphql for the pages
+    from cloud_incubator.gateway import install as install_ws
+    install_ws(app)  # /ws/v1 (cloud incubation sockets) and its broadcaster
     return None

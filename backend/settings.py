@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     database_name: str = "incubench"
     jwt_secret: str | None = None
     token_lifetime_minutes: int = Field(default=12 * 60, ge=1)
+    broadcast: Literal["memory", "mongo"] = "memory"  # /ws/v1 fan-out: one process, or change streams
     cors_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:8000", "http://localhost:8000"])
     log_level: str = "INFO"
     var_dir: Path = PROJECT_ROOT / "var"

@@ -1,0 +1,224 @@
+"""Fan-out of events to subscribed sockets, in this process or across processes.
+
+``publish(state, topic, event, data)`` delivers an event frame to every connection subscribed to
+``topic``; ``publish_logged`` also stores it in the event collection with the topic's next ``seq``
+(room logs). Two broadcasters behind one interface, chosen by ``INCUBENCH_BROADCAST``:
+
+- ``memory``: one process; frames go straight to the local hub.
+- ``mongo``: every event is inserted into ``ws_events``; each process follows the collection with a
+  change stream and delivers what it reads to its own sockets (store first, then broadcast).
+
+A frame is serialised once per process and the same string is queued to every member (never an
+``await send`` per member here: each connection's writer task drains its own bounded queue).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from cloud_incubator.protocol import event_frame
+from cloud_incubator.store import EventStore, event_key
+
+if TYPE_CHECKING:
+    from backend.state import AppState
+
+log = logging.getLogger(__name__)
+
+
+class Subscriber(Protocol):
+    def push(self, frame: str, topic: str | None = None, seq: int | None = None) -> None: ...
+
+
+class Hub:
+    """This process's subscriptions: topic → connections."""
+
+    def __init__(self) -> None:
+        self.topics: dict[str, dict[int, Subscriber]] = defaultdict(dict)
+
+    def subscribe(self, topic: str, connection: Subscriber) -> None:
+        self.topics[topic][id(connection)] = connection
+
+    def unsubscribe(self, topic: str, connection: Subscriber) -> None:
+        members = self.topics.get(topic)
+        if members is not None:
+            members.pop(id(connection), None)
+            if not members:
+                del self.topics[topic]
+
+    def members(self, topic: str) -> list[Subscriber]:
+        return list(self.topics.get(topic, {}).values())
+
+    def deliver(self, topic: str, frame: str, seq: int | None = None) -> int:
+        members = self.topics.get(topic)
+        if not members:
+            return 0
+        for connection in list(members.values()):
+            connection.push(frame, topic, seq)
+        return len(members)
+
+
+class Broadcaster:
+    """Interface: ``publish`` (not stored) and ``publish_logged`` (stored with the next seq)."""
+
+    kind = "abstract"
+
+    def __init__(self, state: AppState) -> None:
+        self.state = state
+        self.hub = Hub()
+        self.store = EventStore(state.db)
+        self.origin = uuid.uuid4().hex[:12]
+        self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._last_seq: dict[str, int] = {}
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def publish(self, topic: str, event: str, data: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    async def publish_logged(self, topic: str, event: str, data: dict[str, Any],
+                             extra: dict[str, Any] | None = None) -> int:
+        """Store the event with the topic's next seq, then deliver it; returns the seq."""
+        raise NotImplementedError
+
+    def topic_lock(self, topic: str) -> asyncio.Lock:
+        """Held while an event of ``topic`` is numbered, stored and delivered (join snapshots take it too)."""
+        return self._locks[topic]
+
+    async def _store_next(self, topic: str, event: str, data: dict[str, Any],
+                          extra: dict[str, Any] | None) -> dict[str, Any]:
+        seq = self._last_seq.get(topic)
+        if seq is None:
+            seq = await self.store.last_seq(topic)
+        while True:
+            seq += 1
+            document = {"_id": event_key(topic, seq), "topic": topic, "seq": seq, "event": event, "data": data,
+                        "at": datetime.now(UTC), "origin": self.origin, **(extra or {})}
+            try:
+                await self.store.insert(document)
+            except DuplicateKeyError:
+                # Another process numbered this one: read the current end and go on from there.
+                seq = await self.store.last_seq(topic)
+                continue
+            self._last_seq[topic] = seq
+            return document
+
+
+class MemoryBroadcaster(Broadcaster):
+    kind = "memory"
+
+    async def publish(self, topic: str, event: str, data: dict[str, Any]) -> None:
+        self.hub.deliver(topic, event_frame(topic, event, data))
+
+    async def publish_logged(self, topic: str, event: str, data: dict[str, Any],
+                             extra: dict[str, Any] | None = None) -> int:
+        async with self.topic_lock(topic):
+            document = await self._store_next(topic, event, data, extra)
+            self.hub.deliver(topic, event_frame(topic, event, data, document["seq"], document["at"]),
+                             document["seq"])
+            return int(document["seq"])
+
+
+class MongoBroadcaster(Broadcaster):
+    """Every process watches ``ws_events`` (a change stream) and delivers inserts to its local hub."""
+
+    kind = "mongo"
+
+    def __init__(self, state: AppState) -> None:
+        super().__init__(state)
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+        self._resume_token: Any = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._follow(), name="ws-change-stream")
+        await asyncio.wait_for(self._ready.wait(), 30)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+
+    async def publish(self, topic: str, event: str, data: dict[str, Any]) -> None:
+        await self.store.insert({"_id": f"~{uuid.uuid4().hex}", "topic": topic, "event": event, "data": data,
+                                 "at": datetime.now(UTC), "origin": self.origin, "ephemeral": True})
+
+    async def publish_logged(self, topic: str, event: str, data: dict[str, Any],
+                             extra: dict[str, Any] | None = None) -> int:
+        async with self.topic_lock(topic):
+            document = await self._store_next(topic, event, data, extra)
+            return int(document["seq"])
+
+    async def _follow(self) -> None:
+        pipeline = [{"$match": {"operationType": "insert"}}]
+        while True:
+            try:
+                options: dict[str, Any] = {"full_document": "default"}
+                if self._resume_token is not None:
+                    options["resume_after"] = self._resume_token
+                async with await self.store.collection.watch(pipeline, **options) as stream:
+                    self._ready.set()
+                    async for change in stream:
+                        self._resume_token = stream.resume_token
+                        doc = change.get("fullDocument")
+                        if doc:
+                            self._deliver(doc)
+            except asyncio.CancelledError:
+                raise
+            except PyMongoError as error:
+                log.warning("change stream interrupted (%s); resuming", error)
+                await asyncio.sleep(0.5)
+
+    def _deliver(self, doc: dict[str, Any]) -> None:
+        seq = doc.get("seq")
+        self.hub.deliver(doc["topic"], event_frame(doc["topic"], doc["event"], doc.get("data") or {}, seq,
+                                                   doc.get("at")), seq)
+
+
+def make_broadcaster(state: AppState) -> Broadcaster:
+    kind = getattr(state.settings, "broadcast", "memory")
+    return MongoBroadcaster(state) if kind == "mongo" else MemoryBroadcaster(state)
+
+
+def broadcaster(state: AppState) -> Broadcaster:
+    found = state.extras.get("broadcaster")
+    if found is None:
+        raise RuntimeError("the broadcaster is not started (cloud_incubator.gateway start-up hook)")
+    return found  # type: ignore[no-any-return]
+
+
+async def publish(state: AppState, topic: str, event: str, data: dict[str, Any]) -> None:
+    """Deliver ``{"type":"event","event":event,"topic":topic,"data":data}`` to every subscriber, all processes."""
+    await broadcaster(state).publish(topic, event, data)
+
+
+async def publish_logged(state: AppState, topic: str, event: str, data: dict[str, Any],
+                         extra: dict[str, Any] | None = None) -> int:
+    """Store the event in the topic's log with the next ``seq``, then deliver it; returns the seq."""
+    return await broadcaster(state).publish_logged(topic, event, data, extra)
+
+
+async def start_broadcaster(state: AppState) -> None:
+    if "broadcaster" in state.extras:
+        return
+    instance = make_broadcaster(state)
+    await instance.start()
+    state.extras["broadcaster"] = instance
+
+
+async def stop_broadcaster(state: AppState) -> None:
+    instance = state.extras.pop("broadcaster", None)
+    if instance is not None:
+        await instance.stop()

@@ -1,0 +1,356 @@
+"""The ``/ws/v1`` endpoint: origin check, auth by first frame, dispatch by action, fan-out queues.
+
+Each connection has a reader (parses, rate-limits, dispatches one frame at a time), a writer
+(drains the connection's bounded queue to the socket) and a heartbeat task. Broadcasts only
+``put_nowait`` into queues; a client whose queue is full is dropped (close 4409).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, WebSocket
+from pydantic import ValidationError
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from backend.errors import AppError, Unauthenticated
+from backend.state import AppState
+from backend.users.models import User
+from cloud_incubator import protocol as p
+from cloud_incubator.broadcast import Broadcaster, broadcaster, start_broadcaster, stop_broadcaster
+from cloud_incubator.config import GatewayConfig, gateway_config
+from cloud_incubator.registry import ACTIONS, ActionContext, load_action_modules
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+_ids = itertools.count(1)
+
+# Called with the connection when it closes (rooms use it for presence); registered by feature modules.
+DISCONNECT_HOOKS: list[Callable[[Connection], Awaitable[None]]] = []
+
+
+class Connection:
+    """One authenticated (or authenticating) socket."""
+
+    def __init__(self, websocket: WebSocket, state: AppState, config: GatewayConfig) -> None:
+        self.id = next(_ids)
+        self.websocket = websocket
+        self.state = state
+        self.config = config
+        self.user: User | None = None
+        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=config.send_queue)
+        self.topics: set[str] = set()
+        self.closed = False
+        self.close_code: int | None = None
+        self.close_reason = ""
+        self.done = asyncio.Event()
+        self.last_seen = time.monotonic()
+        # Per-topic sequence floors (events at or below are skipped) and held topics (buffered while
+        # a join or resume is assembling its snapshot).
+        self.floors: dict[str, int] = {}
+        self.held: dict[str, list[tuple[str, int | None]]] = {}
+        self.extras: dict[str, Any] = {}
+        self._tokens = float(config.frame_burst)
+        self._refilled = time.monotonic()
+        self._strikes: deque[float] = deque()
+
+    @property
+    def broadcaster(self) -> Broadcaster:
+        return broadcaster(self.state)
+
+    # -- outgoing -------------------------------------------------------------------------------
+    def push(self, frame: str, topic: str | None = None, seq: int | None = None) -> None:
+        if self.closed:
+            return
+        if topic is not None:
+            held = self.held.get(topic)
+            if held is not None:
+                held.append((frame, seq))
+                return
+            if seq is not None:
+                floor = self.floors.get(topic)
+                if floor is not None:
+                    if seq <= floor:
+                        return
+                    self.floors[topic] = seq
+        try:
+            self.queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            log.info("dropping slow client %s (user %s)", self.id, self.user.id if self.user else "-")
+            self.kill(p.CLOSE_SLOW, "slow.consumer")
+
+    def send(self, frame: str) -> None:
+        self.push(frame)
+
+    def hold(self, topic: str) -> None:
+        """Buffer this topic's events until ``release`` (the snapshot/resume frames go first)."""
+        self.held[topic] = []
+
+    def release(self, topic: str, floor: int) -> None:
+        buffered = self.held.pop(topic, [])
+        self.floors[topic] = floor
+        for frame, seq in buffered:
+            self.push(frame, topic, seq)
+
+    def kill(self, code: int, reason: str) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.close_code, self.close_reason = code, reason
+        self._leave_all()
+        self.done.set()
+
+    # -- subscriptions ---------------------------------------------------------------------------
+    async def subscribe(self, topic: str) -> None:
+        if self.closed:
+            return
+        self.topics.add(topic)
+        self.broadcaster.hub.subscribe(topic, self)
+
+    async def unsubscribe(self, topic: str) -> None:
+        self.topics.discard(topic)
+        self.floors.pop(topic, None)
+        self.held.pop(topic, None)
+        self.broadcaster.hub.unsubscribe(topic, self)
+
+    def _leave_all(self) -> None:
+        hub = self.state.extras.get("broadcaster")
+        for topic in list(self.topics):
+            if hub is not None:
+                hub.hub.unsubscribe(topic, self)
+        self.topics.clear()
+
+    # -- rate limiting ---------------------------------------------------------------------------
+    def take_token(self) -> bool:
+        now = time.monotonic()
+        self._tokens = min(float(self.config.frame_burst),
+                           self._tokens + (now - self._refilled) * self.config.frames_per_second)
+        self._refilled = now
+        if self._tokens >= 1:
+            self._tokens -= 1
+            return True
+        self._strikes.append(now)
+        while self._strikes and self._strikes[0] < now - self.config.flood_window:
+            self._strikes.popleft()
+        return False
+
+    @property
+    def flooding(self) -> bool:
+        return len(self._strikes) >= self.config.flood_strikes
+
+
+def origin_allowed(websocket: WebSocket, allowed: list[str]) -> bool:
+    """Browsers always send Origin: it must be one of the configured ones. Non-browser clients send none."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True
+    return origin.rstrip("/") in {o.rstrip("/") for o in allowed} or "*" in allowed
+
+
+@router.websocket("/ws/v1")
+async def ws_endpoint(websocket: WebSocket) -> None:
+    state: AppState = websocket.app.state.incubench
+    config = gateway_config(state)
+    await websocket.accept()
+    if not origin_allowed(websocket, state.settings.cors_origins):
+        await _close(websocket, p.CLOSE_ORIGIN, "origin.forbidden")
+        return
+    connection = Connection(websocket, state, config)
+    writer = asyncio.create_task(_writer(connection))
+    reader = asyncio.create_task(_reader(connection))
+    beat = asyncio.create_task(_heartbeat(connection))
+    try:
+        await connection.done.wait()
+    finally:
+        connection.closed = True
+        connection._leave_all()
+        for task in (reader, beat):
+            task.cancel()
+        if connection.close_code in (None, p.CLOSE_SLOW):
+            writer.cancel()
+        else:
+            # Let the last frames (the error explaining the close) go out first.
+            with contextlib.suppress(asyncio.TimeoutError, Exception):
+                await asyncio.wait_for(_flush(connection), 2)
+            writer.cancel()
+        for task in (reader, beat, writer):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if connection.user is not None:
+            for hook in DISCONNECT_HOOKS:
+                try:
+                    await hook(connection)
+                except Exception:
+                    log.exception("disconnect hook failed")
+        if connection.close_code is not None:
+            await _close(websocket, connection.close_code, connection.close_reason)
+
+
+async def _flush(connection: Connection) -> None:
+    await connection.queue.join()
+
+
+async def _close(websocket: WebSocket, code: int, reason: str) -> None:
+    if websocket.application_state == WebSocketState.DISCONNECTED:
+        return
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(websocket.close(code, reason), 2)
+
+
+async def _writer(connection: Connection) -> None:
+    websocket = connection.websocket
+    queue = connection.queue
+    try:
+        while True:
+            frame = await queue.get()
+            await websocket.send_text(frame)
+            queue.task_done()
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        connection.closed = True
+        connection.done.set()
+
+
+async def _heartbeat(connection: Connection) -> None:
+    config = connection.config
+    try:
+        await asyncio.sleep(config.auth_timeout)
+        if connection.user is None:
+            connection.send(p.error_frame(None, p.AUTH_REQUIRED, "No valid auth frame in time: closing."))
+            connection.kill(p.CLOSE_AUTH, "auth.timeout")
+            return
+        while not connection.closed:
+            await asyncio.sleep(min(config.heartbeat_interval, config.heartbeat_timeout))
+            if time.monotonic() - connection.last_seen > config.heartbeat_timeout:
+                connection.kill(p.CLOSE_HEARTBEAT, "heartbeat.timeout")
+                return
+            connection.send(p.dumps({"type": "ping", "t": time.time()}))
+    except asyncio.CancelledError:
+        raise
+
+
+async def _reader(connection: Connection) -> None:
+    websocket = connection.websocket
+    limit = connection.config.max_frame_bytes
+    try:
+        while not connection.closed:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            connection.last_seen = time.monotonic()
+            raw = message.get("text")
+            if raw is None:
+                raw = message.get("bytes") or b""
+            if not connection.take_token():
+                connection.send(p.error_frame(None, p.RATE_LIMITED))
+                if connection.flooding:
+                    connection.kill(p.CLOSE_FLOOD, "rate.flood")
+                    break
+                continue
+            frame, error, frame_id = p.parse_client_frame(raw, limit)
+            if error is not None:
+                details = {"limit": limit} if error == p.FRAME_TOO_LARGE else {}
+                connection.send(p.error_frame(frame_id, error, **details))
+                continue
+            assert frame is not None
+            await _dispatch(connection, frame, frame_id)
+    except WebSocketDisconnect:
+        pass
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("socket reader failed")
+    finally:
+        connection.closed = True
+        connection.done.set()
+
+
+async def _dispatch(connection: Connection, frame: dict[str, Any], frame_id: str | None) -> None:
+    name = frame["action"]
+    if name == "pong":
+        return
+    if name == "ping":
+        connection.send(p.dumps({"type": "pong", "id": frame_id, "t": time.time()}))
+        return
+    if name == "auth":
+        await _authenticate(connection, frame, frame_id)
+        return
+    if connection.user is None:
+        connection.send(p.error_frame(frame_id, p.AUTH_REQUIRED))
+        return
+    spec = ACTIONS.get(name)
+    if spec is None:
+        connection.send(p.error_frame(frame_id, p.ACTION_UNKNOWN, f"No action named {name!r}.", action=name))
+        return
+    try:
+        payload = spec.payload.model_validate(frame["payload"])
+    except ValidationError as error:
+        issues = [{"field": ".".join(str(x) for x in e["loc"]) or "payload", "message": e["msg"],
+                   "type": e["type"]} for e in error.errors(include_url=False, include_input=False)]
+        connection.send(p.error_frame(frame_id, p.PAYLOAD_INVALID, issues=issues))
+        return
+    ctx = ActionContext(state=connection.state, user=connection.user, connection=connection, frame_id=frame_id)
+    try:
+        data = await spec.handler(ctx, payload)
+    except p.ProtocolError as error:
+        connection.send(p.error_frame(frame_id, error.code, error.message, **error.details))
+        return
+    except AppError as error:
+        code = {"FORBIDDEN": p.FORBIDDEN, "NOT_FOUND": p.NOT_FOUND, "UNAUTHENTICATED": p.AUTH_INVALID,
+                "RATE_LIMITED": p.RATE_LIMITED}.get(error.code, error.code.lower())
+        connection.send(p.error_frame(frame_id, code, error.message_en, message_zh=error.message_zh))
+        return
+    except Exception:
+        log.exception("action %s failed", name)
+        connection.send(p.error_frame(frame_id, p.INTERNAL))
+        return
+    connection.send(p.ok_frame(frame_id, data))
+
+
+async def _authenticate(connection: Connection, frame: dict[str, Any], frame_id: str | None) -> None:
+    if connection.user is not None:
+        connection.send(p.error_frame(frame_id, p.AUTH_ALREADY))
+        return
+    token = frame.get("token") or frame["payload"].get("token")
+    if not isinstance(token, str) or not token:
+        connection.send(p.error_frame(frame_id, p.PAYLOAD_INVALID, "The auth frame needs a 'token' string.",
+                                      issues=[{"field": "token", "message": "required"}]))
+        return
+    try:
+        user = await connection.state.user_service.user_from_token(token)
+    except Unauthenticated as error:
+        connection.send(p.error_frame(frame_id, p.AUTH_INVALID, error.message_en,
+                                      reason=error.details.get("reason")))
+        connection.kill(p.CLOSE_AUTH, "auth.invalid")
+        return
+    connection.user = user
+    await connection.subscribe(f"user:{user.id}")
+    connection.send(p.ok_frame(frame_id, {
+        "user": {"id": user.id, "username": user.username, "display_name": user.display_name,
+                 "role": user.role.value, "organisation": user.organisation},
+        "heartbeat_interval": connection.config.heartbeat_interval}))
+
+
+async def _on_startup(state: AppState) -> None:
+    load_action_modules()
+    gateway_config(state)
+    await start_broadcaster(state)
+
+
+def install(app: Any) -> None:
+    """Register /ws/v1 and the broadcaster's start-up/shutdown hooks (called from backend.routes)."""
+    from backend.app import SHUTDOWN_HOOKS, STARTUP_HOOKS
+
+    app.include_router(router)
+    if _on_startup not in STARTUP_HOOKS:
+        STARTUP_HOOKS.append(_on_startup)
+    if stop_broadcaster not in SHUTDOWN_HOOKS:
+        SHUTDOWN_HOOKS.append(stop_broadcaster)

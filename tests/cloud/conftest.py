@@ -1,0 +1,115 @@
+"""Socket helpers for the cloud-incubation tests: a thin client over ``websockets`` for /ws/v1."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import orjson
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+
+from backend.security import issue_token
+from backend.users.models import User
+from tests.conftest import JWT_SECRET
+
+
+def token_for(user: User) -> str:
+    from datetime import timedelta
+
+    return issue_token(user.id, user.role.value, JWT_SECRET, timedelta(hours=1))[0]
+
+
+class WsClient:
+    """Sends frames with ids; keeps events and answers apart so tests can wait for either."""
+
+    def __init__(self, socket: ClientConnection) -> None:
+        self.socket = socket
+        self._ids = itertools.count(1)
+        self.events: list[dict[str, Any]] = []
+        self.frames: list[dict[str, Any]] = []
+
+    async def send_raw(self, data: str | bytes) -> None:
+        await self.socket.send(data)
+
+    async def recv(self, wait: float = 10) -> dict[str, Any]:
+        raw = await asyncio.wait_for(self.socket.recv(), wait)
+        frame = orjson.loads(raw)
+        self.frames.append(frame)
+        if frame.get("type") == "event":
+            self.events.append(frame)
+        return frame  # type: ignore[no-any-return]
+
+    async def request(self, action: str, payload: dict[str, Any] | None = None, **top: Any) -> dict[str, Any]:
+        """Send one action and return its ok/error answer (events arriving meanwhile are kept)."""
+        frame_id = str(next(self._ids))
+        body: dict[str, Any] = {"id": frame_id, "action": action, **top}
+        if payload is not None:
+            body["payload"] = payload
+        await self.socket.send(orjson.dumps(body).decode())
+        return await self.answer(frame_id)
+
+    async def answer(self, frame_id: str | None) -> dict[str, Any]:
+        while True:
+            frame = await self.recv()
+            if frame.get("type") in ("ok", "error", "pong") and frame.get("id") == frame_id:
+                return frame
+
+    async def ok(self, action: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+        answer = await self.request(action, payload)
+        assert answer["type"] == "ok", answer
+        return answer["data"]  # type: ignore[no-any-return]
+
+    async def event(self, name: str, predicate: Callable[[dict[str, Any]], bool] | None = None,
+                    wait: float = 10) -> dict[str, Any]:
+        """The next event named ``name`` (already received or arriving)."""
+        for frame in self.events:
+            if frame["event"] == name and (predicate is None or predicate(frame)) and not frame.get("_seen"):
+                frame["_seen"] = True
+                return frame
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        while True:
+            frame = await self.recv(max(0.01, deadline - loop.time()))
+            if frame.get("type") == "event" and frame["event"] == name and (predicate is None or predicate(frame)):
+                frame["_seen"] = True
+                return frame
+
+    async def close(self) -> None:
+        await self.socket.close()
+
+
+class Sockets:
+    def __init__(self, base_url: str) -> None:
+        self.url = base_url + "/ws/v1"
+        self.open: list[WsClient] = []
+
+    async def raw(self, **kwargs: Any) -> ClientConnection:
+        socket = await connect(self.url, compression=None, open_timeout=10, **kwargs)
+        self.open.append(WsClient(socket))
+        return socket
+
+    async def connect(self, user: User | None = None, **kwargs: Any) -> WsClient:
+        socket = await connect(self.url, compression=None, open_timeout=10, **kwargs)
+        client = WsClient(socket)
+        self.open.append(client)
+        if user is not None:
+            answer = await client.request("auth", token=token_for(user))
+            assert answer["type"] == "ok", answer
+        return client
+
+    async def close_all(self) -> None:
+        for client in self.open:
+            try:
+                await asyncio.wait_for(client.socket.close(), 2)
+            except Exception:
+                pass
+
+
+@pytest.fixture
+async def sockets(live_server: Any) -> AsyncIterator[Sockets]:
+    hub = Sockets(live_server.ws_url)
+    yield hub
+    await hub.close_all()
