@@ -1,0 +1,80 @@
+"""The pages' two dictionaries have the same keys, no empty text, and every key the pages use exists."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+STATIC = ROOT / "frontend_static"
+DICTS = {lang: json.loads((STATIC / "js" / "i18n" / f"{lang}.json").read_text(encoding="utf-8")) for lang in ("zh", "en")}
+SOURCES = sorted([*STATIC.rglob("*.js"), *STATIC.rglob("*.html")])
+LITERAL = re.compile(r"""(?<!tk\()['"`]([a-z][A-Za-z]*(?:\.[A-Za-z0-9_]+)+)['"`]""")
+ATTRIBUTE = re.compile(r"""data-i18n(?:-placeholder|-aria|-title)?=["']([^"']+)["']""")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def used_keys() -> dict[str, set[str]]:
+    namespaces = {key.split(".")[0] for key in DICTS["zh"]}
+    used: dict[str, set[str]] = {}
+    for path in SOURCES:
+        text = path.read_text(encoding="utf-8")
+        found = set(ATTRIBUTE.findall(text))
+        found |= {k for k in LITERAL.findall(text) if k.split(".")[0] in namespaces}
+        for key in found:
+            used.setdefault(key, set()).add(str(path.relative_to(ROOT)))
+    return used
+
+
+def test_both_dictionaries_have_the_same_keys():
+    assert set(DICTS["zh"]) - set(DICTS["en"]) == set(), "keys missing from en.json"
+    assert set(DICTS["en"]) - set(DICTS["zh"]) == set(), "keys missing from zh.json"
+
+
+def test_every_text_is_filled_and_the_english_one_is_not_chinese():
+    for lang, entries in DICTS.items():
+        assert [k for k, v in entries.items() if not v.strip()] == [], lang
+    assert [k for k, v in DICTS["en"].items() if CJK.search(v) and k not in ("lang.zh",)] == []
+
+
+def test_placeholders_match_between_languages():
+    for key, zh in DICTS["zh"].items():
+        assert set(re.findall(r"\{(\w+)\}", zh)) == set(re.findall(r"\{(\w+)\}", DICTS["en"][key])), key
+
+
+def test_pages_use_no_key_missing_from_the_dictionaries():
+    used = used_keys()
+    assert len(used) > 50, "the scan found the pages' keys"
+    missing = {k: sorted(v) for k, v in used.items() if k not in DICTS["zh"]}
+    assert missing == {}
+
+
+def test_every_prefix_of_a_built_key_has_entries():
+    prefixes = {m for path in SOURCES for m in re.findall(r"""tk\(['"]([\w.]+)['"]""", path.read_text(encoding="utf-8"))}
+    assert prefixes
+    assert [p for p in prefixes if not any(k.startswith(p + ".") for k in DICTS["zh"])] == []
+
+
+@pytest.mark.parametrize("prefix,values", [
+    ("role", re.findall(r"^\s+(\w+)\s*=", (ROOT / "backend/users/models.py").read_text().split("class Role")[1]
+                        .split("class ")[0], re.M)),
+    ("dimension", [d["id"] for d in tomllib.loads((ROOT / "evaluation/schemes/default.toml").read_text())["dimensions"]]),
+    ("error", ["UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "RATE_LIMITED", "BAD_USER_INPUT", "INTERNAL"]),
+])
+def test_keys_built_from_server_values_exist(prefix: str, values: list[str]):
+    assert values
+    normalise = str.upper if prefix == "role" else str
+    assert [v for v in values if f"{prefix}.{normalise(v)}" not in DICTS["zh"]] == []
+
+
+def test_error_codes_raised_by_the_server_have_messages():
+    """Every `code = "..."` of an AppError subclass anywhere in backend/ has a dictionary message."""
+    codes = set()
+    for path in (ROOT / "backend").rglob("*.py"):
+        codes |= set(re.findall(r'^\s+code(?::\s*ClassVar\[str\])?\s*=\s*"([A-Z_]+)"', path.read_text(encoding="utf-8"), re.M))
+    assert codes
+    assert sorted(c for c in codes if f"error.{c}" not in DICTS["zh"]) == []
