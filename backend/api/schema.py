@@ -17,6 +17,7 @@ from strawberry.types import ExecutionContext
 
 from backend.api.errors import AppErrors
 from backend.api.resolvers.incubators import IncubatorMutations, IncubatorQueries
+from backend.api.resolvers.submissions import SubmissionMutations, SubmissionQueries
 from backend.api.resolvers.users import UserMutations, UserQueries
 from backend.errors import AppError
 from graphql import GraphQLError
@@ -27,8 +28,8 @@ MAX_ALIASES = 40
 
 SDL_PATH = Path(__file__).resolve().parents[2] / "graphql" / "schema.graphql"
 
-QUERY_MIXINS: tuple[type, ...] = (UserQueries, IncubatorQueries)
-MUTATION_MIXINS: tuple[type, ...] = (UserMutations, IncubatorMutations)
+QUERY_MIXINS: tuple[type, ...] = (UserQueries, IncubatorQueries, SubmissionQueries)
+MUTATION_MIXINS: tuple[type, ...] = (UserMutations, IncubatorMutations, SubmissionMutations)
 SUBSCRIPTION_MIXINS: tuple[type, ...] = ()
 
 
