@@ -45,7 +45,7 @@ def _has_nan(x: FloatArray) -> bool:
 
 def target(x: FloatArray, cost: BoolArray, thresholds: FloatArray) -> FloatArray:
     """Distance to the benchmark threshold, capped at 100 (see module doc)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):
         ben = np.minimum(x / thresholds, 1.0)
         cst = np.where(x <= thresholds, 1.0, thresholds / x)
     out = np.where(cost, cst, ben)
@@ -92,6 +92,13 @@ def vector(x: FloatArray, cost: BoolArray) -> tuple[FloatArray, FloatArray]:
     nan = _has_nan(x)
     norm = np.sqrt(np.nansum(x * x, axis=0) if nan else np.einsum("ij,ij->j", x, x))
     zero = norm <= 0
+    if not nan:  # fast path: one pass over the matrix, cost columns fixed in place
+        out = x * (100.0 / np.where(zero, 1.0, norm))
+        if zero.any():
+            out[:, zero] = 0.0
+        if cost.any():
+            out[:, cost] = 100.0 - out[:, cost]
+        return out, norm
     r = x / np.where(zero, 1.0, norm)
     r = np.where(zero, 0.0, r)
     r = np.where(cost, 1.0 - r, r)

@@ -73,8 +73,38 @@ def entropy_kernel(p_source: FloatArray) -> tuple[FloatArray, FloatArray, FloatA
     return np.asarray(w, dtype=np.float64), np.asarray(e, dtype=np.float64), np.asarray(d, dtype=np.float64)
 
 
+def _entropy_fast(x: FloatArray, cost: BoolArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Same variant without NaNs, in few passes: Σ p ln p = (Σ r ln r)/S − ln S with S = Σ r."""
+    n = x.shape[0]
+    lo = x.min(axis=0)
+    hi = x.max(axis=0)
+    span = hi - lo
+    ok = span > 0
+    scale = 1.0 / np.where(ok, span, 1.0)
+    r = np.subtract(x, lo)
+    r *= scale
+    if cost.any():
+        r[:, cost] = 1.0 - r[:, cost]
+    s = r.sum(axis=0)
+    good = ok & (s > 0)
+    q = np.where(r > 0, r, 1.0)  # few full-size temporaries: allocation dominates at this size
+    np.log(q, out=q)
+    q *= r
+    rlogr = q.sum(axis=0)
+    with np.errstate(all="ignore"):
+        plogp = rlogr / np.where(good, s, 1.0) - np.log(np.where(good, s, 1.0))
+    e = np.where(good & (n > 1), -plogp / np.log(max(n, 2)), 1.0)
+    d = 1.0 - e
+    total = d.sum()
+    w = d / total if total > 0 else np.full(d.shape, 1.0 / d.size)
+    return np.asarray(w, dtype=np.float64), np.asarray(e, dtype=np.float64), np.asarray(d, dtype=np.float64)
+
+
 def entropy(x: FloatArray, cost: BoolArray) -> WeightingResult:
     """Entropy weights, pinned variant (module doc)."""
+    if not np.isnan(x.sum()):
+        w, e, d = _entropy_fast(x, cost)
+        return WeightingResult("entropy", w, {"entropy": e, "divergence": d})
     r = _unit_minmax(x, cost)
     w, e, d = entropy_kernel(r)
     return WeightingResult("entropy", w, {"entropy": e, "divergence": d})
