@@ -103,6 +103,7 @@ class Booking(BaseModel):
     question: str
     status: BookingStatus
     sequence: int = 0
+    hold_id: str = ""
     note: str | None = None
     from_waitlist: bool = False
     created_at: datetime

@@ -27,7 +27,6 @@ from backend.db import Document, durable, register_indexes
 from cloud_incubator.bookings.models import (
     Attachment,
     Booking,
-    BookingStatus,
     Schedule,
     WaitEntry,
     WaitStatus,
@@ -278,11 +277,5 @@ class BookingRepository:
         return await self.attachments.find_one({"_id": attachment_id})
 
     async def count_attachments(self, booking_id: str) -> int:
-        return await self.bookings_count_guard(booking_id)
-
-    async def bookings_count_guard(self, booking_id: str) -> int:
         return await self.attachments.count_documents({"booking_id": booking_id})
 
-
-def status_values(*statuses: BookingStatus) -> list[str]:
-    return [s.value for s in statuses]

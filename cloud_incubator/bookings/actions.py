@@ -1,0 +1,117 @@
+"""/ws/v1 actions of IP-workstation bookings: watch a workstation's slots live, book, cancel, wait.
+
+Events: ``slot.taken`` / ``slot.freed`` on ``bookings:<workstation_id>``; ``booking.promoted`` (and
+``booking.waitlist_skipped``) on ``user:<user_id>``. Service errors become dotted codes such as
+``booking.slot_taken``, ``booking.slot_in_past``, ``booking.booking_limit_reached``, ``booking.cutoff_passed``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from backend.errors import AppError
+from cloud_incubator.bookings.models import Booking, WaitEntry, error_details, socket_code
+from cloud_incubator.bookings.service import bookings
+from cloud_incubator.protocol import ProtocolError
+from cloud_incubator.registry import ActionContext, action
+
+T = TypeVar("T")
+
+
+class WatchPayload(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    workstation_id: str = Field(min_length=1, max_length=64)
+    from_date: date = Field(alias="from")
+    to_date: date = Field(alias="to")
+
+
+class UnwatchPayload(BaseModel):
+    workstation_id: str = Field(min_length=1, max_length=64)
+
+
+class BookPayload(BaseModel):
+    workstation_id: str = Field(min_length=1, max_length=64)
+    advisor_id: str = Field(min_length=1, max_length=64)
+    start: datetime
+    topic: str = Field(max_length=64)
+    mode: str = Field(max_length=32)
+    question: str = Field(max_length=4000)
+
+
+class BookingIdPayload(BaseModel):
+    booking_id: str = Field(min_length=1, max_length=64)
+
+
+class ReschedulePayload(BaseModel):
+    booking_id: str = Field(min_length=1, max_length=64)
+    start: datetime
+    advisor_id: str | None = Field(default=None, max_length=64)
+
+
+async def _run(awaitable: Awaitable[T]) -> T:
+    try:
+        return await awaitable
+    except AppError as error:
+        raise ProtocolError(socket_code(error), error.message_en, **error_details(error)) from error
+
+
+def booking_data(b: Booking) -> dict[str, Any]:
+    return {"id": b.id, "workstation_id": b.workstation_id, "advisor_id": b.advisor_id, "startup_id": b.startup_id,
+            "start": b.start.isoformat(), "end": b.end.isoformat(), "topic": b.topic, "mode": b.mode,
+            "status": b.status.value, "sequence": b.sequence, "from_waitlist": b.from_waitlist}
+
+
+def wait_data(e: WaitEntry, position: int | None) -> dict[str, Any]:
+    return {"id": e.id, "workstation_id": e.workstation_id, "advisor_id": e.advisor_id, "start": e.start.isoformat(),
+            "status": e.status.value, "position": position, "booking_id": e.booking_id}
+
+
+@action("bookings.watch", WatchPayload)
+async def watch(ctx: ActionContext, payload: WatchPayload) -> dict[str, Any]:
+    """Subscribe to live slot updates of a workstation; answers with the current slots of the range."""
+    views = await _run(bookings(ctx.state).search_slots(payload.from_date, payload.to_date,
+                                                        workstation_id=payload.workstation_id))
+    topic = f"bookings:{payload.workstation_id}"
+    await ctx.connection.subscribe(topic)
+    return {"topic": topic, "slots": [{"advisor_id": v.slot.advisor_id, "start": v.slot.start.isoformat(),
+                                       "end": v.slot.end.isoformat(), "taken": v.taken, "waitlist_length": v.waiting}
+                                      for v in views]}
+
+
+@action("bookings.unwatch", UnwatchPayload)
+async def unwatch(ctx: ActionContext, payload: UnwatchPayload) -> dict[str, Any]:
+    topic = f"bookings:{payload.workstation_id}"
+    await ctx.connection.unsubscribe(topic)
+    return {"topic": topic}
+
+
+@action("bookings.book", BookPayload)
+async def book(ctx: ActionContext, payload: BookPayload) -> dict[str, Any]:
+    booking = await _run(bookings(ctx.state).book(ctx.user, payload.workstation_id, payload.advisor_id, payload.start,
+                                                  payload.topic, payload.mode, payload.question))
+    return {"booking": booking_data(booking)}
+
+
+@action("bookings.cancel", BookingIdPayload)
+async def cancel(ctx: ActionContext, payload: BookingIdPayload) -> dict[str, Any]:
+    booking = await _run(bookings(ctx.state).cancel(ctx.user, payload.booking_id))
+    return {"booking": booking_data(booking)}
+
+
+@action("bookings.reschedule", ReschedulePayload)
+async def reschedule(ctx: ActionContext, payload: ReschedulePayload) -> dict[str, Any]:
+    booking = await _run(bookings(ctx.state).reschedule(ctx.user, payload.booking_id, payload.start,
+                                                        payload.advisor_id))
+    return {"booking": booking_data(booking)}
+
+
+@action("bookings.join_waitlist", BookPayload)
+async def join_waitlist(ctx: ActionContext, payload: BookPayload) -> dict[str, Any]:
+    service = bookings(ctx.state)
+    entry = await _run(service.join_waitlist(ctx.user, payload.workstation_id, payload.advisor_id, payload.start,
+                                             payload.topic, payload.mode, payload.question))
+    return {"entry": wait_data(entry, await service.waitlist_position(entry))}

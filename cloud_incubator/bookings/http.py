@@ -1,0 +1,118 @@
+"""HTTP routes of bookings: ``.ics`` exports and attachment upload/download, with the bearer token."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+
+import orjson
+from bson import Binary
+from fastapi import APIRouter, Request, Response, UploadFile
+
+from backend.errors import AppError, BadUserInput, Conflict, Forbidden, NotFound, Unauthenticated
+from backend.security import bearer_token
+from backend.state import AppState
+from backend.users.models import Role, User
+from cloud_incubator.bookings.models import AttachmentTooLarge, AttachmentType, BookingStatus
+from cloud_incubator.bookings.service import bookings
+
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+MAX_ATTACHMENTS_PER_BOOKING = 5
+# Declared type → the file's first bytes (the content is checked, not only the header).
+ALLOWED_TYPES: dict[str, tuple[bytes, ...]] = {
+    "application/pdf": (b"%PDF-",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+}
+
+router = APIRouter()
+
+
+def _error(error: AppError) -> Response:
+    return Response(orjson.dumps({"error": error.extensions}), status_code=error.http_status,
+                    media_type="application/json")
+
+
+async def _user(request: Request) -> tuple[AppState, User]:
+    state: AppState = request.app.state.incubench
+    token = bearer_token(request.headers.get("authorization"))
+    if token is None:
+        raise Unauthenticated()
+    return state, await state.user_service.user_from_token(token)
+
+
+@router.get("/api/bookings/{booking_id}.ics")
+async def booking_ics(booking_id: str, request: Request) -> Response:
+    try:
+        state, user = await _user(request)
+        body = await bookings(state).booking_ics(user, booking_id)
+    except AppError as error:
+        return _error(error)
+    return Response(body, media_type="text/calendar; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="booking-{booking_id}.ics"'})
+
+
+@router.get("/api/advisors/{advisor_id}/schedule.ics")
+async def advisor_ics(advisor_id: str, request: Request) -> Response:
+    try:
+        state, user = await _user(request)
+        body = await bookings(state).advisor_ics(user, advisor_id)
+    except AppError as error:
+        return _error(error)
+    return Response(body, media_type="text/calendar; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="advisor-{advisor_id}.ics"'})
+
+
+@router.post("/api/bookings/{booking_id}/attachments")
+async def upload_attachment(booking_id: str, request: Request, file: UploadFile) -> Response:
+    try:
+        state, user = await _user(request)
+        service = bookings(state)
+        booking = await service.repo.booking(booking_id)
+        if booking is None:
+            raise NotFound("No booking has this id.", "不存在此编号的预约。", field="bookingId")
+        if user.role is not Role.startup or user.startup_id != booking.startup_id:
+            raise Forbidden("Only the booking startup adds attachments.", "只有预约企业可以上传附件。")
+        if booking.status is not BookingStatus.booked:
+            raise Conflict("The booking is no longer open.", "预约已不在进行中。")
+        content = await file.read(MAX_ATTACHMENT_BYTES + 1)
+        if len(content) > MAX_ATTACHMENT_BYTES:
+            raise AttachmentTooLarge(f"Attachments may be at most {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MiB.",
+                                     f"附件不得超过 {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MiB。", field="file",
+                                     maxBytes=MAX_ATTACHMENT_BYTES)
+        declared = (file.content_type or "").split(";")[0].strip().lower()
+        signatures = ALLOWED_TYPES.get(declared)
+        if signatures is None or not content.startswith(signatures):
+            raise AttachmentType("Attach a PDF, PNG or JPEG file.", "请上传 PDF、PNG 或 JPEG 文件。", field="file",
+                                 allowed=sorted(ALLOWED_TYPES))
+        name = (file.filename or "attachment").replace("\\", "/").rsplit("/", 1)[-1].strip()[:120] or "attachment"
+        if not name.isprintable():
+            raise BadUserInput.single("file", "The file name has control characters.", "文件名含有控制字符。")
+        if await service.repo.count_attachments(booking.id) >= MAX_ATTACHMENTS_PER_BOOKING:
+            raise Conflict(f"At most {MAX_ATTACHMENTS_PER_BOOKING} attachments per booking.",
+                           f"每个预约最多 {MAX_ATTACHMENTS_PER_BOOKING} 个附件。", field="file")
+        attachment = await service.repo.insert_attachment({
+            "_id": secrets.token_hex(12), "booking_id": booking.id, "filename": name, "content_type": declared,
+            "size": len(content), "uploaded_by": user.id, "created_at": datetime.now(UTC), "data": Binary(content)})
+    except AppError as error:
+        return _error(error)
+    return Response(orjson.dumps({"id": attachment.id, "filename": attachment.filename, "size": attachment.size,
+                                  "contentType": attachment.content_type,
+                                  "downloadUrl": f"/api/bookings/attachments/{attachment.id}"}),
+                    status_code=201, media_type="application/json")
+
+
+@router.get("/api/bookings/attachments/{attachment_id}")
+async def download_attachment(attachment_id: str, request: Request) -> Response:
+    try:
+        state, user = await _user(request)
+        service = bookings(state)
+        document = await service.repo.attachment_data(attachment_id)
+        booking = await service.repo.booking(document["booking_id"]) if document else None
+        if document is None or booking is None or not await service.can_view(user, booking):
+            raise NotFound("No attachment has this id.", "不存在此附件。")
+    except AppError as error:
+        return _error(error)
+    return Response(bytes(document["data"]), media_type=document["content_type"],
+                    headers={"Content-Disposition": f'attachment; filename="{attachment_id}"',
+                             "X-Content-Type-Options": "nosniff"})
