@@ -101,7 +101,10 @@ def radar(result: EvaluationResult, incubator_id: str, names: Mapping[str, str] 
     fig.add_trace(go.Scatterpolar(r=[thr] * (len(dims) + 1), theta=[*dims, dims[0]], name=t["threshold"],
                                   line={"dash": "dash", "color": "#424242"}))
     fig.update_layout(title=f"{_name(names, incubator_id)} · {t['radar_title']}",
-                      polar={"radialaxis": {"range": [0, 100]}}, showlegend=True)
+                      polar={"radialaxis": {"range": [0, 100], "angle": 90, "tickfont": {"size": 9}},
+                             "angularaxis": {"tickfont": {"size": 11}}},
+                      margin={"l": 70, "r": 70, "t": 60, "b": 60}, showlegend=True,
+                      legend={"orientation": "h", "x": 0.5, "xanchor": "center", "y": -0.12})
     return _plain(fig)
 
 
