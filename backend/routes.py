@@ -10,6 +10,8 @@ def include_routes(app: FastAPI) -> None:
     static_ops.include(app)  # /graphql-operations/<Name>.graphql for the pages
     from cloud_incubator.gateway import install as install_ws
     install_ws(app)  # /ws/v1 (cloud incubation sockets) and its broadcaster
+    from backend.roadshows.slides import router as roadshow_slides
+    app.include_router(roadshow_slides)  # roadshow slide uploads (GridFS) and downloads
     from cloud_incubator.bookings.http import router as bookings_http
     app.include_router(bookings_http)  # IP-workstation bookings: .ics exports, attachments
     return None

@@ -19,6 +19,7 @@ import contextlib
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -42,6 +43,19 @@ class Hub:
 
     def __init__(self) -> None:
         self.topics: dict[str, dict[int, Subscriber]] = defaultdict(dict)
+        # event name → callbacks run in every process after local delivery (cache invalidation, kicks)
+        self.listeners: dict[str, list[Callable[[str, dict[str, Any]], None]]] = defaultdict(list)
+
+    def listen(self, event: str, callback: Callable[[str, dict[str, Any]], None]) -> None:
+        if callback not in self.listeners[event]:
+            self.listeners[event].append(callback)
+
+    def notify(self, topic: str, event: str, data: dict[str, Any]) -> None:
+        for callback in self.listeners.get(event, ()):
+            try:
+                callback(topic, data)
+            except Exception:
+                log.exception("listener for %s failed", event)
 
     def subscribe(self, topic: str, connection: Subscriber) -> None:
         self.topics[topic][id(connection)] = connection
@@ -120,6 +134,7 @@ class MemoryBroadcaster(Broadcaster):
 
     async def publish(self, topic: str, event: str, data: dict[str, Any]) -> None:
         self.hub.deliver(topic, event_frame(topic, event, data))
+        self.hub.notify(topic, event, data)
 
     async def publish_logged(self, topic: str, event: str, data: dict[str, Any],
                              extra: dict[str, Any] | None = None) -> int:
@@ -127,7 +142,8 @@ class MemoryBroadcaster(Broadcaster):
             document = await self._store_next(topic, event, data, extra)
             self.hub.deliver(topic, event_frame(topic, event, data, document["seq"], document["at"]),
                              document["seq"])
-            return int(document["seq"])
+        self.hub.notify(topic, event, data)
+        return int(document["seq"])
 
 
 class MongoBroadcaster(Broadcaster):
@@ -183,8 +199,9 @@ class MongoBroadcaster(Broadcaster):
 
     def _deliver(self, doc: dict[str, Any]) -> None:
         seq = doc.get("seq")
-        self.hub.deliver(doc["topic"], event_frame(doc["topic"], doc["event"], doc.get("data") or {}, seq,
-                                                   doc.get("at")), seq)
+        data = doc.get("data") or {}
+        self.hub.deliver(doc["topic"], event_frame(doc["topic"], doc["event"], data, seq, doc.get("at")), seq)
+        self.hub.notify(doc["topic"], doc["event"], data)
 
 
 def make_broadcaster(state: AppState) -> Broadcaster:

@@ -312,7 +312,8 @@ async def _dispatch(connection: Connection, frame: dict[str, Any], frame_id: str
         log.exception("action %s failed", name)
         connection.send(p.error_frame(frame_id, p.INTERNAL))
         return
-    connection.send(p.ok_frame(frame_id, data))
+    if not ctx.answered:
+        connection.send(p.ok_frame(frame_id, data))
 
 
 async def _authenticate(connection: Connection, frame: dict[str, Any], frame_id: str | None) -> None:

@@ -21,6 +21,14 @@ class ActionContext:
     connection: Connection
     frame_id: str | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    answered: bool = False
+
+    def reply(self, data: dict[str, Any]) -> None:
+        """Send the ok frame now (before frames the handler queues next); the return value is then ignored."""
+        from cloud_incubator.protocol import ok_frame
+
+        self.connection.send(ok_frame(self.frame_id, data))
+        self.answered = True
 
 
 Handler = Callable[[ActionContext, Any], Awaitable[dict[str, Any] | None]]

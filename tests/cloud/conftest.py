@@ -5,15 +5,18 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from backend.security import issue_token
-from backend.users.models import User
-from tests.conftest import JWT_SECRET
+from backend.users.models import NewUser, Role, User
+from cloud_incubator.config import GatewayConfig
+from tests.conftest import JWT_SECRET, TEST_PASSWORD, GraphQLClient
 
 
 def token_for(user: User) -> str:
@@ -113,3 +116,48 @@ async def sockets(live_server: Any) -> AsyncIterator[Sockets]:
     hub = Sockets(live_server.ws_url)
     yield hub
     await hub.close_all()
+
+
+@dataclass
+class Park:
+    """Accounts, startups and an HTTP/GraphQL client against the live server (same process as the sockets)."""
+
+    live: Any
+    http: httpx.AsyncClient
+    gql: GraphQLClient
+
+    def run(self, coroutine: Any) -> Any:
+        return self.live.run_coroutine(coroutine)
+
+    def user(self, username: str, role: Role, **fields: Any) -> User:
+        fields.setdefault("organisation", f"{username.title()} Org")
+        return self.run(self.live.state.user_service.create_user(NewUser(
+            username=username, display_name=fields.pop("display_name", username.title()), role=role,
+            password=TEST_PASSWORD, **fields)))
+
+    def incubator(self, name_en: str = "Room Test Incubator") -> str:
+        from datetime import date
+
+        return self.run(self.live.state.incubator_service.create({
+            "name_zh": "路演测试孵化器", "name_en": name_en, "kind": "incubator", "accreditation": "municipal",
+            "sub_area": "desheng", "industries": ["fintech"], "founded_on": date(2015, 1, 1),
+            "floor_area": 1000.0, "operator": "测试运营方"})).id
+
+    def startup(self, startup_id: str, name_en: str, incubator_id: str | None = None) -> str:
+        self.run(self.live.state.startups.insert({"_id": startup_id, "name_zh": name_en + "（中）", "name_en": name_en,
+                                                  "incubator_id": incubator_id, "industry": "fintech"}))
+        return startup_id
+
+    def config(self, **overrides: Any) -> GatewayConfig:
+        config = GatewayConfig(**overrides)
+        self.live.state.extras["ws_config"] = config
+        return config
+
+    async def op(self, name: str, variables: dict[str, Any], user: User) -> dict[str, Any]:
+        return await self.gql.op(name, variables, token=token_for(user))
+
+
+@pytest.fixture
+async def park(live_server: Any) -> AsyncIterator[Park]:
+    async with httpx.AsyncClient(base_url=live_server.http_url, timeout=30) as http:
+        yield Park(live_server, http, GraphQLClient(http))

@@ -1,0 +1,64 @@
+"""Attendance figures from join/leave intervals (pure functions; times are aware datetimes)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+Interval = tuple[datetime, datetime]
+
+
+def _merged(intervals: list[Interval]) -> list[Interval]:
+    out: list[Interval] = []
+    for start, end in sorted(intervals):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def _clip(intervals: list[Interval], start: datetime, end: datetime) -> list[Interval]:
+    return [(max(a, start), min(b, end)) for a, b in intervals if min(b, end) > max(a, start)]
+
+
+def _peak_and_average(per_user: dict[str, list[Interval]], start: datetime, end: datetime) -> tuple[int, float]:
+    """Peak concurrent distinct viewers and the time-weighted average over [start, end]."""
+    changes: list[tuple[datetime, int]] = []
+    for intervals in per_user.values():
+        for a, b in _clip(intervals, start, end):
+            changes.append((a, 1))
+            changes.append((b, -1))
+    changes.sort(key=lambda c: (c[0], c[1]))  # leaves before joins at the same instant
+    peak = current = 0
+    area = 0.0
+    last = start
+    for at, delta in changes:
+        area += current * (at - last).total_seconds()
+        current += delta
+        peak = max(peak, current)
+        last = at
+    span = (end - start).total_seconds()
+    return peak, (area / span if span > 0 else float(peak))
+
+
+def attendance_analytics(rows: list[tuple[str, datetime, datetime | None]], started: datetime, ended: datetime,
+                         pitches: list[tuple[int, datetime, datetime]]) -> dict[str, Any]:
+    """rows: (user, joined, left or None = until the end); pitches: (index, from, to)."""
+    per_user: dict[str, list[Interval]] = defaultdict(list)
+    for user, joined, left in rows:
+        per_user[user].append((joined, left or ended))
+    per_user = {u: _merged(_clip(v, started, ended)) for u, v in per_user.items()}
+    per_user = {u: v for u, v in per_user.items() if v}
+    peak, average = _peak_and_average(per_user, started, ended)
+    result: dict[str, Any] = {"unique_viewers": len(per_user), "peak_viewers": peak,
+                              "average_viewers": round(average, 2),
+                              "duration_seconds": round((ended - started).total_seconds(), 1), "pitches": []}
+    for index, start, end in pitches:
+        present = {u: _clip(v, start, end) for u, v in per_user.items()}
+        present = {u: v for u, v in present.items() if v}
+        pitch_peak, pitch_average = _peak_and_average(present, start, end)
+        result["pitches"].append({"index": index, "viewers": len(present), "peak_viewers": pitch_peak,
+                                  "average_viewers": round(pitch_average, 2)})
+    return result

@@ -1,0 +1,183 @@
+"""Every database access of roadshows: schedules, room state (messages, questions, participants,
+attendance, presence), slide decks (GridFS) and investor leads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from gridfs import AsyncGridFSBucket
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+
+from backend.db import Document, durable, register_indexes
+from backend.roadshows.models import Roadshow, SlideDeck
+
+ROADSHOWS = "roadshows"
+MESSAGES = "room_messages"
+QUESTIONS = "room_questions"
+PARTICIPANTS = "room_participants"
+ATTENDANCE = "room_attendance"
+PRESENCE = "room_presence"
+SLIDE_DECKS = "slide_decks"
+SLIDES_BUCKET = "slides"
+LEADS = "leads"
+
+register_indexes(ROADSHOWS, IndexModel([("status", ASCENDING), ("starts_at", ASCENDING)], name="status_starts"),
+                 IndexModel([("starts_at", ASCENDING)], name="starts_at"))
+register_indexes(MESSAGES, IndexModel([("roadshow_id", ASCENDING), ("at", DESCENDING)], name="room_at"))
+register_indexes(QUESTIONS, IndexModel([("roadshow_id", ASCENDING), ("at", ASCENDING)], name="room_at"))
+register_indexes(PARTICIPANTS, IndexModel([("roadshow_id", ASCENDING), ("user_id", ASCENDING)], name="room_user"))
+register_indexes(ATTENDANCE, IndexModel([("roadshow_id", ASCENDING), ("joined_at", ASCENDING)], name="room_joined"),
+                 IndexModel([("roadshow_id", ASCENDING), ("user_id", ASCENDING), ("origin", ASCENDING),
+                             ("left_at", ASCENDING)], name="room_user_open"))
+register_indexes(PRESENCE, IndexModel([("roadshow_id", ASCENDING), ("at", ASCENDING)], name="room_at"))
+register_indexes(SLIDE_DECKS, IndexModel([("roadshow_id", ASCENDING), ("pitch_index", ASCENDING)], name="room_pitch"))
+register_indexes(f"{SLIDES_BUCKET}.files", IndexModel([("filename", ASCENDING), ("uploadDate", ASCENDING)],
+                                                      name="filename_upload"))
+register_indexes(f"{SLIDES_BUCKET}.chunks", IndexModel([("files_id", ASCENDING), ("n", ASCENDING)], unique=True,
+                                                       name="files_id_n"))
+register_indexes(LEADS,
+                 IndexModel([("investor_user_id", ASCENDING), ("startup_id", ASCENDING), ("roadshow_id", ASCENDING)],
+                            unique=True, name="investor_startup_roadshow"),
+                 IndexModel([("startup_id", ASCENDING), ("at", DESCENDING)], name="startup_at"),
+                 IndexModel([("roadshow_id", ASCENDING), ("pitch_index", ASCENDING)], name="roadshow_pitch"))
+
+
+class RoadshowRepository:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self.roadshows = durable(db, ROADSHOWS)
+        self.messages = durable(db, MESSAGES)
+        self.questions = durable(db, QUESTIONS)
+        self.participants = durable(db, PARTICIPANTS)
+        self.attendance = durable(db, ATTENDANCE)
+        self.presence = db[PRESENCE]
+        self.decks = durable(db, SLIDE_DECKS)
+        self.leads = durable(db, LEADS)
+        self.bucket = AsyncGridFSBucket(db, bucket_name=SLIDES_BUCKET)
+
+    # -- schedules -------------------------------------------------------------------------------
+    async def insert(self, document: dict[str, Any]) -> Roadshow:
+        await self.roadshows.insert_one(document)
+        return Roadshow.model_validate(document)
+
+    async def get(self, roadshow_id: str) -> Roadshow | None:
+        doc = await self.roadshows.find_one({"_id": roadshow_id})
+        return Roadshow.model_validate(doc) if doc else None
+
+    async def by_ids(self, ids: list[str]) -> list[Roadshow | None]:
+        found = {d["_id"]: Roadshow.model_validate(d) async for d in self.roadshows.find({"_id": {"$in": ids}})}
+        return [found.get(i) for i in ids]
+
+    async def listing(self, status: str | None, limit: int) -> list[Roadshow]:
+        query: dict[str, Any] = {"status": status} if status else {}
+        sort = [("status", ASCENDING), ("starts_at", ASCENDING)] if status else [("starts_at", ASCENDING)]
+        return [Roadshow.model_validate(d) async for d in self.roadshows.find(query, sort=sort, limit=limit)]
+
+    async def update_if(self, roadshow_id: str, condition: dict[str, Any], changes: dict[str, Any]) -> Roadshow | None:
+        """Atomic conditional update: None when the condition no longer holds."""
+        doc = await self.roadshows.find_one_and_update({"_id": roadshow_id, **condition}, changes,
+                                                       return_document=ReturnDocument.AFTER)
+        return Roadshow.model_validate(doc) if doc else None
+
+    # -- chat ------------------------------------------------------------------------------------
+    async def add_message(self, document: dict[str, Any]) -> None:
+        await self.messages.insert_one(document)
+
+    async def remove_message(self, roadshow_id: str, message_id: str, by: str, at: datetime) -> bool:
+        result = await self.messages.update_one({"_id": message_id, "roadshow_id": roadshow_id, "removed": False},
+                                                {"$set": {"removed": True, "removed_by": by, "removed_at": at}})
+        return result.modified_count == 1
+
+    async def recent_messages(self, roadshow_id: str, limit: int) -> list[dict[str, Any]]:
+        cursor = self.messages.find({"roadshow_id": roadshow_id}, sort=[("at", DESCENDING)], limit=limit * 2)
+        rows = [d async for d in cursor if not d.get("removed")][:limit]
+        return list(reversed(rows))
+
+    async def all_messages(self, roadshow_id: str) -> list[dict[str, Any]]:
+        cursor = self.messages.find({"roadshow_id": roadshow_id}, sort=[("at", DESCENDING)])
+        return list(reversed([d async for d in cursor]))
+
+    # -- questions -------------------------------------------------------------------------------
+    async def add_question(self, document: dict[str, Any]) -> None:
+        await self.questions.insert_one(document)
+
+    async def question(self, roadshow_id: str, question_id: str) -> dict[str, Any] | None:
+        return await self.questions.find_one({"_id": question_id, "roadshow_id": roadshow_id})
+
+    async def upvote(self, roadshow_id: str, question_id: str, user_id: str) -> dict[str, Any] | None:
+        """Adds one vote per user atomically; None if this user had already voted (or no such question)."""
+        return await self.questions.find_one_and_update(
+            {"_id": question_id, "roadshow_id": roadshow_id, "upvoters": {"$ne": user_id}},
+            {"$push": {"upvoters": user_id}, "$inc": {"upvotes": 1}}, return_document=ReturnDocument.AFTER)
+
+    async def set_question(self, roadshow_id: str, question_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+        return await self.questions.find_one_and_update({"_id": question_id, "roadshow_id": roadshow_id},
+                                                        {"$set": changes}, return_document=ReturnDocument.AFTER)
+
+    async def questions_of(self, roadshow_id: str) -> list[dict[str, Any]]:
+        return [d async for d in self.questions.find({"roadshow_id": roadshow_id}, sort=[("at", ASCENDING)])]
+
+    # -- participants ----------------------------------------------------------------------------
+    async def participant(self, roadshow_id: str, user_id: str) -> dict[str, Any] | None:
+        return await self.participants.find_one({"_id": f"{roadshow_id}:{user_id}"})
+
+    async def touch_participant(self, roadshow_id: str, user: dict[str, Any], at: datetime) -> dict[str, Any]:
+        doc = await self.participants.find_one_and_update(
+            {"_id": f"{roadshow_id}:{user['user_id']}"},
+            {"$setOnInsert": {"roadshow_id": roadshow_id, "user_id": user["user_id"], "muted": False,
+                              "removed": False, "first_joined_at": at},
+             "$set": {"name": user["name"], "organisation": user["organisation"], "role": user["role"],
+                      "last_joined_at": at}},
+            upsert=True, return_document=ReturnDocument.AFTER)
+        return doc  # type: ignore[no-any-return]
+
+    async def set_participant(self, roadshow_id: str, user_id: str, changes: dict[str, Any]) -> None:
+        await self.participants.update_one(
+            {"_id": f"{roadshow_id}:{user_id}"},
+            {"$set": changes, "$setOnInsert": {"roadshow_id": roadshow_id, "user_id": user_id}}, upsert=True)
+
+    async def participants_of(self, roadshow_id: str) -> list[dict[str, Any]]:
+        return [d async for d in self.participants.find({"roadshow_id": roadshow_id})]
+
+    # -- attendance (one interval per user per process) -------------------------------------------
+    async def open_attendance(self, roadshow_id: str, user_id: str, origin: str, at: datetime) -> None:
+        await self.attendance.insert_one({"roadshow_id": roadshow_id, "user_id": user_id, "origin": origin,
+                                          "joined_at": at, "left_at": None})
+
+    async def close_attendance(self, roadshow_id: str, user_id: str, origin: str, at: datetime) -> None:
+        await self.attendance.update_many({"roadshow_id": roadshow_id, "user_id": user_id, "origin": origin,
+                                           "left_at": None}, {"$set": {"left_at": at}})
+
+    async def attendance_of(self, roadshow_id: str) -> list[dict[str, Any]]:
+        return [d async for d in self.attendance.find({"roadshow_id": roadshow_id}, sort=[("joined_at", ASCENDING)])]
+
+    # -- presence (each process writes who it holds; readers merge recent rows) --------------------
+    async def write_presence(self, roadshow_id: str, origin: str, people: list[dict[str, Any]], at: datetime) -> None:
+        await self.presence.replace_one({"_id": f"{roadshow_id}:{origin}"},
+                                        {"roadshow_id": roadshow_id, "origin": origin, "people": people, "at": at},
+                                        upsert=True)
+
+    async def presence_since(self, roadshow_id: str, since: datetime) -> list[dict[str, Any]]:
+        return [d async for d in self.presence.find({"roadshow_id": roadshow_id, "at": {"$gte": since}})]
+
+    # -- slides ----------------------------------------------------------------------------------
+    async def deck(self, roadshow_id: str, pitch_index: int) -> SlideDeck | None:
+        doc = await self.decks.find_one({"_id": f"{roadshow_id}:{pitch_index}"})
+        return SlideDeck.model_validate(doc) if doc else None
+
+    async def decks_of(self, roadshow_id: str) -> list[SlideDeck]:
+        cursor = self.decks.find({"roadshow_id": roadshow_id}, sort=[("pitch_index", ASCENDING)])
+        return [SlideDeck.model_validate(d) async for d in cursor]
+
+    async def replace_deck(self, document: dict[str, Any]) -> SlideDeck | None:
+        """Stores the new deck; returns the previous one (its files are then deleted)."""
+        previous = await self.decks.find_one_and_replace({"_id": document["_id"]}, document, upsert=True)
+        return SlideDeck.model_validate(previous) if previous else None
+
+    # -- leads -----------------------------------------------------------------------------------
+    async def add_lead(self, document: dict[str, Any]) -> None:
+        await self.leads.insert_one(document)
+
+    async def leads_of(self, roadshow_id: str) -> list[dict[str, Any]]:
+        return [d async for d in self.leads.find({"roadshow_id": roadshow_id}, sort=[("pitch_index", ASCENDING)])]

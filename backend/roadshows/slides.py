@@ -1,0 +1,173 @@
+"""Slide uploads (PDF or images, by the presenting startup before its pitch) and serving them back to
+room members. Files live in GridFS (bucket ``slides``); a ``slide_decks`` document per pitch lists them.
+
+POST /api/roadshows/{id}/pitches/{index}/slides   multipart ``files`` (one PDF, or 1–60 images)
+GET  /api/roadshows/{id}/slides/{file_id}          Authorization: Bearer … (or ?token=… for <img>)
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from bson import ObjectId
+from bson.errors import InvalidId
+from fastapi import APIRouter, Request, Response
+from gridfs.errors import NoFile
+
+from backend.errors import AppError, Unauthenticated
+from backend.roadshows.models import RoadshowStatus
+from backend.roadshows.service import roadshow_service
+from backend.security import bearer_token
+from backend.state import AppState
+from backend.users.models import User
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_TOTAL_BYTES = 25 * 1024 * 1024
+MAX_IMAGES = 60
+_PDF_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+
+router = APIRouter()
+
+
+class SlideError(Exception):
+    def __init__(self, status: int, code: str, message_en: str, message_zh: str, **details: Any) -> None:
+        super().__init__(message_en)
+        self.status, self.code, self.message_en, self.message_zh, self.details = (
+            status, code, message_en, message_zh, details)
+
+    def response(self) -> Response:
+        body = {"code": self.code, "message_en": self.message_en, "message_zh": self.message_zh, **self.details}
+        return Response(orjson.dumps(body), status_code=self.status, media_type="application/json")
+
+
+def sniff(data: bytes) -> str | None:
+    """The content type from the file's first bytes (the declared type is not trusted)."""
+    if data.startswith(b"%PDF-"):
+        return "application/pdf"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def pdf_pages(data: bytes) -> int:
+    return len(_PDF_PAGE.findall(data))
+
+
+async def _user(request: Request, state: AppState) -> User:
+    try:
+        token = bearer_token(request.headers.get("authorization")) or request.query_params.get("token")
+        if not token:
+            raise Unauthenticated()
+        return await state.user_service.user_from_token(token)
+    except Unauthenticated as error:
+        raise SlideError(401, "UNAUTHENTICATED", error.message_en, error.message_zh) from error
+
+
+async def _roadshow(state: AppState, roadshow_id: str) -> Any:
+    try:
+        return await roadshow_service(state).get(roadshow_id)
+    except AppError as error:
+        raise SlideError(404, "NOT_FOUND", "No roadshow has this id.", "不存在此编号的路演。") from error
+
+
+@router.post("/api/roadshows/{roadshow_id}/pitches/{pitch_index}/slides")
+async def upload_slides(roadshow_id: str, pitch_index: int, request: Request) -> Response:
+    try:
+        return await _upload(roadshow_id, pitch_index, request)
+    except SlideError as error:
+        return error.response()
+
+
+async def _upload(roadshow_id: str, pitch_index: int, request: Request) -> Response:
+    state: AppState = request.app.state.incubench
+    user = await _user(request, state)
+    service = roadshow_service(state)
+    roadshow = await _roadshow(state, roadshow_id)
+    if not 0 <= pitch_index < len(roadshow.agenda):
+        raise SlideError(404, "NOT_FOUND", "No pitch with this index.", "不存在此序号的路演项目。")
+    if not (service.is_presenter(user, roadshow, pitch_index) or service.is_moderator(user, roadshow)):
+        raise SlideError(403, "FORBIDDEN", "Only the presenting startup (or a moderator) uploads these slides.",
+                         "只有该项目的路演企业（或主持人）可以上传幻灯片。")
+    if roadshow.status is RoadshowStatus.ended or (
+            roadshow.status is RoadshowStatus.live and roadshow.pitch_index >= pitch_index):
+        raise SlideError(409, "SLIDES_LOCKED", "Slides are uploaded before the pitch starts.",
+                         "幻灯片须在路演开始前上传。")
+    length = request.headers.get("content-length")
+    if length is None:
+        raise SlideError(411, "LENGTH_REQUIRED", "Send a Content-Length.", "请求须包含 Content-Length。")
+    if int(length) > MAX_TOTAL_BYTES + 64 * 1024:
+        raise SlideError(413, "SLIDES_TOO_LARGE", f"At most {MAX_TOTAL_BYTES // 2**20} MiB in total.",
+                         f"总大小不能超过 {MAX_TOTAL_BYTES // 2**20} MiB。", limit=MAX_TOTAL_BYTES)
+    files: list[tuple[str, str, bytes]] = []
+    async with request.form(max_files=MAX_IMAGES + 1, max_fields=5) as form:
+        uploads = [f for f in form.getlist("files") if not isinstance(f, str)]
+        if not uploads:
+            raise SlideError(400, "SLIDES_MISSING", "Attach the slides as 'files'.", "请以 files 字段附上幻灯片。")
+        if len(uploads) > MAX_IMAGES:
+            raise SlideError(400, "SLIDES_TOO_MANY", f"At most {MAX_IMAGES} images.", f"最多 {MAX_IMAGES} 张图片。")
+        for upload in uploads:
+            data = await upload.read(MAX_FILE_BYTES + 1)
+            name = (upload.filename or "slide")[:120]
+            if len(data) > MAX_FILE_BYTES:
+                raise SlideError(413, "SLIDES_TOO_LARGE", f"{name}: at most {MAX_FILE_BYTES // 2**20} MiB per file.",
+                                 f"{name}：单个文件不能超过 {MAX_FILE_BYTES // 2**20} MiB。", limit=MAX_FILE_BYTES)
+            kind = sniff(data)
+            if kind is None:
+                raise SlideError(415, "SLIDES_BAD_TYPE", f"{name}: only PDF, PNG, JPEG or WebP files.",
+                                 f"{name}：只接受 PDF、PNG、JPEG 或 WebP 文件。", file=name)
+            files.append((name, kind, data))
+    pdfs = [f for f in files if f[1] == "application/pdf"]
+    if pdfs and len(files) > 1:
+        raise SlideError(400, "SLIDES_MIXED", "Upload one PDF, or images only.", "请上传一个 PDF，或只上传图片。")
+    pages = pdf_pages(pdfs[0][2]) if pdfs else len(files)
+    if pages == 0:
+        raise SlideError(400, "SLIDES_BAD_PDF", "The PDF has no pages.", "PDF 文件没有页面。")
+    repo = service.repo
+    stored = []
+    for name, kind, data in files:
+        file_id = await repo.bucket.upload_from_stream(
+            name, data, metadata={"roadshow_id": roadshow_id, "pitch_index": pitch_index, "content_type": kind})
+        stored.append({"file_id": str(file_id), "name": name, "content_type": kind, "size": len(data)})
+    deck = {"_id": f"{roadshow_id}:{pitch_index}", "roadshow_id": roadshow_id, "pitch_index": pitch_index,
+            "kind": "pdf" if pdfs else "images", "files": stored, "pages": pages, "uploaded_by": user.id,
+            "uploaded_at": datetime.now(UTC)}
+    previous = await repo.replace_deck(deck)
+    if previous is not None:
+        for old in previous.files:
+            try:
+                await repo.bucket.delete(ObjectId(old.file_id))
+            except NoFile:
+                pass
+    body = {"roadshow_id": roadshow_id, "pitch_index": pitch_index, "kind": deck["kind"], "pages": pages,
+            "urls": [f"/api/roadshows/{roadshow_id}/slides/{f['file_id']}" for f in stored]}
+    return Response(orjson.dumps(body), status_code=201, media_type="application/json")
+
+
+@router.get("/api/roadshows/{roadshow_id}/slides/{file_id}")
+async def get_slide(roadshow_id: str, file_id: str, request: Request) -> Response:
+    try:
+        state: AppState = request.app.state.incubench
+        user = await _user(request, state)
+        roadshow = await _roadshow(state, roadshow_id)
+        if not roadshow_service(state).may_enter(user, roadshow):
+            raise SlideError(403, "FORBIDDEN", "This roadshow is not open to you.", "您无权进入此路演。")
+        try:
+            stream = await roadshow_service(state).repo.bucket.open_download_stream(ObjectId(file_id))
+        except (InvalidId, NoFile) as error:
+            raise SlideError(404, "NOT_FOUND", "No such slide file.", "不存在此幻灯片文件。") from error
+        metadata = stream.metadata or {}
+        if metadata.get("roadshow_id") != roadshow_id:
+            raise SlideError(404, "NOT_FOUND", "No such slide file.", "不存在此幻灯片文件。")
+        data = await stream.read()
+        return Response(data, media_type=metadata.get("content_type", "application/octet-stream"),
+                        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff",
+                                 "Content-Disposition": "inline"})
+    except SlideError as error:
+        return error.response()
