@@ -1,0 +1,236 @@
+"""Every database access of matchmaking, with the indexes its queries use."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from backend.db import Document, durable, register_indexes
+from cloud_incubator.matchmaking.models import Cooperation, Counterpart, Match, Message, Session
+
+COUNTERPARTS = "mm_counterparts"
+INTERESTS = "mm_interests"
+MATCHES = "mm_matches"
+MESSAGES = "mm_messages"
+SESSIONS = "mm_sessions"
+COOPERATIONS = "mm_cooperations"
+LEADS = "leads"       # written by the roadshow rooms (investors' "interested" signals during pitches)
+USERS = "users"
+
+register_indexes(
+    COUNTERPARTS,
+    IndexModel([("kind", ASCENDING), ("_id", ASCENDING)], name="kind_order"),
+    IndexModel([("user_id", ASCENDING)], unique=True, name="user_unique",
+               partialFilterExpression={"user_id": {"$type": "string"}}),
+    IndexModel([("created_by", ASCENDING)], name="created_by"),
+)
+register_indexes(
+    INTERESTS,
+    IndexModel([("startup_id", ASCENDING), ("counterpart_id", ASCENDING), ("side", ASCENDING)], unique=True,
+               name="pair_side_unique"),
+    IndexModel([("counterpart_id", ASCENDING), ("decision", ASCENDING)], name="counterpart_decision"),
+)
+register_indexes(
+    MATCHES,
+    IndexModel([("startup_id", ASCENDING), ("counterpart_id", ASCENDING)], unique=True, name="pair_unique"),
+    IndexModel([("counterpart_id", ASCENDING), ("created_at", DESCENDING)], name="counterpart_created"),
+    IndexModel([("incubator_id", ASCENDING), ("created_at", DESCENDING)], name="incubator_created"),
+    IndexModel([("created_at", DESCENDING)], name="created"),
+)
+register_indexes(MESSAGES, IndexModel([("match_id", ASCENDING), ("at", DESCENDING), ("_id", DESCENDING)],
+                                      name="match_at"))
+register_indexes(
+    SESSIONS,
+    IndexModel([("party_ids", ASCENDING), ("created_at", DESCENDING)], name="party_created"),
+    IndexModel([("organiser_user_id", ASCENDING), ("created_at", DESCENDING)], name="organiser_created"),
+    IndexModel([("created_at", DESCENDING)], name="created"),
+)
+register_indexes(
+    COOPERATIONS,
+    IndexModel([("incubator_id", ASCENDING), ("quarter", ASCENDING)], name="incubator_quarter"),
+    IndexModel([("match_id", ASCENDING), ("type", ASCENDING)], name="match_type"),
+)
+# Our reads of the roadshow leads: by startup and by investor (the roadshow module declares its own).
+register_indexes(
+    LEADS,
+    IndexModel([("startup_id", ASCENDING), ("investor_user_id", ASCENDING), ("at", DESCENDING)],
+               name="mm_startup_investor_at"),
+    IndexModel([("investor_user_id", ASCENDING), ("at", DESCENDING)], name="mm_investor_at"),
+)
+
+
+def _store(values: dict[str, Any]) -> dict[str, Any]:
+    """Dates as ISO strings (BSON has no date-only type)."""
+    return {k: v.isoformat() if isinstance(v, date) and not isinstance(v, datetime) else v
+            for k, v in values.items()}
+
+
+class MatchmakingRepository:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self.counterparts = durable(db, COUNTERPARTS)
+        self.interests = durable(db, INTERESTS)
+        self.matches = durable(db, MATCHES)
+        self.messages = durable(db, MESSAGES)
+        self.sessions = durable(db, SESSIONS)
+        self.cooperations = durable(db, COOPERATIONS)
+        self.leads = db[LEADS]
+        self.users = db[USERS]
+
+    # -- counterparts ----------------------------------------------------------------------------
+    async def insert_counterpart(self, document: dict[str, Any]) -> Counterpart:
+        await self.counterparts.insert_one(_store(document))
+        return Counterpart.model_validate(document)
+
+    async def update_counterpart(self, counterpart_id: str, changes: dict[str, Any]) -> Counterpart | None:
+        found = await self.counterparts.find_one_and_update({"_id": counterpart_id}, {"$set": _store(changes)},
+                                                            return_document=ReturnDocument.AFTER)
+        return Counterpart.model_validate(found) if found else None
+
+    async def counterparts_by_ids(self, ids: Sequence[str]) -> list[Counterpart | None]:
+        found = {d["_id"]: Counterpart.model_validate(d)
+                 async for d in self.counterparts.find({"_id": {"$in": list(ids)}})}
+        return [found.get(i) for i in ids]
+
+    async def counterpart_of_user(self, user_id: str) -> Counterpart | None:
+        found = await self.counterparts.find_one({"user_id": user_id})
+        return Counterpart.model_validate(found) if found else None
+
+    async def counterparts_created_by(self, user_id: str) -> list[str]:
+        return [d["_id"] async for d in self.counterparts.find({"created_by": user_id}, {"_id": 1})]
+
+    async def all_counterpart_documents(self, kind: str | None = None) -> list[dict[str, Any]]:
+        query = {"kind": kind} if kind else {"kind": {"$exists": True}}
+        return [d async for d in self.counterparts.find(query).sort([("kind", ASCENDING), ("_id", ASCENDING)])]
+
+    async def page_counterparts(self, kind: str | None, after_id: str | None, limit: int) -> list[Counterpart]:
+        query: dict[str, Any] = {"kind": kind} if kind else {"kind": {"$exists": True}}
+        if after_id:
+            query["_id"] = {"$gt": after_id}
+        cursor = self.counterparts.find(query).sort("_id", ASCENDING).limit(limit)
+        return [Counterpart.model_validate(d) async for d in cursor]
+
+    # -- interests, declines, roadshow leads ------------------------------------------------------
+    async def set_decision(self, startup_id: str, counterpart_id: str, side: str, decision: str, user_id: str,
+                           at: datetime) -> None:
+        """Upsert one side's decision atomically (unique per pair and side)."""
+        try:
+            await self.interests.update_one(
+                {"startup_id": startup_id, "counterpart_id": counterpart_id, "side": side},
+                {"$set": {"decision": decision, "by_user_id": user_id, "at": at}}, upsert=True)
+        except DuplicateKeyError:  # two concurrent first decisions: the other upsert inserted; update it
+            await self.interests.update_one(
+                {"startup_id": startup_id, "counterpart_id": counterpart_id, "side": side},
+                {"$set": {"decision": decision, "by_user_id": user_id, "at": at}})
+
+    async def decisions_of_pair(self, startup_id: str, counterpart_id: str) -> dict[str, dict[str, Any]]:
+        cursor = self.interests.find({"startup_id": startup_id, "counterpart_id": counterpart_id})
+        return {d["side"]: d async for d in cursor}
+
+    async def decisions(self, *, startup_ids: Sequence[str] | None = None,
+                        counterpart_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """Decisions touching these startups (or these counterparts)."""
+        if startup_ids is not None:
+            query: dict[str, Any] = {"startup_id": {"$in": list(startup_ids)}}
+        else:
+            query = {"counterpart_id": {"$in": list(counterpart_ids or [])}}
+        return [d async for d in self.interests.find(query)]
+
+    async def leads_for(self, *, startup_ids: Sequence[str] | None = None,
+                        investor_user_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        if startup_ids is not None:
+            query: dict[str, Any] = {"startup_id": {"$in": list(startup_ids)}}
+        else:
+            query = {"investor_user_id": {"$in": list(investor_user_ids or [])}}
+        return [d async for d in self.leads.find(query, {"startup_id": 1, "investor_user_id": 1, "at": 1,
+                                                          "roadshow_id": 1})]
+
+    async def all_decisions(self) -> list[dict[str, Any]]:
+        return [d async for d in self.interests.find({"startup_id": {"$exists": True}})]
+
+    async def all_leads(self) -> list[dict[str, Any]]:
+        return [d async for d in self.leads.find({"startup_id": {"$exists": True}},
+                                                 {"startup_id": 1, "investor_user_id": 1, "at": 1,
+                                                  "roadshow_id": 1})]
+
+    async def user_ids_of_startup(self, startup_id: str) -> list[str]:
+        return [d["_id"] async for d in self.users.find({"startup_id": startup_id}, {"_id": 1})]
+
+    # -- matches and negotiation -------------------------------------------------------------------
+    async def insert_match(self, document: dict[str, Any]) -> bool:
+        """True if this call created the match (the unique pair index refuses a second one)."""
+        try:
+            await self.matches.insert_one(document)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def match(self, match_id: str) -> Match | None:
+        found = await self.matches.find_one({"_id": match_id})
+        return Match.model_validate(found) if found else None
+
+    async def match_of_pair(self, startup_id: str, counterpart_id: str) -> Match | None:
+        found = await self.matches.find_one({"startup_id": startup_id, "counterpart_id": counterpart_id})
+        return Match.model_validate(found) if found else None
+
+    async def matches_page(self, query: dict[str, Any], before: tuple[datetime, str] | None,
+                           limit: int) -> list[Match]:
+        if before is not None:
+            query = {**query, "$or": [{"created_at": {"$lt": before[0]}},
+                                      {"created_at": before[0], "_id": {"$lt": before[1]}}]}
+        cursor = self.matches.find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)]).limit(limit)
+        return [Match.model_validate(d) async for d in cursor]
+
+    async def insert_message(self, document: dict[str, Any]) -> Message:
+        await self.messages.insert_one(document)
+        return Message.model_validate(document)
+
+    async def messages_before(self, match_id: str, before: tuple[datetime, str] | None, limit: int) -> list[Message]:
+        query: dict[str, Any] = {"match_id": match_id}
+        if before is not None:
+            query["$or"] = [{"at": {"$lt": before[0]}}, {"at": before[0], "_id": {"$lt": before[1]}}]
+        cursor = self.messages.find(query).sort([("at", DESCENDING), ("_id", DESCENDING)]).limit(limit)
+        return [Message.model_validate(d) async for d in cursor]
+
+    # -- sessions ----------------------------------------------------------------------------------
+    async def insert_session(self, document: dict[str, Any]) -> Session:
+        await self.sessions.insert_one(document)
+        return Session.model_validate(document)
+
+    async def session(self, session_id: str) -> Session | None:
+        found = await self.sessions.find_one({"_id": session_id})
+        return Session.model_validate(found) if found else None
+
+    async def replace_meetings(self, session_id: str, version: int, meetings: list[dict[str, Any]],
+                               extra: dict[str, Any]) -> Session | None:
+        """Optimistic concurrency: only if nobody changed the schedule since ``version``."""
+        found = await self.sessions.find_one_and_update(
+            {"_id": session_id, "version": version},
+            {"$set": {"meetings": meetings, **extra}, "$inc": {"version": 1}},
+            return_document=ReturnDocument.AFTER)
+        return Session.model_validate(found) if found else None
+
+    async def sessions_of_parties(self, party_ids: Sequence[str], limit: int = 50) -> list[Session]:
+        cursor = self.sessions.find({"party_ids": {"$in": list(party_ids)}}).sort("created_at", DESCENDING)
+        return [Session.model_validate(d) async for d in cursor.limit(limit)]
+
+    async def sessions_page(self, organiser: str | None, limit: int) -> list[Session]:
+        query = {"organiser_user_id": organiser} if organiser else {}
+        cursor = self.sessions.find(query).sort("created_at", DESCENDING).limit(limit)
+        return [Session.model_validate(d) async for d in cursor]
+
+    # -- cooperations ------------------------------------------------------------------------------
+    async def insert_cooperation(self, document: dict[str, Any]) -> Cooperation:
+        await self.cooperations.insert_one(_store(document))
+        return Cooperation.model_validate(document)
+
+    async def cooperations_in(self, incubator_id: str, quarter: str) -> list[Cooperation]:
+        cursor = self.cooperations.find({"incubator_id": incubator_id, "quarter": quarter})
+        return [Cooperation.model_validate(d) async for d in cursor]
+
+    async def cooperations_of_match(self, match_id: str) -> list[Cooperation]:
+        return [Cooperation.model_validate(d) async for d in self.cooperations.find({"match_id": match_id})]
