@@ -28,7 +28,7 @@ from backend.submissions.models import (
 )
 from backend.submissions.repository import SubmissionRepository
 from backend.users.models import Role, User
-from evaluation import Scheme, default_scheme
+from evaluation import EvaluationError, Scheme, default_scheme, evaluate
 
 MAX_KEY_LENGTH = 100
 
@@ -128,6 +128,21 @@ def validate_metrics(entries: Sequence[tuple[str, Any]], final: bool, issues: Is
     return values
 
 
+def scoreable(values: dict[str, float | None], quarter: str, issues: IssueCollector, prefix: str = "metrics") -> None:
+    """A final submission must be scoreable on its own (e.g. no indicator dividing by a zero denominator)."""
+    try:
+        evaluate({"candidate": {quarter: values}}, scheme(), quarter)
+    except EvaluationError as error:
+        fid = error.field if error.field in set(scheme().field_ids) else None
+        path = f"{prefix}.{camel(fid)}" if fid else prefix
+        name_en, name_zh = (scheme().raw_field(fid).name_en, scheme().raw_field(fid).name_zh) if fid else ("", "")
+        if getattr(error, "code", "") == "ZERO_DENOMINATOR":
+            issues.add(path, f"{name_en} cannot be 0: indicators are computed per {name_en.lower()}.",
+                       f"{name_zh}不能为 0：多项指标以其为分母。")
+        else:
+            issues.add(path, f"These metrics cannot be scored: {error}", f"该指标无法评分：{error}")
+
+
 def changed_fields(before: dict[str, float | None] | None, after: dict[str, float | None]) -> list[str]:
     before = before or {}
     keys = set(before) | set(after)
@@ -187,6 +202,7 @@ class SubmissionService:
 
     def prepare(self, request: SaveRequest, incubator: Incubator, issues: IssueCollector,
                 prefix: str = "") -> dict[str, float | None]:
+        before = len(issues.issues)
         validate_quarter(request.quarter, incubator.founded_on, issues, path=f"{prefix}quarter")
         if request.base_revision is not None and request.base_revision < 0:
             issues.add(f"{prefix}baseRevision", "The base revision cannot be negative.", "基准版本号不能为负数。")
@@ -194,7 +210,10 @@ class SubmissionService:
         if key is not None and not (1 <= len(key) <= MAX_KEY_LENGTH):
             issues.add(f"{prefix}idempotencyKey", f"The idempotency key must be 1–{MAX_KEY_LENGTH} characters.",
                        f"幂等键长度须为 1–{MAX_KEY_LENGTH} 个字符。")
-        return validate_metrics(request.metrics, request.final, issues, prefix=f"{prefix}metrics")
+        values = validate_metrics(request.metrics, request.final, issues, prefix=f"{prefix}metrics")
+        if request.final and len(issues.issues) == before:
+            scoreable(values, request.quarter, issues, prefix=f"{prefix}metrics")
+        return values
 
     # ----- writes -----------------------------------------------------------------------------------
     async def save(self, user: User, request: SaveRequest, *, source: str = "graphql") -> SaveOutcome:
@@ -211,13 +230,14 @@ class SubmissionService:
                 return replay
         await self.check_window(user, request.incubator_id, request.quarter)
         head = await self.repository.head(request.incubator_id, request.quarter)
-        document = self._document(user, request, values, head, key, source)
         try:
+            document = self._document(user, request, values, head, key, source)
             await self.repository.insert_revision(document)
-        except DuplicateKeyError as error:
+        except (DuplicateKeyError, Conflict) as error:
+            # A retry racing its own first attempt finds the stored revision; anything else is a conflict.
             if key is not None and (replay := await self._replay(key, request)) is not None:
                 return replay
-            raise self._conflict(request, head) from error
+            raise error if isinstance(error, Conflict) else self._conflict(request, head) from error
         await self._land(document)
         return SaveOutcome(Revision.model_validate(document), replayed=False)
 

@@ -1,0 +1,240 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry import Info
+
+from backend.api.types.incubator import Incubator
+
+RankingMethod = strawberry.enum(Enum("RankingMethod", {"ARITHMETIC": "arithmetic", "GEOMETRIC": "geometric",
+                                                       "TOPSIS": "topsis"}),
+                                description="ARITHMETIC is the headline (target normalisation, scheme weights).")
+RankingSource = strawberry.enum(Enum("RankingSource", {"LIVE": "live", "PUBLISHED": "published"}),
+                                description="LIVE: current submitted metrics (staff only); PUBLISHED: a snapshot.")
+ChartKind = strawberry.enum(Enum("ChartKind", {"RANKING_BARS": "ranking_bars", "RADAR": "radar",
+                                               "RANK_TRENDS": "rank_trends", "RANK_INTERVALS": "rank_intervals",
+                                               "DIMENSION_HEATMAP": "dimension_heatmap"}))
+
+
+@strawberry.type
+class DimensionScore:
+    dimension: str
+    name_zh: str
+    name_en: str
+    score: float | None
+
+
+@strawberry.type(description="One row of a ranking (dimension scores also as flat fields for light queries).")
+class RankingEntry:
+    rank: int
+    incubator_id: strawberry.ID
+    name_zh: str
+    name_en: str
+    composite: float | None
+    tech_conversion: float | None
+    investment: float | None
+    mentoring: float | None
+    supply_chain: float | None
+    global_services: float | None
+    tier: str
+    tier_name_zh: str
+    tier_name_en: str
+    previous_rank: int | None
+    rank_change: int | None = strawberry.field(description="Places gained since the previous quarter (+ up)")
+    rank_low: int | None = strawberry.field(description="Best rank of the 5–95 % robustness interval")
+    rank_high: int | None = strawberry.field(description="Worst rank of the 5–95 % robustness interval")
+    median_rank: float | None
+    imputed: list[str] = strawberry.field(description="Indicators whose value was imputed, excluded or penalised")
+    missing_weight_share: float
+    _dimension_names: strawberry.Private[dict[str, tuple[str, str]]]
+
+    @strawberry.field
+    def dimensions(self) -> list[DimensionScore]:
+        return [DimensionScore(dimension=d, name_zh=zh, name_en=en, score=getattr(self, d))
+                for d, (zh, en) in self._dimension_names.items()]
+
+    @strawberry.field(description="The incubator's registry record (batched by a DataLoader).")
+    async def incubator(self, info: Info) -> Incubator | None:
+        found = await info.context.loaders.incubator.load(str(self.incubator_id))
+        return Incubator.from_model(found) if found else None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any], dimension_names: dict[str, tuple[str, str]]) -> RankingEntry:
+        d = row["dimensions"]
+        return cls(rank=row["rank"], incubator_id=strawberry.ID(row["incubator_id"]), name_zh=row["name_zh"],
+                   name_en=row["name_en"], composite=row["composite"], tech_conversion=d.get("tech_conversion"),
+                   investment=d.get("investment"), mentoring=d.get("mentoring"), supply_chain=d.get("supply_chain"),
+                   global_services=d.get("global_services"), tier=row["tier"], tier_name_zh=row["tier_zh"],
+                   tier_name_en=row["tier_en"], previous_rank=row["previous_rank"], rank_change=row["rank_change"],
+                   rank_low=row["rank_low"], rank_high=row["rank_high"], median_rank=row["median_rank"],
+                   imputed=row["imputed"], missing_weight_share=row["missing_weight_share"],
+                   _dimension_names=dimension_names)
+
+
+@strawberry.type
+class RankingPage:
+    quarter: str
+    scheme_version: str
+    method: RankingMethod  # type: ignore[valid-type]
+    dimension: str | None
+    source: RankingSource  # type: ignore[valid-type]
+    version: int | None = strawberry.field(description="Published version (PUBLISHED source)")
+    published_at: datetime | None
+    computed_at: datetime | None
+    total_count: int
+    entries: list[RankingEntry]
+    end_cursor: str | None
+    has_next_page: bool
+
+
+@strawberry.type(description="A published (immutable) ranking snapshot.")
+class PublishedRanking:
+    id: strawberry.ID
+    quarter: str
+    version: int
+    scheme_version: str
+    method: RankingMethod  # type: ignore[valid-type]
+    method_key: str
+    published_by: strawberry.ID
+    published_by_name: str
+    published_at: datetime
+
+    @classmethod
+    def from_document(cls, d: dict[str, Any]) -> PublishedRanking:
+        return cls(id=strawberry.ID(d["_id"]), quarter=d["quarter"], version=d["version"],
+                   scheme_version=d["scheme_version"], method=RankingMethod(d["method"]), method_key=d["method_key"],
+                   published_by=strawberry.ID(d["published_by"]), published_by_name=d.get("published_by_name", ""),
+                   published_at=d["published_at"])
+
+
+@strawberry.type
+class IndicatorScore:
+    indicator_id: str
+    name_zh: str
+    name_en: str
+    dimension: str
+    raw: float | None = strawberry.field(description="Indicator value from the reported metrics")
+    value: float | None = strawberry.field(description="Value used after the missing-data policy")
+    normalized: float | None
+    weight: float
+    effective_weight: float
+    contribution: float | None
+    threshold: float
+    unit: str
+    direction: str
+    status: str
+    basis: str
+
+
+@strawberry.type
+class GapItem:
+    indicator_id: str
+    name_zh: str
+    name_en: str
+    lever: str = strawberry.field(description="Raw field to move (camelCase)")
+    lever_name_zh: str
+    lever_name_en: str
+    value: float
+    threshold: float
+    change: float = strawberry.field(description="Change of the lever in its raw unit")
+    unit: str
+    points_gained: float
+    points_per_effort: float
+    feasible: bool
+    message_zh: str
+    message_en: str
+
+
+@strawberry.type
+class GapToBenchmark:
+    target_tier: str
+    composite_needed: float | None
+    dimension_shortfalls: list[DimensionScore]
+    items: list[GapItem]
+
+
+@strawberry.type
+class Scorecard:
+    incubator_id: strawberry.ID
+    quarter: str
+    method: RankingMethod  # type: ignore[valid-type]
+    composite: float | None
+    rank: int
+    total: int
+    tier: str
+    tier_name_zh: str
+    tier_name_en: str
+    dimensions: list[DimensionScore]
+    indicators: list[IndicatorScore]
+    gap: GapToBenchmark | None
+
+
+@strawberry.type
+class WhatIfResult:
+    incubator_id: strawberry.ID
+    quarter: str
+    composite_before: float
+    composite_after: float
+    tier_before: str
+    tier_after: str
+    rank_before: int
+    rank_after: int
+    dimensions_before: list[DimensionScore]
+    dimensions_after: list[DimensionScore]
+
+
+@strawberry.type
+class ComparePoint:
+    quarter: str
+    composite: float | None
+    rank: int | None
+    total: int
+    tier: str | None
+    dimensions: list[DimensionScore]
+
+
+@strawberry.type
+class CompareSeries:
+    incubator_id: strawberry.ID
+    name_zh: str
+    name_en: str
+    points: list[ComparePoint]
+
+
+@strawberry.type
+class IndicatorEffect:
+    indicator_id: str
+    name_zh: str
+    name_en: str
+    effect: float = strawberry.field(description="Composite points this indicator's change moved")
+
+
+@strawberry.type
+class ChangeExplanation:
+    incubator_id: strawberry.ID
+    name_zh: str
+    name_en: str
+    composite_before: float
+    composite_after: float
+    delta: float
+    rank_before: int
+    rank_after: int
+    rank_change: int
+    tier_before: str
+    tier_after: str
+    indicator_effects: list[IndicatorEffect] = strawberry.field(description="Largest effects first")
+    interaction: float
+    peer_effect: float
+
+
+@strawberry.type
+class ChangeExplanationConnection:
+    from_quarter: str
+    to_quarter: str
+    total_count: int
+    nodes: list[ChangeExplanation]
+    end_cursor: str | None
+    has_next_page: bool

@@ -1,0 +1,259 @@
+"""Rankings: evaluate submitted metrics with the engine, cache scores per (quarter, scheme version, method),
+publish immutable versioned snapshots, and tell open pages when a ranking changes."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import secrets
+from collections import defaultdict
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio
+import numpy as np
+from pymongo.errors import DuplicateKeyError
+
+from backend.errors import BadUserInput, IssueCollector, NotFound
+from backend.rankings.repository import SnapshotRepository
+from backend.submissions.service import metrics_rows, scheme, submission_service, validate_quarter
+from backend.users.models import User
+from evaluation import (
+    EvaluationError,
+    EvaluationResult,
+    MethodSpec,
+    RobustnessResult,
+    competition_rank,
+    evaluate,
+    robustness,
+    shift_quarter,
+)
+
+METHODS = ("arithmetic", "geometric", "topsis")
+LOOKBACK = 4  # ttm() reaches 3 quarters back, previous-quarter imputation one more
+ROBUSTNESS_DRAWS = 200
+ROBUSTNESS_SEED = 20251
+MAX_CACHED = 64
+
+
+def window(quarter: str) -> list[str]:
+    return [shift_quarter(quarter, -k) for k in range(LOOKBACK + 1)]
+
+
+def affected_by(quarter: str) -> list[str]:
+    """Quarters whose scores read ``quarter``'s metrics."""
+    return [shift_quarter(quarter, k) for k in range(LOOKBACK + 1)]
+
+
+def _f(v: Any) -> float | None:
+    x = float(v)
+    return None if math.isnan(x) else x
+
+
+@dataclass
+class Evaluated:
+    """One cached evaluation with everything the ranking, scorecard and charts read."""
+
+    quarter: str
+    method: str
+    scheme_version: str
+    stamps: dict[str, int]
+    result: EvaluationResult
+    robust: RobustnessResult | None
+    rows: list[dict[str, Any]]
+    inputs: dict[str, dict[str, dict[str, float | None]]]
+    computed_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def row(self, incubator_id: str) -> dict[str, Any] | None:
+        return next((r for r in self.rows if r["incubator_id"] == incubator_id), None)
+
+
+def ranking_rows(result: EvaluationResult, robust: RobustnessResult | None,
+                 previous_ranks: Mapping[str, int], names: Mapping[str, tuple[str, str]]) -> list[dict[str, Any]]:
+    scheme_ = result.scheme
+    tier_names = {t.id: (t.name_zh, t.name_en) for t in (*scheme_.tiers, scheme_.insufficient_data)}
+    rows = []
+    for i in result.order():
+        inc = result.incubator_ids[i]
+        rank = int(result.ranks[i])
+        prev = previous_ranks.get(inc)
+        flags = sorted(result.indicator_ids[j] for j, s in enumerate(result.status[i]) if s)
+        zh, en = names.get(inc, (inc, inc))
+        rows.append({
+            "rank": rank, "incubator_id": inc, "name_zh": zh, "name_en": en,
+            "composite": _f(result.composite[i]),
+            "dimensions": {d: _f(result.dimension_scores[i, k]) for k, d in enumerate(result.dimension_ids)},
+            "tier": result.tiers[i], "tier_zh": tier_names[result.tiers[i]][0], "tier_en": tier_names[result.tiers[i]][1],
+            "previous_rank": prev, "rank_change": (prev - rank) if prev is not None else None,
+            "rank_low": int(robust.p05[i]) if robust else None, "rank_high": int(robust.p95[i]) if robust else None,
+            "median_rank": float(robust.median_rank[i]) if robust else None,
+            "imputed": flags, "missing_weight_share": float(result.missing_weight_share[i]),
+        })
+    return rows
+
+
+def rank_by_dimension(rows: list[dict[str, Any]], dimension: str) -> list[dict[str, Any]]:
+    scores = np.array([np.nan if r["dimensions"][dimension] is None else r["dimensions"][dimension] for r in rows])
+    ranks = competition_rank(scores)
+    order = sorted(range(len(rows)), key=lambda k: (ranks[k], rows[k]["incubator_id"]))
+    return [{**rows[k], "rank": int(ranks[k]), "rank_change": None, "previous_rank": None} for k in order]
+
+
+def method_spec(method: str) -> MethodSpec:
+    return MethodSpec.headline(scheme()) if method == "arithmetic" else MethodSpec.from_name(method)
+
+
+def compute(inputs: dict[str, dict[str, dict[str, float | None]]], quarter: str, method: str,
+            previous: Mapping[str, int], names: Mapping[str, tuple[str, str]]
+            ) -> tuple[EvaluationResult, RobustnessResult | None, list[dict[str, Any]]]:
+    """The pure part (run in a worker thread): evaluate, robustness, rows."""
+    result = evaluate(inputs, scheme(), quarter, method_spec(method))
+    robust = robustness(result, ROBUSTNESS_DRAWS, seed=ROBUSTNESS_SEED) if len(result.incubator_ids) > 1 else None
+    return result, robust, ranking_rows(result, robust, previous, names)
+
+
+class RankingEvents:
+    """In-process fan-out of ``rankingUpdated`` events per quarter (one bounded queue per subscriber)."""
+
+    def __init__(self) -> None:
+        self._queues: dict[str, set[asyncio.Queue[dict[str, Any]]]] = defaultdict(set)
+
+    def publish(self, quarter: str, event: dict[str, Any]) -> None:
+        for queue in list(self._queues.get(quarter, ())):
+            try:
+                queue.put_nowait(event)
+            except asyncio.QueueFull:
+                pass  # a slow page misses an intermediate update; the next one carries the latest state
+
+    async def listen(self, quarter: str) -> AsyncIterator[dict[str, Any]]:
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=16)
+        self._queues[quarter].add(queue)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            self._queues[quarter].discard(queue)
+            if not self._queues[quarter]:
+                self._queues.pop(quarter, None)
+
+
+class RankingService:
+    def __init__(self, state: Any) -> None:
+        self.state = state
+        self.submissions = submission_service(state)
+        self.snapshots = SnapshotRepository(state.db)
+        self.events = RankingEvents()
+        self._cache: dict[tuple[str, str, str], Evaluated] = {}
+        self._locks: dict[tuple[str, str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._replays: dict[str, EvaluationResult] = {}
+        self.computations = 0  # evaluations actually run (tests check the cache with it)
+        self.submissions.listeners.append(self.inputs_changed)
+
+    # ----- validation ---------------------------------------------------------------------------------
+    @staticmethod
+    def check(quarter: str, method: str = "arithmetic", scheme_version: str | None = None,
+              dimension: str | None = None, path: str = "quarter") -> None:
+        issues = IssueCollector()
+        validate_quarter(quarter, None, issues, path=path)
+        if method not in METHODS:
+            issues.add("method", f"Unknown method '{method}'.", f"未知的评价方法“{method}”。")
+        if scheme_version is not None and scheme_version != scheme().version:
+            issues.add("scheme", f"Unknown scheme version '{scheme_version}' (this server scores with "
+                                 f"{scheme().version}).", f"未知的指标体系版本“{scheme_version}”（当前为 {scheme().version}）。")
+        if dimension is not None and dimension not in scheme().dimension_ids:
+            issues.add("dimension", f"Unknown dimension '{dimension}'.", f"未知的维度“{dimension}”。")
+        issues.raise_if_any()
+
+    # ----- the score cache ----------------------------------------------------------------------------
+    async def evaluated(self, quarter: str, method: str = "arithmetic") -> Evaluated | None:
+        """Scores of ``quarter`` from the cache, recomputed only when a submitted input changed."""
+        self.check(quarter, method)
+        key = (quarter, scheme().version, method)
+        stamps = await self.submissions.repository.stamps_for(window(quarter))
+        cached = self._cache.get(key)
+        if cached is not None and cached.stamps == stamps:
+            return cached
+        async with self._locks[key]:
+            cached = self._cache.get(key)
+            if cached is not None and cached.stamps == stamps:
+                return cached
+            heads = await self.submissions.repository.heads_for_quarters(window(quarter))
+            inputs = metrics_rows(heads)
+            if not any(quarter in quarters for quarters in inputs.values()):
+                return None
+            previous = await self.evaluated(shift_quarter(quarter, -1), method) if any(
+                shift_quarter(quarter, -1) in q for q in inputs.values()) else None
+            prev_ranks = {r["incubator_id"]: r["rank"] for r in previous.rows} if previous else {}
+            ids = sorted(inputs)
+            names = {i.id: (i.name_zh, i.name_en) for i in await self.state.incubators.by_ids(ids) if i is not None}
+            try:
+                result, robust, rows = await anyio.to_thread.run_sync(compute, inputs, quarter, method,
+                                                                      prev_ranks, names)
+            except EvaluationError as error:
+                raise BadUserInput.single("quarter", f"The metrics of {quarter} cannot be scored: {error}",
+                                          f"{quarter} 的指标无法评分：{error}") from error
+            self.computations += 1
+            entry = Evaluated(quarter, method, scheme().version, stamps, result, robust, rows, inputs)
+            if len(self._cache) >= MAX_CACHED:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = entry
+            return entry
+
+    async def inputs_changed(self, quarter: str, incubator_ids: list[str]) -> None:
+        for q in affected_by(quarter):
+            for key in [k for k in self._cache if k[0] == q]:
+                self._cache.pop(key, None)
+            self.events.publish(q, {"quarter": q, "reason": "inputs_changed", "version": None,
+                                    "incubator_ids": incubator_ids, "at": datetime.now(UTC)})
+
+    # ----- publishing -----------------------------------------------------------------------------------
+    async def publish(self, user: User, quarter: str, method: str = "arithmetic") -> dict[str, Any]:
+        evaluated = await self.evaluated(quarter, method)
+        if evaluated is None:
+            raise NotFound(f"No submitted metrics for {quarter}: nothing to publish.",
+                           f"{quarter} 没有已提交的指标，无法发布。", field="quarter")
+        while True:
+            latest = await self.snapshots.latest(quarter)
+            document = {
+                "_id": secrets.token_hex(12), "quarter": quarter, "version": (latest["version"] + 1) if latest else 1,
+                "scheme_version": evaluated.scheme_version, "method": method,
+                "method_key": evaluated.result.method.key(), "robustness": {"draws": ROBUSTNESS_DRAWS,
+                                                                            "seed": ROBUSTNESS_SEED},
+                "inputs": evaluated.inputs, "outputs": evaluated.rows,
+                "published_by": user.id, "published_by_name": user.display_name,
+                "published_at": datetime.now(UTC), "computed_at": evaluated.computed_at,
+            }
+            try:
+                await self.snapshots.insert(document)
+                break
+            except DuplicateKeyError:
+                continue  # another evaluator took this version number: take the next
+        self.events.publish(quarter, {"quarter": quarter, "reason": "published", "version": document["version"],
+                                      "incubator_ids": [], "at": document["published_at"]})
+        return document
+
+    async def published(self, quarter: str, version: int | None = None) -> dict[str, Any] | None:
+        self.check(quarter)
+        if version is None:
+            return await self.snapshots.latest(quarter)
+        return await self.snapshots.version(quarter, version)
+
+    async def replay(self, snapshot_id: str, quarter: str, version: int) -> EvaluationResult:
+        """The published snapshot re-evaluated from its stored inputs (for charts of published rankings)."""
+        if snapshot_id not in self._replays:
+            document = await self.snapshots.version(quarter, version, with_inputs=True)
+            if document is None:
+                raise NotFound("No such published ranking.", "不存在该已发布排名。", field="version")
+            self._replays[snapshot_id] = await anyio.to_thread.run_sync(
+                lambda: evaluate(document["inputs"], scheme(), quarter, method_spec(document["method"])))
+        return self._replays[snapshot_id]
+
+
+def ranking_service(state: Any) -> RankingService:
+    service = state.extras.get("rankings")
+    if service is None:
+        service = RankingService(state)
+        state.extras["rankings"] = service
+    return service  # type: ignore[no-any-return]
