@@ -19,6 +19,7 @@ from backend.api.errors import AppErrors
 from backend.api.resolvers.bookings import BookingMutations, BookingQueries
 from backend.api.resolvers.incubators import IncubatorMutations, IncubatorQueries
 from backend.api.resolvers.matchmaking import MatchmakingMutations, MatchmakingQueries
+from backend.api.resolvers.rankings import RankingMutations, RankingQueries, RankingSubscriptions
 from backend.api.resolvers.roadshows import RoadshowMutations, RoadshowQueries
 from backend.api.resolvers.submissions import SubmissionMutations, SubmissionQueries
 from backend.api.resolvers.users import UserMutations, UserQueries
@@ -31,9 +32,9 @@ MAX_ALIASES = 40
 
 SDL_PATH = Path(__file__).resolve().parents[2] / "graphql" / "schema.graphql"
 
-QUERY_MIXINS: tuple[type, ...] = (UserQueries, IncubatorQueries, SubmissionQueries, BookingQueries, RoadshowQueries, MatchmakingQueries)
-MUTATION_MIXINS: tuple[type, ...] = (UserMutations, IncubatorMutations, SubmissionMutations, BookingMutations, RoadshowMutations, MatchmakingMutations)
-SUBSCRIPTION_MIXINS: tuple[type, ...] = ()
+QUERY_MIXINS: tuple[type, ...] = (UserQueries, IncubatorQueries, SubmissionQueries, RankingQueries, BookingQueries, RoadshowQueries, MatchmakingQueries)
+MUTATION_MIXINS: tuple[type, ...] = (UserMutations, IncubatorMutations, SubmissionMutations, RankingMutations, BookingMutations, RoadshowMutations, MatchmakingMutations)
+SUBSCRIPTION_MIXINS: tuple[type, ...] = (RankingSubscriptions,)
 
 
 class Schema(strawberry.Schema):
