@@ -1,4 +1,4 @@
-"""/ws/v1 actions of IP-workstation bookings: watch a workstation's slots live, book, cancel, wait.
+"""/ws/v1 actions of IP-workstation bookings (``booking.*``): watch a workstation's slots live, book, cancel, wait.
 
 Events: ``slot.taken`` / ``slot.freed`` on ``bookings:<workstation_id>``; ``booking.promoted`` (and
 ``booking.waitlist_skipped``) on ``user:<user_id>``. Service errors become dotted codes such as
@@ -25,8 +25,8 @@ T = TypeVar("T")
 class WatchPayload(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
     workstation_id: str = Field(min_length=1, max_length=64)
-    from_date: date = Field(alias="from")
-    to_date: date = Field(alias="to")
+    from_date: date | None = Field(default=None, alias="from")
+    to_date: date | None = Field(default=None, alias="to")
 
 
 class UnwatchPayload(BaseModel):
@@ -70,11 +70,17 @@ def wait_data(e: WaitEntry, position: int | None) -> dict[str, Any]:
             "status": e.status.value, "position": position, "booking_id": e.booking_id}
 
 
-@action("bookings.watch", WatchPayload)
+@action("booking.watch", WatchPayload)
 async def watch(ctx: ActionContext, payload: WatchPayload) -> dict[str, Any]:
-    """Subscribe to live slot updates of a workstation; answers with the current slots of the range."""
-    views = await _run(bookings(ctx.state).search_slots(payload.from_date, payload.to_date,
-                                                        workstation_id=payload.workstation_id))
+    """Subscribe to live slot updates of a workstation; with ``from``/``to`` (park-local dates) the answer
+    carries the current slots of that range."""
+    service = bookings(ctx.state)
+    if payload.from_date is not None and payload.to_date is not None:
+        views = await _run(service.search_slots(payload.from_date, payload.to_date,
+                                                workstation_id=payload.workstation_id))
+    else:
+        await _run(service.workstation_or_404(payload.workstation_id, field="workstation_id"))
+        views = []
     topic = f"bookings:{payload.workstation_id}"
     await ctx.connection.subscribe(topic)
     return {"topic": topic, "slots": [{"advisor_id": v.slot.advisor_id, "start": v.slot.start.isoformat(),
@@ -82,34 +88,34 @@ async def watch(ctx: ActionContext, payload: WatchPayload) -> dict[str, Any]:
                                       for v in views]}
 
 
-@action("bookings.unwatch", UnwatchPayload)
+@action("booking.unwatch", UnwatchPayload)
 async def unwatch(ctx: ActionContext, payload: UnwatchPayload) -> dict[str, Any]:
     topic = f"bookings:{payload.workstation_id}"
     await ctx.connection.unsubscribe(topic)
     return {"topic": topic}
 
 
-@action("bookings.book", BookPayload)
+@action("booking.book", BookPayload)
 async def book(ctx: ActionContext, payload: BookPayload) -> dict[str, Any]:
     booking = await _run(bookings(ctx.state).book(ctx.user, payload.workstation_id, payload.advisor_id, payload.start,
                                                   payload.topic, payload.mode, payload.question))
     return {"booking": booking_data(booking)}
 
 
-@action("bookings.cancel", BookingIdPayload)
+@action("booking.cancel", BookingIdPayload)
 async def cancel(ctx: ActionContext, payload: BookingIdPayload) -> dict[str, Any]:
     booking = await _run(bookings(ctx.state).cancel(ctx.user, payload.booking_id))
     return {"booking": booking_data(booking)}
 
 
-@action("bookings.reschedule", ReschedulePayload)
+@action("booking.reschedule", ReschedulePayload)
 async def reschedule(ctx: ActionContext, payload: ReschedulePayload) -> dict[str, Any]:
     booking = await _run(bookings(ctx.state).reschedule(ctx.user, payload.booking_id, payload.start,
                                                         payload.advisor_id))
     return {"booking": booking_data(booking)}
 
 
-@action("bookings.join_waitlist", BookPayload)
+@action("booking.join_waitlist", BookPayload)
 async def join_waitlist(ctx: ActionContext, payload: BookPayload) -> dict[str, Any]:
     service = bookings(ctx.state)
     entry = await _run(service.join_waitlist(ctx.user, payload.workstation_id, payload.advisor_id, payload.start,

@@ -95,7 +95,7 @@ class BookingService:
         self.clock = _now   # tests may replace
 
     # --- helpers --------------------------------------------------------------------------------
-    async def _workstation(self, workstation_id: str, field: str = "workstationId") -> Workstation:
+    async def workstation_or_404(self, workstation_id: str, field: str = "workstationId") -> Workstation:
         found = await self.repo.workstation(workstation_id)
         if found is None:
             raise NotFound("No IP workstation has this id.", "不存在此编号的知识产权工作站。", field=field)
@@ -202,7 +202,7 @@ class BookingService:
                            "本孵化器已有同英文名称的工作站。", field="nameEn") from error
 
     async def update_workstation(self, user: User, workstation_id: str, values: dict[str, Any]) -> Workstation:
-        workstation = await self._workstation(workstation_id)
+        workstation = await self.workstation_or_404(workstation_id)
         self._require_manage(user, workstation)
         changes = {k: v for k, v in values.items() if v is not None}
         issues = IssueCollector()
@@ -249,7 +249,7 @@ class BookingService:
 
     async def add_rule(self, user: User, workstation_id: str, advisor_id: str | None, weekday: int,
                        start: time, end: time, valid_from: date, valid_until: date | None) -> RuleDoc:
-        workstation = await self._workstation(workstation_id)
+        workstation = await self.workstation_or_404(workstation_id)
         advisor_id = await self._editable_schedule_target(user, workstation, advisor_id)
         rule_id = secrets.token_hex(8)
         candidate = Rule(rule_id, advisor_id, workstation_id, weekday, start, end, valid_from, valid_until)
@@ -280,7 +280,7 @@ class BookingService:
         rule = next((r for r in schedule.rules if r.id == rule_id), None)
         if rule is None:
             raise NotFound("No availability rule has this id.", "不存在此编号的规则。", field="ruleId")
-        workstation = await self._workstation(rule.workstation_id)
+        workstation = await self.workstation_or_404(rule.workstation_id)
         await self._editable_schedule_target(user, workstation, advisor_id)
 
         def apply(current: Schedule) -> Schedule:
@@ -292,7 +292,7 @@ class BookingService:
 
     async def add_exception(self, user: User, workstation_id: str, advisor_id: str | None, on: date,
                             start: time | None, end: time | None, reason: str) -> ExceptionDoc:
-        workstation = await self._workstation(workstation_id)
+        workstation = await self.workstation_or_404(workstation_id)
         advisor_id = await self._editable_schedule_target(user, workstation, advisor_id)
         issues = IssueCollector()
         if (start is None) != (end is None):
@@ -332,7 +332,7 @@ class BookingService:
             issues.add("mode", "Unknown mode (online, on_site).", "未知的方式（online、on_site）。")
         issues.raise_if_any()
         if workstation_id:
-            workstations = [await self._workstation(workstation_id)]
+            workstations = [await self.workstation_or_404(workstation_id)]
             if topic and topic not in workstations[0].topics:
                 workstations = []
         else:
@@ -477,7 +477,7 @@ class BookingService:
 
     async def cancel(self, user: User, booking_id: str) -> Booking:
         booking = await self._booking(booking_id)
-        workstation = await self._workstation(booking.workstation_id)
+        workstation = await self.workstation_or_404(booking.workstation_id)
         subject_to_cutoff = self._may_change(user, booking, workstation)
         if booking.status is not BookingStatus.booked:
             raise BookingNotOpen("Only open bookings can be cancelled.", "只能取消未完成的预约。")
@@ -498,7 +498,7 @@ class BookingService:
 
     async def reschedule(self, user: User, booking_id: str, start: datetime, advisor_id: str | None = None) -> Booking:
         booking = await self._booking(booking_id)
-        workstation = await self._workstation(booking.workstation_id)
+        workstation = await self.workstation_or_404(booking.workstation_id)
         subject_to_cutoff = self._may_change(user, booking, workstation)
         if booking.status is not BookingStatus.booked:
             raise BookingNotOpen("Only open bookings can be rescheduled.", "只能改期未完成的预约。")
