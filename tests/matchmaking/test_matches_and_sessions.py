@@ -1,0 +1,210 @@
+"""Interest → match, declines, signed cooperations and sessions over GraphQL.
+
+Session by hand (no roadshow leads; weights as in test_profiles_and_recommendations):
+ChainTrust: Xicheng Fund 68.33, IP Counsel 35, Culture Fund 32.5.
+Brush Creative: Culture Fund 25 + 7.5 + 7.5 (600–1200 holds part of 500–900) + 10 = 50; Xicheng Fund 40;
+IP Counsel 12.5 + 7.5 = 20 (it needs no IP).
+Two slots; startups up to 2 meetings, counterparts 1. Each counterpart meets one startup:
+Xicheng→Chain 68.33 + Culture→Brush 50 + IP→Chain 35 = 153.33 beats every other choice
+(e.g. Xicheng→Brush 40 + Culture→Chain 32.5 + IP→Chain 35 = 107.5), and Chain's two meetings fit the two slots.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from backend.users.models import Role
+from cloud_incubator.matchmaking.models import Decision
+from cloud_incubator.matchmaking.service import cooperation_counts, quarter_of, service
+from tests.conftest import error_codes
+
+
+async def test_mutual_interest_creates_one_match_then_listed_for_both(gql, park):
+    chain_token = await gql.login("chain_user")
+    x_token = await gql.login("investor_x")
+    first = await gql.op("DecideOnMatch", {"startupId": park.chain, "counterpartId": park.x,
+                                           "decision": "INTERESTED"}, token=chain_token)
+    assert first["data"]["decideOnMatch"] == {"matchCreated": False, "match": None}
+    seen = await gql.op("Recommendations", {"partyId": park.x}, token=x_token)
+    chain_row = seen["data"]["recommendations"]["nodes"][0]
+    assert chain_row["theirDecision"] == "INTERESTED" and chain_row["myDecision"] is None
+    second = await gql.op("DecideOnMatch", {"startupId": park.chain, "counterpartId": park.x,
+                                            "decision": "INTERESTED"}, token=x_token)
+    result = second["data"]["decideOnMatch"]
+    assert result["matchCreated"] is True
+    assert result["match"]["score"] == pytest.approx(68.33, abs=0.01)
+    again = await gql.op("DecideOnMatch", {"startupId": park.chain, "counterpartId": park.x,
+                                           "decision": "INTERESTED"}, token=x_token)
+    assert again["data"]["decideOnMatch"]["matchCreated"] is False
+    assert again["data"]["decideOnMatch"]["match"]["id"] == result["match"]["id"]
+    for token in (chain_token, x_token):
+        listed = await gql.op("Matches", token=token)
+        assert [m["id"] for m in listed["data"]["matches"]["nodes"]] == [result["match"]["id"]]
+    assert (await gql.op("Matches", token=await gql.login("brush_user")))["data"]["matches"]["nodes"] == []
+
+
+async def test_only_the_parties_decide(gql, park):
+    for username in ("brush_user", "investor_w", "mm_other_manager"):
+        denied = await gql.op("DecideOnMatch", {"startupId": park.chain, "counterpartId": park.x,
+                                                "decision": "INTERESTED"}, token=await gql.login(username))
+        assert error_codes(denied) == ["FORBIDDEN"], username
+    missing = await gql.op("DecideOnMatch", {"startupId": park.chain, "counterpartId": "nope",
+                                             "decision": "INTERESTED"}, token=await gql.login("chain_user"))
+    assert error_codes(missing) == ["NOT_FOUND"]
+
+
+async def test_a_decline_removes_the_pair_from_both_sides_recommendations(gql, park):
+    declined = await gql.op("DecideOnMatch", {"startupId": park.brush, "counterpartId": park.x,
+                                              "decision": "DECLINED"}, token=await gql.login("brush_user"))
+    assert declined["data"]["decideOnMatch"]["match"] is None
+    x_view = await gql.op("Recommendations", {"partyId": park.x}, token=await gql.login("investor_x"))
+    assert [n["startup"]["nameEn"] for n in x_view["data"]["recommendations"]["nodes"]] == ["ChainTrust"]
+    brush_view = await gql.op("Recommendations", {"partyId": park.brush, "kind": "INVESTOR"},
+                              token=await gql.login("brush_user"))
+    assert "Xicheng Fund" not in [n["counterpart"]["nameEn"] for n in brush_view["data"]["recommendations"]["nodes"]]
+
+
+async def test_simultaneous_mutual_interest_creates_exactly_one_match(state, park, people):
+    mm = service(state)
+    startups = []
+    for number in range(6):
+        startup = await mm.create_startup(park.admin, {"name_zh": f"企业{number}", "name_en": f"Co {number}",
+                                                       "incubator_id": park.incubator_id, "industry": "fintech"})
+        user = await people.make(f"race_user_{number}", Role.startup, startup_id=startup.id,
+                                 incubator_id=park.incubator_id)
+        startups.append((startup, user))
+    results = await asyncio.gather(*[coro for startup, user in startups for coro in (
+        mm.decide(user, startup.id, park.x, Decision.interested),
+        mm.decide(park.investor_x, startup.id, park.x, Decision.interested))])
+    for number in range(6):
+        pair = results[2 * number: 2 * number + 2]
+        assert sum(created for _, created in pair) == 1
+        ids = {m.id for m, _ in pair if m is not None}
+        assert len(ids) == 1
+    count = await state.db["mm_matches"].count_documents({"counterpart_id": park.x})
+    assert count == 6
+
+
+async def test_signed_cooperation_is_validated_and_counted_per_quarter(gql, park, state):
+    mm = service(state)
+    await mm.decide(park.chain_user, park.chain, park.x, Decision.interested)
+    match, _ = await mm.decide(park.investor_x, park.chain, park.x, Decision.interested)
+    today = datetime.now(UTC).date()
+    token = await gql.login("chain_user")
+    bad = await gql.op("RecordCooperation", {"input": {"matchId": match.id, "type": "INVESTMENT",
+                                                       "signedOn": str(today - timedelta(days=3))}}, token=token)
+    assert {e["extensions"]["field"] for e in bad["errors"]} == {"amount", "signedOn"}
+    future = await gql.op("RecordCooperation", {"input": {"matchId": match.id, "type": "SERVICE",
+                                                          "signedOn": str(today + timedelta(days=1))}}, token=token)
+    assert [e["extensions"]["field"] for e in future["errors"]] == ["signedOn"]
+    outsider = await gql.op("RecordCooperation", {"input": {"matchId": match.id, "type": "SERVICE",
+                                                            "signedOn": str(today)}},
+                            token=await gql.login("brush_user"))
+    assert error_codes(outsider) == ["FORBIDDEN"]
+    signed = await gql.op("RecordCooperation", {"input": {"matchId": match.id, "type": "INVESTMENT",
+                                                          "amount": 800, "signedOn": str(today)}}, token=token)
+    assert signed["data"]["recordCooperation"]["quarter"] == quarter_of(today)
+    await gql.op("RecordCooperation", {"input": {"matchId": match.id, "type": "SUPPLY_CHAIN",
+                                                 "signedOn": str(today), "note": "联合解决方案"}},
+                 token=await gql.login("investor_x"))
+    counts = await cooperation_counts(state, park.incubator_id, quarter_of(today))
+    assert counts == {"investment": 1, "supply_chain": 1, "service": 0, "other": 0,
+                      "investment_amount": 800.0, "total": 2}
+    assert (await cooperation_counts(state, park.incubator_id, "2001Q1"))["total"] == 0
+    assert quarter_of(date(2026, 5, 12)) == "2026Q2"
+    listed = await gql.op("Matches", token=token)
+    assert sorted(c["type"] for c in listed["data"]["matches"]["nodes"][0]["cooperations"]) == [
+        "INVESTMENT", "SUPPLY_CHAIN"]
+
+
+def _session_input(park, **overrides):
+    start = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+    value = {"title": "金融科技对接会 Fintech matchmaking", "meetingMinutes": 20,
+             "slots": [start.isoformat(), (start + timedelta(minutes=30)).isoformat()],
+             "startups": [{"partyId": park.chain}, {"partyId": park.brush}],
+             "counterparts": [{"partyId": park.x}, {"partyId": park.w}, {"partyId": park.provider}],
+             "startupCapacity": 2, "counterpartCapacity": 1}
+    value.update(overrides)
+    return value
+
+
+async def test_session_is_validated(gql, park):
+    token = await gql.login("mm_manager")
+    bad = _session_input(park, title="", meetingMinutes=2,
+                         slots=["2026-06-01T10:00:00+00:00", "2026-06-01T09:00:00+00:00"],
+                         startups=[{"partyId": park.chain}, {"partyId": park.chain}])
+    result = await gql.op("CreateMatchmakingSession", {"input": bad}, token=token)
+    assert {e["extensions"]["field"] for e in result["errors"]} == {"title", "meetingMinutes", "slots", "startups"}
+    unknown = await gql.op("CreateMatchmakingSession", {"input": _session_input(
+        park, counterparts=[{"partyId": "nope"}])}, token=token)
+    assert [e["extensions"]["field"] for e in unknown["errors"]] == ["counterparts"]
+    denied = await gql.op("CreateMatchmakingSession", {"input": _session_input(park)},
+                          token=await gql.login("chain_user"))
+    assert error_codes(denied) == ["FORBIDDEN"]
+
+
+async def test_session_assignment_is_optimal_and_organiser_can_lock_and_swap(gql, park):
+    token = await gql.login("mm_manager")
+    created = await gql.op("CreateMatchmakingSession", {"input": _session_input(park)}, token=token)
+    session_id = created["data"]["createMatchmakingSession"]["id"]
+    assigned = (await gql.op("AssignMatchmakingSession", {"sessionId": session_id}, token=token))[
+        "data"]["assignMatchmakingSession"]
+    pairs = sorted((m["startupId"], m["counterpartId"]) for m in assigned["meetings"])
+    assert pairs == sorted([(park.chain, park.x), (park.brush, park.w), (park.chain, park.provider)])
+    assert assigned["totalScore"] == pytest.approx(153.33, abs=0.01)
+    assert assigned["optimal"] is True
+    by_pair = {(m["startupId"], m["counterpartId"]): m for m in assigned["meetings"]}
+    chain_x, chain_p = by_pair[(park.chain, park.x)], by_pair[(park.chain, park.provider)]
+    assert {chain_x["slot"], chain_p["slot"]} == {0, 1}
+    assert chain_x["endsAt"] == (datetime.fromisoformat(chain_x["startsAt"]) + timedelta(minutes=20)).isoformat()
+
+    swapped = (await gql.op("SwapSessionMeetings", {"sessionId": session_id, "meetingA": chain_x["id"],
+                                                    "meetingB": chain_p["id"]}, token=token))["data"]["swapSessionMeetings"]
+    after = {m["id"]: m for m in swapped["meetings"]}
+    assert after[chain_x["id"]]["slot"] == chain_p["slot"] and after[chain_p["id"]]["slot"] == chain_x["slot"]
+    assert after[chain_x["id"]]["locked"] and after[chain_p["id"]]["locked"]
+
+    brush_w = by_pair[(park.brush, park.w)]
+    if after[chain_x["id"]]["slot"] != brush_w["slot"]:
+        other = chain_x["id"]
+    else:
+        other = chain_p["id"]
+    # Moving Brush's meeting into the slot of one of Chain's meetings is fine for Brush, but then the
+    # Chain meeting moves into Brush's slot, where Chain already has its other meeting → double-booked.
+    conflict = await gql.op("SwapSessionMeetings", {"sessionId": session_id, "meetingA": brush_w["id"],
+                                                    "meetingB": other}, token=token)
+    assert error_codes(conflict) == ["BAD_USER_INPUT"]
+    assert "two meetings" in conflict["errors"][0]["message"]
+
+    reassigned = (await gql.op("AssignMatchmakingSession", {"sessionId": session_id}, token=token))[
+        "data"]["assignMatchmakingSession"]
+    kept = {m["id"]: m for m in reassigned["meetings"]}
+    assert kept[chain_x["id"]]["slot"] == after[chain_x["id"]]["slot"] and kept[chain_x["id"]]["locked"]
+    unlocked = await gql.op("LockSessionMeeting", {"sessionId": session_id, "meetingId": chain_x["id"],
+                                                   "locked": False}, token=token)
+    assert not {m["id"]: m for m in unlocked["data"]["lockSessionMeeting"]["meetings"]}[chain_x["id"]]["locked"]
+
+    schedule = await gql.op("MySchedule", token=await gql.login("chain_user"))
+    mine = schedule["data"]["mySchedule"][0]["meetings"]
+    assert sorted(m["counterpart"]["nameEn"] for m in mine) == ["IP Counsel", "Xicheng Fund"]
+    investor_schedule = await gql.op("MySchedule", token=await gql.login("investor_w"))
+    assert [m["startup"]["nameEn"] for m in investor_schedule["data"]["mySchedule"][0]["meetings"]] == [
+        "Brush Creative"]
+    outsider = await gql.op("AssignMatchmakingSession", {"sessionId": session_id},
+                            token=await gql.login("mm_other_manager"))
+    assert error_codes(outsider) == ["FORBIDDEN"]
+
+
+async def test_unavailable_slots_are_respected(gql, park):
+    """Brush cannot come to slot 1 → Culture Fund meets Brush in slot 0."""
+    token = await gql.login("mm_manager")
+    value = _session_input(park, startups=[{"partyId": park.chain}, {"partyId": park.brush, "unavailable": [1]}])
+    session_id = (await gql.op("CreateMatchmakingSession", {"input": value}, token=token))[
+        "data"]["createMatchmakingSession"]["id"]
+    meetings = (await gql.op("AssignMatchmakingSession", {"sessionId": session_id}, token=token))[
+        "data"]["assignMatchmakingSession"]["meetings"]
+    assert [m["slot"] for m in meetings if m["startupId"] == park.brush] == [0]
+    assert sum(m["score"] for m in meetings) == pytest.approx(153.33, abs=0.01)
