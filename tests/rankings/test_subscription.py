@@ -1,0 +1,124 @@
+"""rankingUpdated over graphql-transport-ws: token in connection_init, role-filtered events, expired tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+import websockets
+
+from backend.rankings.service import ranking_service
+from backend.security import hash_password_sync
+from backend.submissions.service import SaveRequest, submission_service
+from backend.users.models import NewUser, Role
+from tests.conftest import TEST_PASSWORD, operation
+from tests.rankings.conftest import scaled
+from tests.submissions.helpers import token_for
+
+PROTOCOL = "graphql-transport-ws"
+
+
+async def _setup(state):
+    password_hash = hash_password_sync(TEST_PASSWORD)
+    from datetime import date
+
+    users = {}
+    for name, role in (("admin", Role.admin), ("evaluator", Role.evaluator), ("startup", Role.startup)):
+        extra = {}
+        if role is Role.startup:
+            await state.startups.insert({"_id": "s-1", "name_zh": "初创", "name_en": "Startup", "industry": "other"})
+            extra = {"startup_id": "s-1"}
+        users[name] = await state.user_service.create_user(
+            NewUser(username=name, display_name=name, role=role, password=TEST_PASSWORD, **extra),
+            password_hash=password_hash)
+    incubators = []
+    for name in ("Alpha", "Beta"):
+        incubators.append((await state.incubator_service.create({
+            "name_zh": name, "name_en": name, "kind": "incubator", "accreditation": "municipal",
+            "sub_area": "desheng", "industries": ["fintech"], "founded_on": date(2015, 1, 1), "floor_area": 9000.0,
+            "operator": "op"})).id)
+    for incubator, factor in zip(incubators, (1.0, 0.6), strict=True):
+        await submission_service(state).save(users["admin"], SaveRequest(incubator, "2025Q3",
+                                                                         scaled(factor), True))
+    ranking_service(state)  # listen to submissions from the start
+    return users, incubators
+
+
+async def _subscribers(state, quarter):
+    return len(ranking_service(state).events._queues.get(quarter, ()))
+
+
+async def connect(live_server, token):
+    ws = await websockets.connect(live_server.ws_url + "/graphql", subprotocols=[PROTOCOL])
+    await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}))
+    return ws
+
+
+async def subscribe(live_server, token, quarter="2025Q3", expected=1):
+    ws = await connect(live_server, token)
+    assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
+    await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
+        "query": operation("RankingUpdated"), "variables": {"quarter": quarter}}}))
+    for _ in range(200):  # wait until the server has registered the subscriber
+        if live_server.run_coroutine(_subscribers(live_server.state, quarter)) >= expected:
+            break
+        await asyncio.sleep(0.02)
+    return ws
+
+
+async def next_payload(ws):
+    message = json.loads(await asyncio.wait_for(ws.recv(), 15))
+    assert message["type"] == "next", message
+    return message["payload"]["data"]["rankingUpdated"]
+
+
+async def gql_http(live_server, name, variables, token):
+    async with httpx.AsyncClient(base_url=live_server.http_url) as http:
+        response = await http.post("/graphql", json={"query": operation(name), "variables": variables,
+                                                     "operationName": name},
+                                   headers={"Authorization": f"Bearer {token}"})
+        return response.json()
+
+
+async def test_staff_hear_of_new_metrics_and_everyone_of_publications(live_server):
+    users, incubators = live_server.run_coroutine(_setup(live_server.state))
+    evaluator = await subscribe(live_server, token_for(users["evaluator"]))
+    startup = await subscribe(live_server, token_for(users["startup"]), expected=2)
+    try:
+        amended = await gql_http(live_server, "SubmitQuarterlyMetrics", {"input": {
+            "incubatorId": incubators[1], "quarter": "2025Q3", "baseRevision": 1, "final": True,
+            "metrics": [{"field": k, "value": v} for k, v in scaled(2.0)]}}, token_for(users["admin"]))
+        assert "errors" not in amended, amended
+        event = await next_payload(evaluator)
+        assert event["reason"] == "inputs_changed" and event["incubatorIds"] == [incubators[1]]
+        assert event["ranking"]["source"] == "LIVE"
+        assert [e["incubatorId"] for e in event["ranking"]["entries"]] == [incubators[1], incubators[0]]
+        published = await gql_http(live_server, "PublishRanking", {"quarter": "2025Q3"},
+                                   token_for(users["evaluator"]))
+        assert published["data"]["publishRanking"]["version"] == 1
+        seen = await next_payload(startup)  # the startup never heard of the unpublished change
+        assert seen["reason"] == "published" and seen["version"] == 1
+        assert seen["ranking"]["source"] == "PUBLISHED" and seen["ranking"]["totalCount"] == 2
+        assert (await next_payload(evaluator))["reason"] == "published"
+    finally:
+        await evaluator.close()
+        await startup.close()
+
+
+async def test_expired_or_missing_token_is_refused_at_connection_init(live_server):
+    users, _ = live_server.run_coroutine(_setup(live_server.state))
+    expired = token_for(users["evaluator"], lifetime=timedelta(minutes=5),
+                        now=datetime.now(UTC) - timedelta(hours=2))
+    for token in (expired, "not-a-token"):
+        ws = await connect(live_server, token)
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 10)
+        assert closed.value.rcvd.code == 4403
+    ws = await websockets.connect(live_server.ws_url + "/graphql", subprotocols=[PROTOCOL])
+    await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await asyncio.wait_for(ws.recv(), 10)
+    assert closed.value.rcvd.code == 4403
