@@ -261,7 +261,13 @@ async def _reader(connection: Connection) -> None:
                 connection.send(p.error_frame(frame_id, error, **details))
                 continue
             assert frame is not None
-            await _dispatch(connection, frame, frame_id)
+            try:
+                await _dispatch(connection, frame, frame_id)
+            except (asyncio.CancelledError, WebSocketDisconnect):
+                raise
+            except Exception:
+                log.exception("frame handling failed")
+                connection.send(p.error_frame(frame_id, p.INTERNAL))
     except WebSocketDisconnect:
         pass
     except asyncio.CancelledError:

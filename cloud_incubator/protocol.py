@@ -113,7 +113,7 @@ def parse_client_frame(raw: str | bytes, limit: int) -> tuple[dict[str, Any] | N
     frame_id = str(frame_id) if frame_id is not None else None
     if not isinstance(frame.get("action"), str) or not frame["action"]:
         return None, FRAME_INVALID, frame_id
-    payload = frame.get("payload", {})
+    payload = frame.get("payload")
     if payload is None:
         frame["payload"] = {}
     elif not isinstance(payload, dict):

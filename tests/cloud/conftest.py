@@ -94,7 +94,17 @@ class Sockets:
         self.open.append(WsClient(socket))
         return socket
 
-    async def connect(self, user: User | None = None, **kwargs: Any) -> WsClient:
+    async def connect(self, user: User | None = None, small_buffer: bool = False, **kwargs: Any) -> WsClient:
+        if small_buffer:
+            # A client that stops reading: a tiny receive window (no autotuning) and one queued frame.
+            import socket as sockets_module
+            from urllib.parse import urlparse
+
+            raw = sockets_module.socket(sockets_module.AF_INET, sockets_module.SOCK_STREAM)
+            raw.setsockopt(sockets_module.SOL_SOCKET, sockets_module.SO_RCVBUF, 4096)
+            target = urlparse(self.url)
+            raw.connect((target.hostname, target.port))
+            kwargs.update(sock=raw, max_queue=1)
         socket = await connect(self.url, compression=None, open_timeout=10, **kwargs)
         client = WsClient(socket)
         self.open.append(client)
@@ -161,3 +171,25 @@ class Park:
 async def park(live_server: Any) -> AsyncIterator[Park]:
     async with httpx.AsyncClient(base_url=live_server.http_url, timeout=30) as http:
         yield Park(live_server, http, GraphQLClient(http))
+
+
+def schedule(park: Park, organiser: User, startup_ids: list[str], audience: str = "registered", **extra: Any) -> str:
+    """A roadshow scheduled through the service (the GraphQL path is tested in test_roadshow_flow)."""
+    from datetime import UTC, datetime, timedelta
+
+    from backend.roadshows.service import roadshow_service
+
+    values = {"title_zh": "测试路演", "title_en": "Test roadshow", "starts_at": datetime.now(UTC) + timedelta(hours=1),
+              "agenda": [{"startup_id": s, "pitch_minutes": 10, "qa_minutes": 5} for s in startup_ids],
+              "audience": audience, **extra}
+    return str(park.run(roadshow_service(park.live.state).schedule(organiser, values)).id)
+
+
+def start(park: Park, organiser: User, roadshow_id: str) -> None:
+    from backend.roadshows.service import roadshow_service
+    from cloud_incubator.rooms.actions import announce_status
+
+    async def go() -> None:
+        roadshow = await roadshow_service(park.live.state).start(organiser, roadshow_id)
+        await announce_status(park.live.state, roadshow)
+    park.run(go())
