@@ -1,5 +1,262 @@
-import { t } from '../i18n.js';
-import { initPage, el } from '../shell.js';
+// IP workstation bookings: a week of slots with filters; book, cancel, reschedule, waitlist, .ics;
+// live updates over /ws/v1 when a slot is taken or freed; the advisor's day view.
+import { t, tk, pick, fmtDate, fmtTime, fmtDateTime } from '../i18n.js';
+import { gql, download, ApiError, fieldMessage } from '../api.js';
+import { initPage, el, notify, showError } from '../shell.js';
+import { liveConnection } from '../live.js';
+import { param, setParams } from '../util.js';
 
-await initPage({ title: 'nav.bookings' });
-document.getElementById('page').replaceChildren(el('p', { class: 'notice' }, t('common.apiPending')));
+const me = await initPage({ roles: ['ADMIN', 'MANAGER', 'STARTUP', 'IP_ADVISOR'], title: 'nav.bookings' });
+const page = document.getElementById('page');
+
+// Park-local dates as YYYY-MM-DD strings.
+function parkToday() {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+}
+function addDays(day, n) {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+function monday(day) {
+  const weekday = (new Date(`${day}T00:00:00Z`).getUTCDay() + 6) % 7;
+  return addDays(day, -weekday);
+}
+function dayLabel(day) { return fmtDate(`${day}T12:00:00+08:00`, { weekday: 'short', month: 'numeric', day: 'numeric' }); }
+
+const setup = (await gql('BookingSetup').catch((e) => { showError(e); throw e; }));
+const catalogue = setup.ipCatalogue;
+const workstations = new Map(setup.ipWorkstations.map((w) => [w.id, w]));
+const catalogueName = (list, code) => pick(list.find((x) => x.code === code), 'name') || code;
+const state = { week: monday(param('week') || parkToday()), workstation: param('workstation') || '', topic: '', language: '', mode: '',
+  slots: [], mine: [], waitlist: [], rescheduling: null, live: 'pending' };
+
+function optionSelect(id, labelKey, entries, onchange) {
+  const s = el('select', { id, onchange: () => onchange(s.value) }, el('option', { value: '' }, t('common.all')),
+    entries.map(([v, label]) => el('option', { value: v }, label)));
+  return el('div', { class: 'field' }, el('label', { for: id }, t(labelKey)), s);
+}
+
+const filters = el('div', { class: 'row', id: 'slot-filters' },
+  optionSelect('filter-workstation', 'bookings.workstation', [...workstations.values()].map((w) => [w.id, pick(w, 'name')]), (v) => { state.workstation = v; loadWeek(); }),
+  optionSelect('filter-topic', 'bookings.topic', catalogue.topics.map((x) => [x.code, pick(x, 'name')]), (v) => { state.topic = v; loadWeek(); }),
+  optionSelect('filter-language', 'bookings.language', catalogue.languages.map((x) => [x.code, pick(x, 'name')]), (v) => { state.language = v; loadWeek(); }),
+  optionSelect('filter-mode', 'bookings.mode', catalogue.modes.map((x) => [x.code, pick(x, 'name')]), (v) => { state.mode = v; loadWeek(); }));
+const weekTitle = el('h2', { id: 'week-title', 'aria-live': 'polite' });
+const weekNav = el('div', { class: 'row' },
+  el('button', { type: 'button', class: 'secondary', id: 'prev-week', onclick: () => { state.week = addDays(state.week, -7); loadWeek(); } }, t('bookings.prevWeek')),
+  el('button', { type: 'button', class: 'secondary', id: 'this-week', onclick: () => { state.week = monday(parkToday()); loadWeek(); } }, t('bookings.thisWeek')),
+  el('button', { type: 'button', class: 'secondary', id: 'next-week', onclick: () => { state.week = addDays(state.week, 7); loadWeek(); } }, t('bookings.nextWeek')));
+const weekGrid = el('div', { class: 'week', id: 'week' });
+const rescheduleBanner = el('p', { class: 'notice', id: 'reschedule-banner', hidden: true });
+const mineBox = el('div', { id: 'my-bookings' });
+const advisorBox = el('div', { id: 'advisor-day' });
+
+const sections = [el('h1', {}, t('bookings.title')),
+  el('section', { class: 'card', 'aria-labelledby': 'week-title' }, filters, weekNav, weekTitle, rescheduleBanner,
+    el('p', { class: 'muted' }, t(me.role === 'STARTUP' ? 'bookings.legend' : 'bookings.legendReadOnly')), weekGrid)];
+if (me.role === 'STARTUP') sections.push(el('section', { class: 'card', 'aria-labelledby': 'mine-title' }, el('h2', { id: 'mine-title' }, t('bookings.mine')), mineBox));
+if (me.role !== 'STARTUP') sections.push(el('section', { class: 'card', 'aria-labelledby': 'day-title' }, el('h2', { id: 'day-title' }, t('bookings.advisorDay')), advisorBox));
+page.replaceChildren(...sections);
+
+// ---------------------------------------------------------------- booking dialog
+const dialog = el('dialog', { id: 'book-dialog', 'aria-labelledby': 'book-title' });
+document.body.append(dialog);
+function openBookDialog(slot, waitlist) {
+  const w = workstations.get(slot.workstationId);
+  const topics = (w?.topics || []).filter((c) => !state.topic || c === state.topic);
+  const modes = (w?.modes || []).filter((c) => !state.mode || c === state.mode);
+  const errorSlot = el('p', { class: 'field-error', id: 'book-error', role: 'alert' });
+  const form = el('form', { method: 'dialog', id: 'book-form' },
+    el('h2', { id: 'book-title' }, t(waitlist ? 'bookings.joinWaitlistTitle' : 'bookings.bookTitle')),
+    el('p', {}, `${pick(w, 'name')} · ${slot.advisor?.displayName || ''}`), el('p', {}, `${dayLabel(slot.localDate)} ${slot.localStart}`),
+    el('div', { class: 'field' }, el('label', { for: 'book-topic' }, t('bookings.topic')),
+      el('select', { id: 'book-topic', required: true }, topics.map((c) => el('option', { value: c }, catalogueName(catalogue.topics, c))))),
+    el('div', { class: 'field' }, el('label', { for: 'book-mode' }, t('bookings.mode')),
+      el('select', { id: 'book-mode', required: true }, modes.map((c) => el('option', { value: c }, catalogueName(catalogue.modes, c))))),
+    el('div', { class: 'field' }, el('label', { for: 'book-question' }, t('bookings.question')),
+      el('textarea', { id: 'book-question', rows: 3, maxlength: 2000, required: true }),
+      el('span', { class: 'field-error', id: 'err-question' })),
+    errorSlot,
+    el('div', { class: 'row' },
+      el('button', { type: 'submit', id: 'book-confirm', value: 'ok' }, t(waitlist ? 'bookings.joinWaitlist' : 'bookings.book')),
+      el('button', { type: 'button', class: 'secondary', onclick: () => dialog.close() }, t('common.cancel'))));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const question = document.getElementById('book-question').value.trim();
+    if (!question) { document.getElementById('err-question').textContent = t('bookings.questionRequired'); return; }
+    const input = { workstationId: slot.workstationId, advisorId: slot.advisorId, start: slot.start,
+      topic: document.getElementById('book-topic').value, mode: document.getElementById('book-mode').value, question };
+    try {
+      if (waitlist) {
+        const entry = (await gql('BookingJoinWaitlist', { input })).joinIpWaitlist;
+        notify(t('bookings.waitlisted', { position: entry.position ?? '—' }), 'ok');
+      } else {
+        await gql('BookingBook', { input });
+        notify(t('bookings.booked', { when: `${dayLabel(slot.localDate)} ${slot.localStart}` }), 'ok');
+      }
+      dialog.close();
+      await Promise.all([loadWeek(), loadMine()]);
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'BAD_USER_INPUT') errorSlot.textContent = Object.values(error.fields).map(fieldMessage).join(' ') || error.userMessage;
+      else errorSlot.textContent = error instanceof ApiError ? error.userMessage : t('error.UNKNOWN');
+      if (error instanceof ApiError && error.code === 'SLOT_TAKEN') loadWeek();
+    }
+  });
+  dialog.replaceChildren(form);
+  dialog.showModal();
+  document.getElementById('book-question').focus();
+}
+
+// ---------------------------------------------------------------- week view
+function slotButton(slot) {
+  const mine = state.mine.find((b) => b.start === slot.start && b.advisorId === slot.advisorId && b.status === 'BOOKED');
+  const label = `${slot.localStart} ${slot.advisor?.displayName || ''}`;
+  const key = `${slot.workstationId}|${slot.advisorId}|${slot.start}`;
+  if (mine) return el('button', { type: 'button', class: 'slot mine', disabled: true, dataset: { slot: key, state: 'mine' } }, `${label} · ${t('bookings.yours')}`);
+  if (slot.taken) {
+    return el('button', { type: 'button', class: 'slot taken', dataset: { slot: key, state: 'taken' }, disabled: me.role !== 'STARTUP',
+      onclick: () => openBookDialog(slot, true) },
+    `${label} · ${t('bookings.taken')}${slot.waitlistLength ? ` · ${t('bookings.waiting', { n: slot.waitlistLength })}` : ''}`);
+  }
+  return el('button', { type: 'button', class: 'slot', dataset: { slot: key, state: 'free' }, disabled: me.role !== 'STARTUP',
+    onclick: () => (state.rescheduling ? reschedule(slot) : openBookDialog(slot, false)) }, label);
+}
+
+function renderWeek() {
+  weekTitle.textContent = t('bookings.weekOf', { from: dayLabel(state.week), to: dayLabel(addDays(state.week, 6)) });
+  const days = [...Array(7).keys()].map((i) => addDays(state.week, i));
+  weekGrid.replaceChildren(...days.map((day) => {
+    const slots = state.slots.filter((s) => s.localDate === day);
+    return el('div', { class: 'day', dataset: { day } }, el('h3', {}, dayLabel(day)),
+      slots.length ? slots.map(slotButton) : el('p', { class: 'muted' }, t('bookings.noSlots')));
+  }));
+}
+
+async function loadWeek() {
+  setParams({ week: state.week, workstation: state.workstation });
+  const filter = { from: state.week, to: addDays(state.week, 6), includeTaken: true };
+  if (state.workstation) filter.workstationId = state.workstation;
+  if (state.topic) filter.topic = state.topic;
+  if (state.language) filter.language = state.language;
+  if (state.mode) filter.mode = state.mode;
+  try {
+    state.slots = (await gql('BookingWeek', { filter })).ipSlots;
+    renderWeek();
+  } catch (error) { showError(error); }
+}
+
+// ---------------------------------------------------------------- my bookings (startups)
+async function loadMine() {
+  if (me.role !== 'STARTUP') return;
+  try {
+    const data = await gql('BookingMine', { from: addDays(parkToday(), -30), to: addDays(parkToday(), 60) });
+    state.mine = data.myIpBookings;
+    state.waitlist = data.myIpWaitlist;
+    renderMine();
+    renderWeek();
+  } catch (error) { showError(error); }
+}
+
+function renderMine() {
+  const bookings = state.mine.filter((b) => b.status === 'BOOKED' || b.status === 'HELD' || b.status === 'NO_SHOW');
+  const waiting = state.waitlist.filter((w) => w.status === 'WAITING');
+  mineBox.replaceChildren(...[
+    bookings.length ? el('ul', { class: 'plain', id: 'my-bookings-list' }, bookings.map((b) => el('li', { dataset: { booking: b.id } },
+      el('strong', {}, fmtDateTime(b.start)), ' · ', pick(b.workstation, 'name'), ' · ', b.advisor?.displayName || '', ' · ',
+      catalogueName(catalogue.topics, b.topic), ' · ', el('span', { class: 'badge role-badge' }, tk('bookings.status', b.status, 'common.none')),
+      b.advisorNote ? el('p', { class: 'muted' }, t('bookings.note'), ': ', b.advisorNote) : null,
+      el('div', { class: 'row' },
+        el('button', { type: 'button', class: 'secondary', onclick: () => download(b.icsUrl, `booking-${b.id}.ics`).catch(showError) }, t('bookings.ics')),
+        b.status === 'BOOKED' ? el('button', { type: 'button', class: 'secondary', onclick: () => startReschedule(b) }, t('bookings.reschedule')) : null,
+        b.status === 'BOOKED' ? el('button', { type: 'button', class: 'danger', onclick: () => cancel(b) }, t('bookings.cancel')) : null))))
+      : el('p', { class: 'muted' }, t('bookings.noBookings')),
+    waiting.length ? el('div', {}, el('h3', {}, t('bookings.waitlist')), el('ul', { class: 'plain', id: 'my-waitlist' }, waiting.map((w) => el('li', {},
+      fmtDateTime(w.start), ' · ', pick(workstations.get(w.workstationId), 'name'), ' · ', t('bookings.position', { n: w.position ?? '—' }), ' ',
+      el('button', { type: 'button', class: 'secondary', onclick: () => leaveWaitlist(w) }, t('bookings.leaveWaitlist')))))) : null].filter(Boolean));
+}
+
+async function cancel(booking) {
+  if (!confirm(t('bookings.cancelConfirm'))) return;
+  try { await gql('BookingCancel', { bookingId: booking.id }); notify(t('bookings.cancelled'), 'ok'); await Promise.all([loadMine(), loadWeek()]); } catch (error) { showError(error); }
+}
+async function leaveWaitlist(entry) {
+  try { await gql('BookingLeaveWaitlist', { entryId: entry.id }); await loadMine(); } catch (error) { showError(error); }
+}
+function startReschedule(booking) {
+  state.rescheduling = booking;
+  rescheduleBanner.hidden = false;
+  rescheduleBanner.replaceChildren(t('bookings.pickNewSlot', { when: fmtDateTime(booking.start) }), ' ',
+    el('button', { type: 'button', class: 'secondary', onclick: () => { state.rescheduling = null; rescheduleBanner.hidden = true; } }, t('common.cancel')));
+  weekGrid.querySelector('button.slot:not([disabled])')?.focus();
+}
+async function reschedule(slot) {
+  const booking = state.rescheduling;
+  try {
+    await gql('BookingReschedule', { bookingId: booking.id, start: slot.start, advisorId: slot.advisorId });
+    notify(t('bookings.rescheduled', { when: `${dayLabel(slot.localDate)} ${slot.localStart}` }), 'ok');
+    state.rescheduling = null;
+    rescheduleBanner.hidden = true;
+    await Promise.all([loadMine(), loadWeek()]);
+  } catch (error) { showError(error); }
+}
+
+// ---------------------------------------------------------------- advisor day view
+let advisorDate = parkToday();
+async function loadAdvisorDay() {
+  if (me.role === 'STARTUP') return;
+  const advisors = [...new Map([...workstations.values()].flatMap((w) => w.advisors).map((a) => [a.id, a])).values()];
+  const picker = me.role === 'IP_ADVISOR' ? null : el('div', { class: 'field' }, el('label', { for: 'day-advisor' }, t('bookings.advisor')),
+    el('select', { id: 'day-advisor', onchange: loadAdvisorDay }, advisors.map((a) => el('option', { value: a.id }, a.displayName))));
+  const chosen = document.getElementById('day-advisor')?.value || (me.role === 'IP_ADVISOR' ? null : advisors[0]?.id);
+  let rows = [];
+  try {
+    if (me.role === 'IP_ADVISOR' || chosen) rows = (await gql('BookingAdvisorDay', { date: advisorDate, advisorId: me.role === 'IP_ADVISOR' ? null : chosen })).advisorDay;
+  } catch (error) { showError(error); }
+  const dateInput = el('input', { type: 'date', id: 'day-date', value: advisorDate, onchange: () => { advisorDate = dateInput.value || parkToday(); loadAdvisorDay(); } });
+  const controls = el('div', { class: 'row' }, el('div', { class: 'field' }, el('label', { for: 'day-date' }, t('bookings.date')), dateInput), picker,
+    me.role === 'IP_ADVISOR' ? el('button', { type: 'button', class: 'secondary', id: 'schedule-ics',
+      onclick: () => download(`/api/advisors/${me.id}/schedule.ics`, 'schedule.ics').catch(showError) }, t('bookings.scheduleIcs')) : null);
+  if (picker && chosen) picker.querySelector('select').value = chosen;
+  advisorBox.replaceChildren(controls, rows.length ? el('ul', { class: 'plain', id: 'day-list' }, rows.map((b) => el('li', {},
+    el('strong', {}, `${fmtTime(b.start)}–${fmtTime(b.end)}`), ' · ', pick(b.workstation, 'name'), ' · ', catalogueName(catalogue.topics, b.topic), ' · ',
+    catalogueName(catalogue.modes, b.mode), ' · ', el('span', { class: 'badge role-badge' }, tk('bookings.status', b.status, 'common.none')),
+    el('p', {}, b.question),
+    me.role === 'IP_ADVISOR' || me.role === 'ADMIN' ? el('div', { class: 'row' },
+      el('button', { type: 'button', class: 'secondary', onclick: () => mark(b, 'HELD') }, t('bookings.markHeld')),
+      el('button', { type: 'button', class: 'secondary', onclick: () => mark(b, 'NO_SHOW') }, t('bookings.markNoShow'))) : null,
+    me.role === 'IP_ADVISOR' ? noteEditor(b) : null))) : el('p', { class: 'muted' }, t('bookings.dayEmpty')));
+}
+function noteEditor(b) {
+  const id = `note-${b.id}`;
+  const area = el('textarea', { id, rows: 2, maxlength: 5000 }, b.advisorNote || '');
+  return el('div', { class: 'field' }, el('label', { for: id }, t('bookings.note')), area,
+    el('button', { type: 'button', class: 'secondary', onclick: async () => {
+      try { await gql('BookingWriteNote', { bookingId: b.id, note: area.value }); notify(t('common.saved'), 'ok'); } catch (error) { showError(error); }
+    } }, t('common.save')));
+}
+async function mark(b, outcome) {
+  try { await gql('BookingMarkAttendance', { bookingId: b.id, outcome }); await loadAdvisorDay(); } catch (error) { showError(error); }
+}
+
+// ---------------------------------------------------------------- live updates
+const live = liveConnection();
+live.onConnected(async () => {
+  try {
+    await Promise.all([...workstations.keys()].map((id) => live.request('booking.watch', { workstation_id: id })));
+    state.live = 'socket';
+  } catch { state.live = 'unavailable'; }
+  document.body.dataset.live = state.live;
+});
+function onSlotEvent(data, taken) {
+  const slot = state.slots.find((s) => s.advisorId === data.advisorId && new Date(s.start).getTime() === new Date(data.start).getTime());
+  if (slot) { slot.taken = taken; renderWeek(); }
+  else loadWeek();
+  if (state.rescheduling === null) loadMine();
+}
+live.on('slot.taken', (data) => onSlotEvent(data, true));
+live.on('slot.freed', (data) => onSlotEvent(data, false));
+live.on('booking.promoted', () => { notify(t('bookings.promoted'), 'ok'); loadMine(); });
+
+await loadMine();
+await Promise.all([loadWeek(), loadAdvisorDay()]);

@@ -1,5 +1,258 @@
-import { t } from '../i18n.js';
-import { initPage, el } from '../shell.js';
+// The live roadshow room over /ws/v1: agenda, current pitch and countdown, slide, chat, Q&A with
+// upvotes, reactions, viewer count, the investor's "interested" button and moderator controls.
+// Reconnects by itself and resumes from the last seq it saw (docs/protocol.md).
+import { t, tk, pick, fmtNumber, fmtTime } from '../i18n.js';
+import { token } from '../api.js';
+import { initPage, el, notify } from '../shell.js';
+import { liveConnection, LiveError, liveErrorMessage } from '../live.js';
+import { param } from '../util.js';
 
-await initPage({ title: 'nav.roadshows' });
-document.getElementById('page').replaceChildren(el('p', { class: 'notice' }, t('common.apiPending')));
+const me = await initPage({ title: 'nav.roadshows' });
+const roomId = param('id');
+const page = document.getElementById('page');
+const REACTIONS = ['clap', 'like', 'heart', 'fire', 'think'];
+const room = { seq: null, roadshow: null, agenda: [], current: null, slide: null, chat: [], questions: [], presence: 0,
+  people: [], me: {}, reactions: {}, interest: {}, interested: new Set(), offset: 0, joined: false };
+
+function fail(error) {
+  notify(error instanceof LiveError ? error.userMessage : t('wsError.unknown'), 'error');
+}
+async function act(action, payload = {}) {
+  try { return await live.request(action, { room_id: roomId, ...payload }); } catch (error) { fail(error); return null; }
+}
+
+// ---------------------------------------------------------------- layout
+const title = el('h1', { id: 'room-title' }, t('common.loading'));
+const statusLine = el('span', { id: 'room-status', class: 'muted', 'aria-live': 'polite' });
+const agendaList = el('ol', { class: 'agenda', id: 'agenda' });
+const currentBox = el('div', { id: 'current-pitch' });
+const countdown = el('div', { class: 'countdown', id: 'countdown', role: 'timer', 'aria-live': 'off' }, '--:--');
+const slideBox = el('div', { class: 'slide', id: 'slide' }, t('roomPage.noSlide'));
+const reactionsBox = el('div', { class: 'row reactions', id: 'reactions' });
+const interestBox = el('div', { id: 'interest' });
+const modBox = el('div', { id: 'moderator', class: 'card', hidden: true });
+const chatList = el('ul', { class: 'plain messages', id: 'chat-list', 'aria-live': 'polite' });
+const chatInput = el('input', { id: 'chat-input', maxlength: 1000, autocomplete: 'off' });
+const chatForm = el('form', { id: 'chat-form', class: 'row' }, el('label', { for: 'chat-input', class: 'sr-only' }, t('roomPage.chatLabel')),
+  chatInput, el('button', { type: 'submit', id: 'chat-send' }, t('common.send')));
+const qaList = el('ul', { class: 'plain messages', id: 'qa-list' });
+const qaInput = el('input', { id: 'qa-input', maxlength: 1000, autocomplete: 'off' });
+const qaForm = el('form', { id: 'qa-form', class: 'row' }, el('label', { for: 'qa-input', class: 'sr-only' }, t('roomPage.askLabel')),
+  qaInput, el('button', { type: 'submit', id: 'qa-send' }, t('roomPage.ask')));
+const viewers = el('span', { id: 'viewer-count', class: 'badge role-badge' });
+chatInput.setAttribute('aria-label', t('roomPage.chatLabel'));
+chatInput.placeholder = t('roomPage.chatPlaceholder');
+qaInput.setAttribute('aria-label', t('roomPage.askLabel'));
+qaInput.placeholder = t('roomPage.askPlaceholder');
+
+page.replaceChildren(
+  el('p', {}, el('a', { href: '/pages/roadshows.html' }, t('roomPage.back'))),
+  title, el('p', { class: 'row' }, statusLine, viewers),
+  el('div', { class: 'room' },
+    el('section', { class: 'card', 'aria-labelledby': 'agenda-title' }, el('h2', { id: 'agenda-title' }, t('roomPage.agenda')), agendaList),
+    el('section', { 'aria-labelledby': 'stage-title' },
+      el('div', { class: 'card' }, el('h2', { id: 'stage-title' }, t('roomPage.stage')), currentBox, countdown, slideBox, reactionsBox, interestBox),
+      modBox),
+    el('div', {},
+      el('section', { class: 'card', 'aria-labelledby': 'chat-title' }, el('h2', { id: 'chat-title' }, t('roomPage.chat')), chatList, chatForm),
+      el('section', { class: 'card', 'aria-labelledby': 'qa-title' }, el('h2', { id: 'qa-title' }, t('roomPage.qa')), qaList, qaForm))));
+
+chatForm.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const text = chatInput.value.trim();
+  if (!text) return;
+  if (await act('chat.send', { text })) chatInput.value = '';
+});
+qaForm.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const text = qaInput.value.trim();
+  if (!text) return;
+  const payload = { text };
+  if (room.current && room.current.pitch_index >= 0) payload.pitch_index = room.current.pitch_index;
+  if (await act('qa.ask', payload)) qaInput.value = '';
+});
+
+// ---------------------------------------------------------------- rendering
+function startupName(index) { const a = room.agenda[index]; return a ? pick(a, 'startup_name') : ''; }
+
+function renderHeader() {
+  const r = room.roadshow;
+  if (!r) return;
+  title.textContent = pick(r, 'title');
+  document.title = `${pick(r, 'title')} · ${t('app.name')}`;
+  statusLine.textContent = tk('roadshow.status', r.status.toUpperCase(), 'common.none');
+  viewers.textContent = t('roomPage.viewers', { n: room.presence });
+}
+
+function renderAgenda() {
+  const index = room.current?.pitch_index ?? -1;
+  agendaList.replaceChildren(...room.agenda.map((a) => el('li', { 'aria-current': a.index === index ? 'true' : 'false' },
+    pick(a, 'startup_name'), el('span', { class: 'muted' }, ` · ${t('roomPage.agendaMinutes', { pitch: a.pitch_minutes, qa: a.qa_minutes })}`),
+    room.interest[a.index] ? el('span', { class: 'muted' }, ` · ${t('roomPage.interestCount', { n: room.interest[a.index] })}`) : null)));
+}
+
+function renderCurrent() {
+  const c = room.current;
+  if (!c || c.pitch_index < 0) {
+    currentBox.replaceChildren(el('p', {}, t(room.roadshow?.status === 'ended' ? 'roomPage.ended' : 'roomPage.notStarted')));
+  } else {
+    currentBox.replaceChildren(...[el('p', {}, el('strong', { id: 'current-startup' }, startupName(c.pitch_index)), ' · ',
+      tk('roomPage.phase', c.phase, 'roomPage.phase.waiting')),
+    c.stream_url ? el('p', {}, el('a', { href: c.stream_url, target: '_blank', rel: 'noopener' }, t('roomPage.stream'))) : null].filter(Boolean));
+  }
+  renderAgenda();
+  renderInterest();
+}
+
+function tick() {
+  const c = room.current;
+  if (!c || !c.ends_at || room.roadshow?.status !== 'live') { countdown.textContent = '--:--'; return; }
+  const left = Math.max(0, Math.round((new Date(c.ends_at).getTime() - (Date.now() + room.offset)) / 1000));
+  countdown.textContent = `${String(Math.floor(left / 60)).padStart(2, '0')}:${String(left % 60).padStart(2, '0')}`;
+  countdown.setAttribute('aria-label', t('roomPage.timeLeft', { m: Math.floor(left / 60), s: left % 60 }));
+}
+setInterval(tick, 500);
+
+function renderSlide() {
+  const s = room.slide;
+  if (!s || !s.url) { slideBox.replaceChildren(t('roomPage.noSlide')); return; }
+  const url = `${s.url}?token=${encodeURIComponent(token())}`;
+  slideBox.replaceChildren(s.kind === 'pdf'
+    ? el('div', {}, el('p', {}, t('roomPage.slidePage', { page: s.page, pages: s.pages })), el('a', { href: `${url}#page=${s.page}`, target: '_blank', rel: 'noopener', class: 'button secondary' }, t('roomPage.openPdf')))
+    : el('img', { src: url, alt: t('roomPage.slideAlt', { page: s.page, pages: s.pages }) }));
+  renderModerator();
+}
+
+function renderReactions(counts = {}) {
+  reactionsBox.replaceChildren(...(room.reactionKinds || REACTIONS).map((kind) => el('button', {
+    type: 'button', class: 'secondary', dataset: { reaction: kind },
+    disabled: room.roadshow?.status !== 'live', onclick: () => act('reaction.send', { kind }) },
+  `${t(`roomPage.reaction.${kind}`)}${counts[kind] ? ` ${fmtNumber(counts[kind])}` : ''}`)));
+}
+
+function renderInterest() {
+  if (!room.me.investor) { interestBox.replaceChildren(); return; }
+  const index = room.current?.pitch_index ?? -1;
+  const done = room.interested.has(index);
+  interestBox.replaceChildren(el('button', { type: 'button', id: 'interested', disabled: index < 0 || done,
+    onclick: async () => { if (await act('interest.signal', { pitch_index: index })) { room.interested.add(index); renderInterest(); notify(t('roomPage.interestSent'), 'ok'); } } },
+  t(done ? 'roomPage.interestedDone' : 'roomPage.interested', { name: startupName(index) })));
+}
+
+function renderChat() {
+  chatList.replaceChildren(...room.chat.map((m) => el('li', { dataset: { message: m.message_id } },
+    el('strong', {}, m.author.name), el('span', { class: 'muted' }, ` ${fmtTime(m.at)} `), m.text,
+    room.me.moderator ? el('button', { type: 'button', class: 'secondary', 'aria-label': t('roomPage.removeMessage'),
+      onclick: () => act('message.remove', { message_id: m.message_id }) }, '×') : null)));
+  chatList.scrollTop = chatList.scrollHeight;
+}
+
+function renderQuestions() {
+  const visible = room.questions.filter((q) => room.me.moderator || !q.hidden)
+    .sort((a, b) => (b.pinned - a.pinned) || (b.upvotes - a.upvotes) || String(a.at).localeCompare(String(b.at)));
+  qaList.replaceChildren(...visible.map((q) => el('li', { dataset: { question: q.question_id } },
+    q.pinned ? el('span', { class: 'badge role-badge' }, t('roomPage.pinned')) : null, ' ',
+    el('span', { class: 'question-text' }, q.text), el('span', { class: 'muted' }, ` — ${q.author.name}`),
+    q.hidden ? el('span', { class: 'muted' }, ` (${t('roomPage.hiddenLabel')})`) : null,
+    el('div', { class: 'row' },
+      el('button', { type: 'button', class: 'secondary upvote', 'aria-label': t('roomPage.upvote'),
+        onclick: () => act('qa.upvote', { question_id: q.question_id }) }, `▲ ${fmtNumber(q.upvotes)}`),
+      room.me.moderator || room.me.presenter ? el('button', { type: 'button', class: 'secondary', onclick: () => answer(q) }, t('roomPage.answer')) : null,
+      room.me.moderator ? el('button', { type: 'button', class: 'secondary', onclick: () => act('qa.pin', { question_id: q.question_id, pinned: !q.pinned }) }, t(q.pinned ? 'roomPage.unpin' : 'roomPage.pin')) : null,
+      room.me.moderator ? el('button', { type: 'button', class: 'secondary', onclick: () => act('qa.hide', { question_id: q.question_id, hidden: !q.hidden }) }, t(q.hidden ? 'roomPage.unhide' : 'roomPage.hide')) : null),
+    q.answer ? el('p', { class: 'notice' }, `${t('roomPage.answerBy', { name: q.answer.by?.name || '' })} ${q.answer.text}`) : null)));
+}
+async function answer(q) {
+  const text = prompt(t('roomPage.answerPrompt'));
+  if (text && text.trim()) await act('qa.answer', { question_id: q.question_id, text: text.trim() });
+}
+
+function renderModerator() {
+  const canSlide = room.me.moderator || room.me.presenter;
+  if (!room.me.moderator && !canSlide) { modBox.hidden = true; return; }
+  modBox.hidden = false;
+  const status = room.roadshow?.status;
+  const s = room.slide;
+  const buttons = [];
+  if (room.me.moderator) {
+    if (status === 'scheduled') buttons.push(el('button', { type: 'button', id: 'mod-start', onclick: () => act('room.start') }, t('roomPage.mod.start')));
+    if (status === 'live') {
+      buttons.push(room.current?.pitch_index < 0
+        ? el('button', { type: 'button', id: 'mod-first', onclick: () => act('pitch.start', { index: 0 }) }, t('roomPage.mod.firstPitch'))
+        : el('button', { type: 'button', id: 'mod-next', onclick: () => act('pitch.next') }, t('roomPage.mod.next')));
+      buttons.push(el('button', { type: 'button', class: 'danger', id: 'mod-end', onclick: () => { if (confirm(t('roomPage.mod.endConfirm'))) act('room.end'); } }, t('roomPage.mod.end')));
+    }
+  }
+  if (canSlide && s && s.pages > 0) {
+    buttons.push(el('button', { type: 'button', class: 'secondary', disabled: s.page <= 1, onclick: () => act('slide.set', { page: s.page - 1 }) }, t('roomPage.mod.prevSlide')));
+    buttons.push(el('button', { type: 'button', class: 'secondary', disabled: s.page >= s.pages, onclick: () => act('slide.set', { page: s.page + 1 }) }, t('roomPage.mod.nextSlide')));
+  }
+  const people = room.me.moderator && room.people.length ? el('ul', { class: 'plain', id: 'people' }, room.people.map((p) => el('li', {},
+    p.organisation ? `${p.name} · ${p.organisation}` : p.name, p.user_id !== room.me.user_id ? el('span', {},
+      ' ', el('button', { type: 'button', class: 'secondary', onclick: () => act('participant.mute', { user_id: p.user_id, muted: true }) }, t('roomPage.mod.mute')),
+      ' ', el('button', { type: 'button', class: 'danger', onclick: () => act('participant.remove', { user_id: p.user_id }) }, t('roomPage.mod.remove'))) : null))) : null;
+  modBox.replaceChildren(el('h2', {}, t(room.me.moderator ? 'roomPage.mod.title' : 'roomPage.presenter')), el('div', { class: 'row' }, ...buttons),
+    people ? el('h3', {}, t('roomPage.mod.people')) : null, people || '');
+}
+
+function renderAll() {
+  renderHeader(); renderCurrent(); renderSlide(); renderReactions(); renderChat(); renderQuestions(); renderModerator(); tick();
+}
+
+function applySnapshot(s) {
+  room.roadshow = s.roadshow;
+  room.agenda = s.agenda;
+  room.current = s.current;
+  room.offset = s.current?.server_time ? new Date(s.current.server_time).getTime() - Date.now() : 0;
+  room.slide = s.slide;
+  room.chat = s.chat;
+  room.questions = s.questions;
+  room.presence = s.presence?.count ?? 0;
+  room.people = s.presence?.people || [];
+  room.me = s.me || {};
+  room.reactionKinds = s.reactions;
+  renderAll();
+}
+
+// ---------------------------------------------------------------- live
+const live = liveConnection();
+live.onConnected(async () => {
+  try {
+    const payload = { room_id: roomId };
+    if (room.seq !== null) payload.last_seq = room.seq;
+    const reply = await live.request('room.join', payload);
+    if (!reply.resumed) { room.seq = reply.seq; applySnapshot(reply.snapshot); }
+    room.joined = true;
+    document.body.dataset.joined = 'true';
+  } catch (error) {
+    title.textContent = t('roomPage.unavailable');
+    fail(error);
+  }
+});
+live.on('*', (data, frame) => {
+  if (frame.topic === `room:${roomId}` && typeof frame.seq === 'number') room.seq = Math.max(room.seq ?? 0, frame.seq);
+});
+live.on('chat.message', (m) => { if (!room.chat.some((x) => x.message_id === m.message_id)) { room.chat.push(m); room.chat = room.chat.slice(-200); renderChat(); } });
+live.on('chat.removed', (d) => { room.chat = room.chat.filter((m) => m.message_id !== d.message_id); renderChat(); });
+live.on('qa.asked', (q) => { if (!room.questions.some((x) => x.question_id === q.question_id)) room.questions.push(q); renderQuestions(); });
+function patchQuestion(d, fields) {
+  const q = room.questions.find((x) => x.question_id === d.question_id);
+  if (q) Object.assign(q, fields);
+  renderQuestions();
+}
+live.on('qa.upvoted', (d) => patchQuestion(d, { upvotes: d.upvotes }));
+live.on('qa.answered', (d) => patchQuestion(d, { answer: d.answer }));
+live.on('qa.pinned', (d) => patchQuestion(d, { pinned: d.pinned }));
+live.on('qa.hidden', (d) => patchQuestion(d, { hidden: d.hidden }));
+live.on('pitch.changed', (c) => { room.current = c; if (c.server_time) room.offset = new Date(c.server_time).getTime() - Date.now(); renderCurrent(); renderModerator(); tick(); });
+live.on('slide.changed', (s) => { room.slide = s; renderSlide(); });
+live.on('room.status', (d) => { if (room.roadshow) { room.roadshow.status = d.status; } renderAll(); });
+live.on('presence', (d) => { room.presence = d.count; renderHeader(); });
+live.on('presence.detail', (d) => { room.presence = d.count; room.people = d.people || []; renderHeader(); renderModerator(); });
+live.on('reactions', (d) => renderReactions(d.counts));
+live.on('interest.signalled', (d) => { room.interest[d.pitch_index] = d.count; renderAgenda(); });
+live.on('participant.muted', (d) => { if (d.user_id === room.me.user_id) { room.me.muted = d.muted; notify(t(d.muted ? 'roomPage.youMuted' : 'roomPage.youUnmuted'), d.muted ? 'error' : 'info'); } });
+live.on('room.removed', () => { notify(liveErrorMessage('room.removed'), 'error'); live.close(); });
+live.on('participant.removed', (d) => { if (d.user_id === room.me.user_id) { notify(liveErrorMessage('room.removed'), 'error'); live.close(); } });
+live.on('countdown.ended', () => tick());
+void me;

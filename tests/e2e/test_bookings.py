@@ -1,0 +1,79 @@
+"""IP workstation: one startup books a slot in its page; another startup's open page shows it taken
+(live over /ws/v1, no reload), and the advisor sees the consultation in the day view."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+import pytest
+
+from backend.users.models import Role
+from tests.e2e.conftest import PHONE, shot, sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+async def _workstation(state, admin, incubator: str, advisor: str) -> str:
+    from cloud_incubator.bookings.service import bookings
+
+    service = bookings(state)
+    ws = await service.create_workstation(admin, {
+        "incubator_id": incubator, "name_zh": "西城知识产权工作站", "name_en": "Xicheng IP Workstation",
+        "location": "德胜科技园 A 座 3 层", "languages": ["zh", "en"], "topics": ["patent_filing", "trademarks"],
+        "modes": ["online", "on_site"], "slot_minutes": 60, "cutoff_hours": 1, "booking_limit": 2,
+        "advisor_ids": [advisor]})
+    for weekday in range(7):
+        await service.add_rule(admin, ws.id, advisor, weekday, time(9), time(12), date(2020, 1, 1), None)
+    return ws.id
+
+
+def test_a_slot_booked_in_one_page_shows_taken_in_another(open_page, make_user, make_incubator, live_server):
+    incubator = make_incubator("Booking Incubator", name_zh="预约测试孵化器")
+    admin = make_user("e2e-bk-admin", Role.admin)
+    advisor = make_user("e2e-bk-advisor", Role.ip_advisor, display_name="赵顾问")
+    for n in (1, 2):
+        startup = live_server.run_coroutine(live_server.state.startups.insert(
+            {"_id": f"e2e-bk-startup-{n}", "name_zh": f"企业{n}", "name_en": f"Startup {n}", "incubator_id": incubator,
+             "industry": "fintech"}))
+        make_user(f"e2e-bk-startup{n}", Role.startup, incubator_id=incubator, startup_id=startup.id)
+    live_server.run_coroutine(_workstation(live_server.state, admin, incubator, advisor.id))
+
+    first, second = open_page(), open_page(viewport=PHONE)
+    for page, name in ((first, "e2e-bk-startup1"), (second, "e2e-bk-startup2")):
+        sign_in(page, name)
+        page.goto("/pages/bookings.html")
+        page.wait_for_selector("body[data-live]", state="attached")
+        page.click("#next-week")  # next week's slots are all in the future
+        page.wait_for_selector(".slot[data-state='free']")
+    key = first.get_attribute(".slot[data-state='free']", "data-slot")
+    assert second.get_attribute(f".slot[data-slot='{key}']", "data-state") == "free"
+
+    first.click(f".slot[data-slot='{key}']")
+    first.select_option("#book-topic", "trademarks")
+    first.fill("#book-question", "商标注册类别如何选择？")
+    first.click("#book-confirm")
+    first.wait_for_selector(f".slot[data-slot='{key}'][data-state='mine']")
+    first.wait_for_selector("#my-bookings-list li")
+    shot(first, "bookings-booked-desktop")
+    # the other page learns it over the socket, without reloading
+    assert second.get_attribute("body", "data-live") == "socket", (
+        "the page could not watch the workstation: /ws/v1 action `booking.watch` {workstation_id} is missing")
+    second.wait_for_selector(f".slot[data-slot='{key}'][data-state='taken']")
+    shot(second, "bookings-taken-phone")
+
+    # the advisor's day view lists it on that day
+    advisor_page = open_page()
+    sign_in(advisor_page, "e2e-bk-advisor")
+    advisor_page.fill("#day-date", _local_day(key))
+    advisor_page.dispatch_event("#day-date", "change")
+    advisor_page.wait_for_selector("#day-list li:has-text('商标注册类别如何选择？')")
+    shot(advisor_page, "bookings-advisor-day")
+    assert not first.errors and not second.errors and not advisor_page.errors
+
+
+def _local_day(key: str) -> str:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    start = datetime.fromisoformat(key.split("|")[2].replace("Z", "+00:00"))
+    return start.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()

@@ -1,0 +1,80 @@
+"""Two browser pages in one live roadshow room see each other's chat, questions, upvotes and
+interest; the moderator drives the agenda from the page; the calendar lists the roadshow."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from backend.users.models import Role
+from tests.e2e.conftest import PHONE, shot, sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+async def _roadshow(state, organiser, startup_ids: list[str]) -> str:
+    from backend.roadshows.service import roadshow_service
+
+    roadshow = await roadshow_service(state).schedule(organiser, {
+        "title_zh": "西城园金融科技专场路演", "title_en": "Xicheng Fintech Roadshow",
+        "starts_at": datetime.now(UTC) + timedelta(minutes=2), "industry_focus": ["fintech"],
+        "agenda": [{"startup_id": s, "pitch_minutes": 10, "qa_minutes": 5, "stream_url": None} for s in startup_ids],
+        "audience": "registered"})
+    return str(roadshow.id)
+
+
+def test_two_pages_in_one_room_see_each_others_chat_and_questions(open_page, make_user, make_incubator, live_server):
+    incubator = make_incubator("Roadshow Incubator", name_zh="路演测试孵化器")
+    admin = make_user("e2e-rs-admin", Role.admin, display_name="主持人小王")
+    make_user("e2e-rs-investor", Role.investor, display_name="西城科创基金", organisation="西城科创基金")
+    startups = []
+    for n, (zh, en) in enumerate((("链信科技", "ChainTrust"), ("普惠金服", "Inclusive FinServ")), start=1):
+        startup = live_server.run_coroutine(live_server.state.startups.insert(
+            {"_id": f"e2e-rs-startup-{n}", "name_zh": zh, "name_en": en, "incubator_id": incubator,
+             "industry": "fintech"}))
+        startups.append(startup.id)
+    roadshow_id = live_server.run_coroutine(_roadshow(live_server.state, admin, startups))
+
+    moderator, investor = open_page(), open_page(viewport=PHONE)
+    sign_in(moderator, "e2e-rs-admin")
+    moderator.goto("/pages/roadshows.html")
+    moderator.wait_for_selector(f"[data-roadshow='{roadshow_id}']")
+    assert "西城园金融科技专场路演" in moderator.inner_text("#upcoming")
+    shot(moderator, "roadshow-calendar")
+    moderator.click(f"[data-roadshow='{roadshow_id}'] a.button")
+    moderator.wait_for_selector("body[data-joined='true']")
+    moderator.click("#mod-start")
+    moderator.wait_for_selector("#mod-first")
+    moderator.click("#mod-first")
+    moderator.wait_for_selector("#current-startup:has-text('链信科技')")
+
+    sign_in(investor, "e2e-rs-investor")
+    investor.goto(f"/pages/room.html?id={roadshow_id}")
+    investor.wait_for_selector("body[data-joined='true']")
+    investor.wait_for_selector("#current-startup:has-text('链信科技')")
+    assert investor.locator("#moderator").is_hidden()
+
+    # chat both ways
+    investor.fill("#chat-input", "请问目前的融资轮次？")
+    investor.click("#chat-send")
+    moderator.wait_for_selector("#chat-list li:has-text('请问目前的融资轮次？')")
+    moderator.fill("#chat-input", "欢迎各位投资人")
+    moderator.click("#chat-send")
+    investor.wait_for_selector("#chat-list li:has-text('欢迎各位投资人')")
+
+    # a question, upvoted on the other page
+    investor.fill("#qa-input", "核心技术是否已申请专利？")
+    investor.click("#qa-send")
+    moderator.wait_for_selector("#qa-list li:has-text('核心技术是否已申请专利？')")
+    moderator.click("#qa-list li:has-text('核心技术是否已申请专利？') .upvote")
+    investor.wait_for_selector("#qa-list li:has-text('核心技术是否已申请专利？') .upvote:has-text('1')")
+
+    # the investor's interest reaches the moderator; both see two viewers
+    investor.click("#interested")
+    moderator.wait_for_selector("#agenda li:has-text('1 位投资人感兴趣')")
+    moderator.wait_for_selector("#viewer-count:has-text('2 人在线')")
+    investor.wait_for_selector("#viewer-count:has-text('2 人在线')")
+    shot(moderator, "roadshow-room-moderator")
+    shot(investor, "roadshow-room-investor-phone")
+    assert not moderator.errors and not investor.errors
