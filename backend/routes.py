@@ -14,4 +14,6 @@ def include_routes(app: FastAPI) -> None:
     app.include_router(roadshow_slides)  # roadshow slide uploads (GridFS) and downloads
     from cloud_incubator.bookings.http import router as bookings_http
     app.include_router(bookings_http)  # IP-workstation bookings: .ics exports, attachments
+    from backend.submissions.http import router as submissions_http
+    app.include_router(submissions_http)  # metrics import (CSV/XLSX) and exports of any view
     return None

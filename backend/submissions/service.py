@@ -284,34 +284,35 @@ class SubmissionService:
             for listener in self.listeners:
                 await listener(document["quarter"], [document["incubator_id"]])
 
-    async def save_many(self, user: User, requests: Sequence[SaveRequest], *, source: str) -> list[Revision]:
+    async def save_many(self, user: User, requests: Sequence[SaveRequest], *, source: str,
+                        dry_run: bool = False) -> list[Revision]:
         """All-or-nothing: every row is validated (and checked for conflicts) before anything is written."""
         issues = IssueCollector()
         seen: set[tuple[str, str]] = set()
         prepared: list[tuple[SaveRequest, dict[str, float | None]]] = []
         incubators = {i.id: i for i in await self.incubators.all()}
-        for number, request in enumerate(requests, start=1):
+        for number, request in enumerate(requests, start=2):  # line numbers of the file (header = line 1)
             prefix = f"rows[{number}]."
             incubator = incubators.get(request.incubator_id)
             if incubator is None:
-                issues.add(f"{prefix}incubatorId", f"Row {number}: no incubator has this id.",
+                issues.add(f"{prefix}incubatorId", f"Line {number}: no incubator has this id.",
                            f"第 {number} 行：不存在此编号的孵化器。")
                 continue
             try:
                 self.authorize(user, request.incubator_id)
             except Forbidden:
-                issues.add(f"{prefix}incubatorId", f"Row {number}: you may import only your own incubator's metrics.",
+                issues.add(f"{prefix}incubatorId", f"Line {number}: you may import only your own incubator's metrics.",
                            f"第 {number} 行：只能导入本孵化器的指标。")
                 continue
             if (request.incubator_id, request.quarter) in seen:
-                issues.add(f"{prefix}quarter", f"Row {number}: this incubator and quarter appear twice in the file.",
+                issues.add(f"{prefix}quarter", f"Line {number}: this incubator and quarter appear twice in the file.",
                            f"第 {number} 行：文件中该孵化器与季度重复。")
                 continue
             seen.add((request.incubator_id, request.quarter))
             row_issues = IssueCollector()
             values = self.prepare(request, incubator, row_issues, prefix)
             for issue in row_issues.issues:
-                issues.add(issue.field, f"Row {number}: {issue.message_en}", f"第 {number} 行：{issue.message_zh}")
+                issues.add(issue.field, f"Line {number}: {issue.message_en}", f"第 {number} 行：{issue.message_zh}")
             prepared.append((request, values))
         issues.raise_if_any()
         heads = {(h.incubator_id, h.quarter): h for h in await self.repository.heads_for_incubators(
@@ -323,6 +324,8 @@ class SubmissionService:
             base = head.revision if head else 0
             documents.append(self._document(user, SaveRequest(request.incubator_id, request.quarter, request.metrics,
                                                                request.final, base), values, head, None, source))
+        if dry_run:
+            return []
         inserted: list[dict[str, Any]] = []
         try:
             for document in documents:
