@@ -21,6 +21,10 @@ export async function drawFigure(container, figure) {
   const layout = { ...(fig.layout || {}), autosize: true, margin: { l: 50, r: 20, t: 50, b: 80, ...(fig.layout?.margin || {}) },
     font: { family: '"Noto Sans CJK SC", "Noto Sans SC", sans-serif', ...(fig.layout?.font || {}) } };
   delete layout.width;
+  if (container.clientWidth < 600 && layout.title) {
+    const title = typeof layout.title === 'string' ? { text: layout.title } : layout.title;
+    layout.title = { ...title, font: { ...(title.font || {}), size: 12 } };
+  }
   await Plotly.react(container, fig.data || [], layout, { responsive: true, displaylogo: false });
   container.dataset.drawn = 'true';
 }
