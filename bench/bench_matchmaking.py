@@ -8,6 +8,7 @@ exact MILP (branch and bound) on the same session problem.
 
 from __future__ import annotations
 
+import statistics
 import time
 
 import numpy as np
@@ -17,6 +18,8 @@ from cloud_incubator.matchmaking.scoring import (
     INDUSTRIES,
     NEEDS,
     STAGES,
+    WEIGHTS,
+    _terms,
     build_problem,
     explain,
     score_block,
@@ -54,18 +57,37 @@ def bench_recommendations() -> None:
     startups, investors = synthetic(10_000, 2_000)
     t0 = time.perf_counter()
     problem = build_problem(startups, investors)
-    t1 = time.perf_counter()
-    _idx, scores = top_k(problem, 10)
-    t2 = time.perf_counter()
-    sample = 20
+    t_enc = time.perf_counter()
+    runs = []
+    for _ in range(3):
+        r0 = time.perf_counter()
+        _idx, scores = top_k(problem, 10)
+        runs.append(time.perf_counter() - r0)
+    t1, t2 = 0.0, statistics.median(runs)  # t2 - t1 = the median score+top-10 time
+    # Baseline 1: the same vectorised terms evaluated for every pair (no grouping of alike profiles).
     t3 = time.perf_counter()
+    for start in range(0, 10_000, 1024):
+        rows = np.arange(start, min(10_000, start + 1024))
+        cols = np.arange(2_000)
+        tags_dot = problem.s_tags[rows] @ problem.c_tags.T
+        text_dot = np.asarray(problem.s_text[rows] @ problem.c_text, dtype=np.float32)
+        credits, excluded = _terms(problem, rows[:, None], cols[None, :], tags_dot, text_dot)
+        block = sum(np.float32(WEIGHTS[k]) * v for k, v in credits.items())
+        block[excluded] = -np.inf
+        np.argpartition(-block, 9, axis=1)[:, :10]
+    ungrouped = time.perf_counter() - t3
+    # Baseline 2: a per-pair Python loop (explain() for each pair), sampled and extrapolated.
+    sample = 10
+    t4 = time.perf_counter()
     for s in range(sample):
         for c in range(len(investors)):
             explain(problem, s, c)
-    per_startup_loop = (time.perf_counter() - t3) / sample
+    per_startup_loop = (time.perf_counter() - t4) / sample
     assert np.array_equal(np.sort(score_block(problem, np.arange(1))[0])[::-1][:10], scores[0])
-    print(f"recommendations 10,000 × 2,000 top-10: encode {t1 - t0:.2f} s, score+top-10 {t2 - t1:.2f} s, "
-          f"total {t2 - t0:.2f} s")
+    encode = t_enc - t0
+    print(f"recommendations 10,000 × 2,000 top-10: encode {encode:.2f} s, score+top-10 median {t2:.2f} s "
+          f"(min {min(runs):.2f}), total {encode + t2:.2f} s (target ≤ 2 s)")
+    print(f"  baseline ungrouped vectorised terms: {ungrouped:.2f} s ({ungrouped / (t2 - t1):.1f}× slower)")
     print(f"  baseline per-pair Python loop: {per_startup_loop * 1000:.0f} ms per startup → "
           f"{per_startup_loop * 10_000:.0f} s extrapolated ({per_startup_loop * 10_000 / (t2 - t1):.0f}× slower)")
 
@@ -78,11 +100,14 @@ def bench_session() -> None:
     s_cap, c_cap = np.full(300, 3), np.full(60, 8)
     for label, s_av, c_av in (("everyone available", np.ones((300, 8), bool), np.ones((60, 8), bool)),
                               ("80% availability", rng.random((300, 8)) < 0.8, rng.random((60, 8)) < 0.8)):
-        t0 = time.perf_counter()
-        result = assign(weights, s_av, c_av, s_cap, c_cap)
-        elapsed = time.perf_counter() - t0
+        runs = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            result = assign(weights, s_av, c_av, s_cap, c_cap)
+            runs.append(time.perf_counter() - t0)
+        elapsed = statistics.median(runs)
         assert not check_feasible(result.meetings, s_av, c_av, s_cap, c_cap)
-        print(f"session 300 × 60 × 8 ({label}): {elapsed:.2f} s, {len(result.meetings)} meetings, "
+        print(f"session 300 × 60 × 8 ({label}): median {elapsed:.2f} s (target ≤ 5 s), {len(result.meetings)} meetings, "
               f"method {result.method}, optimal {result.optimal}, pairs allowed {(weights > 0).sum()}")
         if label == "everyone available":
 

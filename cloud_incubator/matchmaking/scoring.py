@@ -135,10 +135,23 @@ class Problem:
         self.c_tag_count = self.c_tags.sum(axis=1, dtype=np.float32)
         self._pair_keys(self.roadshow, "_rs")
         self._pair_keys(self.declined, "_dec")
+        # Startups alike in (industry, stage), in needs, or in ask share rows of those terms: score_block
+        # computes each term once per distinct value and gathers.
+        self.s_groups = [_groups(np.column_stack([self.s_industry, self.s_stage])), _groups(self.s_needs[:, None]),
+                         _groups(np.nan_to_num(self.s_ask, nan=-1))]
 
     def _pair_keys(self, pairs: dict[tuple[int, int], Signal], name: str) -> None:
         keys = np.array([s * len(self.counterpart_ids) + c for s, c in pairs], dtype=np.int64)
         setattr(self, name, np.sort(keys))
+
+
+def _groups(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(group of each row, a representative row of each group)."""
+    _, first, inverse = np.unique(columns, axis=0, return_index=True, return_inverse=True)
+    return inverse.ravel(), first
+
+
+GROUP_TERMS = (("industry", "stage"), ("need",), ("ticket",))
 
 
 def _ranges(rows: list[dict[str, Any]], lo: str, hi: str) -> np.ndarray:
@@ -194,7 +207,8 @@ def build_problem(startups: list[dict[str, Any]], counterparts: list[dict[str, A
     return problem
 
 
-def _terms(p: Problem, si: np.ndarray, ci: np.ndarray, tags_dot: np.ndarray, text_dot: np.ndarray
+def _terms(p: Problem, si: np.ndarray, ci: np.ndarray, tags_dot: np.ndarray, text_dot: np.ndarray,
+           signals: bool = True, causes: dict[str, np.ndarray] | None = None
            ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Per-term credits in [0, 1] and the hard-exclusion mask; ``si``/``ci`` broadcast against each other."""
     ind_bit = np.left_shift(np.int32(1), p.s_industry[si].astype(np.int32))
@@ -221,12 +235,16 @@ def _terms(p: Problem, si: np.ndarray, ci: np.ndarray, tags_dot: np.ndarray, tex
     union = p.s_tag_count[si] + p.c_tag_count[ci] - tags_dot
     tags = np.where(union > 0, tags_dot / np.maximum(union, 1), np.float32(0))
 
-    m = len(p.counterpart_ids)
-    keys = si.astype(np.int64) * m + ci
-    roadshow = _member(keys, p._rs).astype(np.float32)  # type: ignore[attr-defined]
-    excluded = stage_excluded | disjoint | _member(keys, p._dec)  # type: ignore[attr-defined]
+    excluded = stage_excluded | disjoint
+    roadshow = np.zeros(np.shape(excluded), dtype=np.float32)
+    if signals:
+        keys = si.astype(np.int64) * len(p.counterpart_ids) + ci
+        roadshow = _member(keys, p._rs).astype(np.float32)  # type: ignore[attr-defined]
+        excluded = excluded | _member(keys, p._dec)  # type: ignore[attr-defined]
     credits = {"industry": industry, "stage": stage, "ticket": ticket, "need": need, "tags": tags,
                "text": np.clip(text_dot, 0, 1), "roadshow": roadshow}
+    if causes is not None:
+        causes.update(stage=stage_excluded, ticket=disjoint)
     return credits, excluded
 
 
@@ -238,15 +256,42 @@ def _member(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
 
 
 def score_block(p: Problem, s_rows: np.ndarray, c_cols: np.ndarray | None = None) -> np.ndarray:
-    """Scores (len(s_rows), len(c_cols)) float32, ``-inf`` where excluded."""
+    """Scores (len(s_rows), len(c_cols)) float32, ``-inf`` where excluded (the same sums as ``_terms``)."""
     c_cols = np.arange(len(p.counterpart_ids)) if c_cols is None else c_cols
-    tags_dot = p.s_tags[s_rows] @ p.c_tags[c_cols].T
-    text_dot = np.asarray(p.s_text[s_rows] @ p.c_text[:, c_cols], dtype=np.float32)
-    credits, excluded = _terms(p, s_rows[:, None], c_cols[None, :], tags_dot, text_dot)
-    total = np.zeros(excluded.shape, dtype=np.float32)
-    for name, credit in credits.items():
-        total += np.float32(WEIGHTS[name]) * credit
-    total[excluded] = -np.inf
+    total: np.ndarray | None = None
+    for (group_of, reps_all), names in zip(p.s_groups, GROUP_TERMS, strict=True):
+        groups, inverse = np.unique(group_of[s_rows], return_inverse=True)
+        reps = reps_all[groups]
+        empty = np.zeros((reps.size, c_cols.size), dtype=np.float32)
+        causes: dict[str, np.ndarray] = {}
+        credits, _ = _terms(p, reps[:, None], c_cols[None, :], empty, empty, signals=False, causes=causes)
+        table = np.zeros(empty.shape, dtype=np.float32)
+        for name in names:
+            table += np.float32(WEIGHTS[name]) * credits[name]
+            if name in causes:  # a hard constraint of this term's own inputs
+                table[causes[name]] = -np.inf
+        part = table[inverse.ravel()]
+        total = part if total is None else total + part
+    assert total is not None
+    if p.tag_names:
+        tags_dot = p.s_tags[s_rows] @ p.c_tags[c_cols].T
+        union = p.s_tag_count[s_rows][:, None] + p.c_tag_count[c_cols][None, :] - tags_dot
+        union *= np.float32(1 / WEIGHTS["tags"])
+        # where union is 0 both tag sets are empty and tags_dot is already 0
+        np.divide(tags_dot, union, out=tags_dot, where=union > 0)
+        total += tags_dot
+    if p.c_text.shape[0]:
+        text_dot = np.asarray(p.s_text[s_rows] @ p.c_text[:, c_cols], dtype=np.float32)
+        np.clip(text_dot, 0, 1, out=text_dot)
+        text_dot *= np.float32(WEIGHTS["text"])
+        total += text_dot
+    m = len(p.counterpart_ids)
+    if p._rs.size or p._dec.size:  # type: ignore[attr-defined]
+        keys2 = s_rows.astype(np.int64)[:, None] * m + c_cols[None, :]
+        if p._rs.size:  # type: ignore[attr-defined]
+            total += np.float32(WEIGHTS["roadshow"]) * _member(keys2, p._rs)  # type: ignore[attr-defined]
+        if p._dec.size:  # type: ignore[attr-defined]
+            total[_member(keys2, p._dec)] = -np.inf  # type: ignore[attr-defined]
     return total
 
 
@@ -257,26 +302,41 @@ def pair_terms(p: Problem, si: np.ndarray, ci: np.ndarray) -> tuple[dict[str, np
     return _terms(p, si, ci, tags_dot, text_dot)
 
 
-def top_k(p: Problem, k: int, chunk: int = 1024, c_cols: np.ndarray | None = None
+def top_k(p: Problem, k: int, chunk: int = 1024, c_cols: np.ndarray | None = None, workers: int = 2
           ) -> tuple[np.ndarray, np.ndarray]:
-    """For every startup, the ``k`` best counterparts: (indices, scores), best first; -1 / -inf pad."""
+    """For every startup, the ``k`` best counterparts: (indices, scores), best first; -1 / -inf pad.
+
+    Chunks of ``chunk`` startups bound the memory; ``workers`` threads score chunks in parallel (numpy
+    releases the GIL in its loops)."""
     n = len(p.startup_ids)
     cols = np.arange(len(p.counterpart_ids)) if c_cols is None else c_cols
     k_eff = min(k, cols.size)
     out_idx = np.full((n, k), -1, dtype=np.int64)
     out_score = np.full((n, k), -np.inf, dtype=np.float32)
-    for start in range(0, n, chunk):
+    if k_eff == 0 or n == 0:
+        return out_idx, out_score
+
+    def run(start: int) -> None:
         rows = np.arange(start, min(n, start + chunk))
         block = score_block(p, rows, cols)
-        if k_eff == 0:
-            continue
-        part = np.argpartition(-block, k_eff - 1, axis=1)[:, :k_eff]
-        part_scores = np.take_along_axis(block, part, axis=1)
+        np.negative(block, out=block)
+        part = np.argpartition(block, k_eff - 1, axis=1)[:, :k_eff]
+        part_scores = -np.take_along_axis(block, part, axis=1)
         order = np.lexsort((part, -part_scores), axis=1)
         best = np.take_along_axis(part, order, axis=1)
         best_scores = np.take_along_axis(part_scores, order, axis=1)
         out_idx[rows, :k_eff] = np.where(np.isfinite(best_scores), cols[best], -1)
         out_score[rows, :k_eff] = best_scores
+
+    starts = range(0, n, chunk)
+    if workers > 1 and n > chunk:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(run, starts))
+    else:
+        for start in starts:
+            run(start)
     return out_idx, out_score
 
 

@@ -108,3 +108,24 @@ def test_top_k_orders_best_first_and_drops_excluded():
     idx, scores = top_k(p, 4, chunk=1)
     assert [p.counterpart_ids[i] if i >= 0 else None for i in idx[0]] == ["x", "ipfirm", "w", None]
     assert scores[0][:3] == pytest.approx([68.33, 35.0, 32.5], abs=0.01)
+
+
+def test_grouped_block_scores_equal_the_pairwise_explanations():
+    """score_block (terms computed per distinct profile, then gathered) against explain() pair by pair."""
+    from bench.bench_matchmaking import synthetic
+
+    startups, investors = synthetic(40, 15, seed=3)
+    startups[0]["ask_min"] = startups[0]["ask_max"] = None
+    at = datetime(2026, 5, 12, tzinfo=UTC)
+    p = build_problem(startups, investors, roadshow={("s1", "i2"): Signal(at), ("s5", "i0"): Signal(at)},
+                      declined={("s3", "i4"): Signal(at)})
+    block = score_block(p, np.arange(40))
+    expected = np.array([[explain(p, s, c)["score"] for c in range(15)] for s in range(40)])
+    assert np.array_equal(np.isinf(block), np.isinf(expected))
+    finite = np.isfinite(expected)
+    assert np.allclose(block[finite], expected[finite], atol=0.01)
+    assert block[3, 4] == -np.inf
+    idx, scores = top_k(p, 3, chunk=7, workers=2)
+    for s in range(40):
+        ranked = sorted((-expected[s, c], c) for c in range(15) if np.isfinite(expected[s, c]))[:3]
+        assert scores[s][: len(ranked)] == pytest.approx([-v for v, _ in ranked], abs=0.01)
