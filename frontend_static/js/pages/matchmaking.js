@@ -1,5 +1,161 @@
-import { t } from '../i18n.js';
-import { initPage, el } from '../shell.js';
+// Matchmaking: recommendations with their reasons, interest/decline, matches, the negotiation thread
+// (live over /ws/v1) and the signed-in party's matchmaking-session schedule.
+import { t, tk, pick, fmtNumber, fmtDateTime, currentLang } from '../i18n.js';
+import { gql } from '../api.js';
+import { initPage, el, notify, showError } from '../shell.js';
+import { liveConnection, LiveError } from '../live.js';
+import { param, setParams } from '../util.js';
 
-await initPage({ title: 'nav.matchmaking' });
-document.getElementById('page').replaceChildren(el('p', { class: 'notice' }, t('common.apiPending')));
+const me = await initPage({ roles: ['ADMIN', 'MANAGER', 'STARTUP', 'INVESTOR'], title: 'nav.matchmaking' });
+const page = document.getElementById('page');
+const state = { party: null, side: null, kind: '', matches: [], openMatch: null, messages: [] };
+
+const partyBox = el('div', { class: 'row', id: 'party' });
+const kindSelect = el('select', { id: 'rec-kind', onchange: () => { state.kind = kindSelect.value; loadRecommendations(); } },
+  el('option', { value: '' }, t('common.all')), ...['INVESTOR', 'FIRM_CALL', 'PROVIDER'].map((k) => el('option', { value: k }, t(`match.kind.${k}`))));
+const recBox = el('div', { id: 'recommendations' });
+const matchBox = el('div', { id: 'matches' });
+const threadBox = el('div', { id: 'thread' });
+const scheduleBox = el('div', { id: 'schedule' });
+page.replaceChildren(el('h1', {}, t('match.title')),
+  el('div', { class: 'card' }, partyBox),
+  el('div', { class: 'grid grid-3' },
+    el('section', { class: 'card', 'aria-labelledby': 'rec-title' }, el('h2', { id: 'rec-title' }, t('match.recommendations')),
+      el('div', { class: 'field', id: 'rec-kind-field' }, el('label', { for: 'rec-kind' }, t('match.kind')), kindSelect), recBox),
+    el('div', {},
+      el('section', { class: 'card', 'aria-labelledby': 'matches-title' }, el('h2', { id: 'matches-title' }, t('match.matches')), matchBox),
+      el('section', { class: 'card', 'aria-labelledby': 'thread-title' }, el('h2', { id: 'thread-title' }, t('match.thread')), threadBox),
+      el('section', { class: 'card', 'aria-labelledby': 'schedule-title' }, el('h2', { id: 'schedule-title' }, t('match.schedule')), scheduleBox))));
+
+const money = (v) => (v === null || v === undefined ? '—' : t('match.money', { n: fmtNumber(v) }));
+const reasonText = (r) => (currentLang() === 'zh' ? r.zh || r.en : r.en || r.zh);
+
+// ---------------------------------------------------------------- whose recommendations
+async function choosePartyAndLoad() {
+  if (me.role === 'STARTUP') {
+    state.party = me.startupId; state.side = 'startup';
+  } else if (me.role === 'INVESTOR') {
+    const profile = (await gql('MyInvestorProfile')).myInvestorProfile;
+    if (!profile) { recBox.replaceChildren(el('p', { class: 'notice' }, t('match.noProfile'))); return; }
+    state.party = profile.id; state.side = 'counterpart';
+    document.getElementById('rec-kind-field').hidden = true;
+  } else {
+    const startups = (await gql('StartupProfiles', { incubatorId: me.role === 'MANAGER' ? me.incubatorId : null, first: 100 })).startupProfiles.nodes;
+    state.party = param('startup') || startups[0]?.id; state.side = 'startup';
+    const select = el('select', { id: 'party-select', onchange: () => { state.party = select.value; setParams({ startup: state.party }); loadRecommendations(); } },
+      startups.map((s) => el('option', { value: s.id, selected: s.id === state.party }, pick(s, 'name'))));
+    partyBox.replaceChildren(el('div', { class: 'field' }, el('label', { for: 'party-select' }, t('match.forStartup')), select));
+  }
+  if (me.role === 'STARTUP' || me.role === 'INVESTOR') partyBox.replaceChildren(el('p', {}, t(me.role === 'STARTUP' ? 'match.introStartup' : 'match.introInvestor')));
+  await loadRecommendations();
+}
+
+async function loadRecommendations() {
+  if (!state.party) { recBox.replaceChildren(el('p', { class: 'muted' }, t('common.empty'))); return; }
+  try {
+    const vars = { partyId: state.party, first: 10 };
+    if (state.kind && state.side === 'startup') vars.kind = state.kind;
+    const page = (await gql('Recommendations', vars)).recommendations;
+    recBox.replaceChildren(page.nodes.length ? el('ol', { class: 'plain', id: 'rec-list' }, page.nodes.map(recommendation))
+      : el('p', { class: 'muted' }, t('match.noRecommendations')));
+  } catch (error) { showError(error); }
+}
+
+function recommendation(r) {
+  const other = state.side === 'startup' ? r.counterpart : r.startup;
+  const id = state.side === 'startup' ? r.counterpart.id : r.startup.id;
+  const decided = r.myDecision;
+  const details = state.side === 'startup'
+    ? [t(`match.kind.${r.counterpart.kind}`), r.counterpart.organisation, r.counterpart.ticketMin !== null ? t('match.ticket', { min: money(r.counterpart.ticketMin), max: money(r.counterpart.ticketMax) }) : null]
+    : [tk('industry', r.startup.industry, 'industry.OTHER'), tk('match.stage', r.startup.stage, 'common.none'), t('match.ask', { min: money(r.startup.askMin), max: money(r.startup.askMax) })];
+  return el('li', { class: 'card', dataset: { party: id } },
+    el('h3', {}, pick(other, 'name'), ' ', el('span', { class: 'badge role-badge' }, t('match.score', { n: fmtNumber(r.score, { maximumFractionDigits: 0 }) }))),
+    el('p', { class: 'muted' }, details.filter(Boolean).join(' · ')),
+    el('ul', { class: 'reasons' }, r.reasons.map((x) => el('li', {}, reasonText(x), el('span', { class: 'muted' }, ` (${x.points >= 0 ? '+' : ''}${fmtNumber(x.points, { maximumFractionDigits: 1 })})`)))),
+    r.matched ? el('p', { class: 'notice notice-ok' }, t('match.matched'))
+      : el('div', { class: 'row' },
+        el('button', { type: 'button', class: 'interest', disabled: decided === 'INTERESTED', onclick: () => decide(r, 'INTERESTED') },
+          t(decided === 'INTERESTED' ? 'match.interestSent' : 'match.interest')),
+        el('button', { type: 'button', class: 'secondary decline', disabled: decided === 'DECLINED', onclick: () => decide(r, 'DECLINED') },
+          t(decided === 'DECLINED' ? 'match.declinedDone' : 'match.decline')),
+        r.theirDecision === 'INTERESTED' ? el('span', { class: 'badge tier-benchmark' }, t('match.theyAreInterested')) : null));
+}
+
+async function decide(r, decision) {
+  try {
+    const result = (await gql('DecideOnMatch', { startupId: r.startup.id, counterpartId: r.counterpart.id, decision })).decideOnMatch;
+    notify(t(result.matchCreated ? 'match.created' : decision === 'INTERESTED' ? 'match.interestSaved' : 'match.declineSaved'), 'ok');
+    await Promise.all([loadRecommendations(), loadMatches()]);
+  } catch (error) { showError(error); }
+}
+
+// ---------------------------------------------------------------- matches and the thread
+async function loadMatches() {
+  try {
+    state.matches = (await gql('Matches', { first: 50 })).matches.nodes;
+    matchBox.replaceChildren(state.matches.length ? el('ul', { class: 'plain', id: 'match-list' }, state.matches.map((m) => el('li', { dataset: { match: m.id } },
+      el('button', { type: 'button', class: state.openMatch === m.id ? '' : 'secondary', onclick: () => openThread(m.id) },
+        `${pick(m.startup, 'name')} ↔ ${pick(m.counterpart, 'name')}`), ' ',
+      el('span', { class: 'muted' }, `${t('match.score', { n: fmtNumber(m.score, { maximumFractionDigits: 0 }) })} · ${fmtDateTime(m.createdAt)}`))))
+      : el('p', { class: 'muted' }, t('match.noMatches')));
+  } catch (error) { showError(error); }
+}
+
+const threadList = el('ul', { class: 'plain messages', id: 'thread-list', 'aria-live': 'polite' });
+const threadInput = el('input', { id: 'thread-input', maxlength: 4000, autocomplete: 'off', 'aria-label': t('match.messageLabel'), placeholder: t('match.messagePlaceholder') });
+const threadForm = el('form', { class: 'row', id: 'thread-form' }, threadInput, el('button', { type: 'submit', id: 'thread-send' }, t('common.send')));
+threadForm.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const text = threadInput.value.trim();
+  if (!text || !state.openMatch) return;
+  try {
+    const reply = await live.request('negotiation.send', { match_id: state.openMatch, text });
+    addMessage(reply.message);
+    threadInput.value = '';
+  } catch (error) { notify(error instanceof LiveError ? error.userMessage : t('wsError.unknown'), 'error'); }
+});
+
+function renderThread() {
+  threadList.replaceChildren(...state.messages.map((m) => el('li', { dataset: { message: m.id } },
+    el('strong', {}, m.senderName ?? m.sender_name), el('span', { class: 'muted' }, ` ${fmtDateTime(m.at)} `), m.text)));
+  threadList.scrollTop = threadList.scrollHeight;
+}
+function addMessage(m) {
+  if (state.messages.some((x) => x.id === m.id)) return;
+  state.messages.push(m);
+  renderThread();
+}
+async function openThread(matchId) {
+  state.openMatch = matchId;
+  try {
+    const rows = (await gql('NegotiationMessages', { matchId, first: 50 })).negotiationMessages;
+    state.messages = [...rows].reverse();
+  } catch (error) { showError(error); state.messages = []; }
+  const match = state.matches.find((m) => m.id === matchId);
+  threadBox.replaceChildren(el('p', {}, match ? `${pick(match.startup, 'name')} ↔ ${pick(match.counterpart, 'name')}` : ''), threadList, threadForm);
+  renderThread();
+  loadMatches();
+  threadInput.focus();
+}
+threadBox.replaceChildren(el('p', { class: 'muted' }, t('match.pickMatch')));
+
+// ---------------------------------------------------------------- schedule
+async function loadSchedule() {
+  if (me.role !== 'STARTUP' && me.role !== 'INVESTOR') { scheduleBox.replaceChildren(el('p', { class: 'muted' }, t('match.scheduleParties'))); return; }
+  try {
+    const sessions = (await gql('MySchedule')).mySchedule;
+    scheduleBox.replaceChildren(sessions.length ? el('div', {}, sessions.map((s) => el('div', {}, el('h3', {}, s.title),
+      el('ul', { class: 'plain' }, s.meetings.map((m) => el('li', {}, el('strong', {}, `${fmtDateTime(m.startsAt)}`), ' · ',
+        `${pick(m.startup, 'name')} ↔ ${pick(m.counterpart, 'name')}`))))))
+      : el('p', { class: 'muted' }, t('match.noSchedule')));
+  } catch (error) { showError(error); }
+}
+
+// ---------------------------------------------------------------- live
+const live = liveConnection();
+live.on('negotiation.message', (m) => { if (m.match_id === state.openMatch) addMessage({ ...m, senderName: m.sender_name }); });
+live.on('match.created', (d) => { notify(t('match.createdWith', { name: pick(state.side === 'startup' ? d.counterpart : d.startup, 'name') }), 'ok'); loadMatches(); loadRecommendations(); });
+live.onConnected(() => { document.body.dataset.live = 'socket'; });
+
+await choosePartyAndLoad().catch(showError);
+await Promise.all([loadMatches(), loadSchedule()]);
