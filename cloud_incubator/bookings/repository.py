@@ -135,10 +135,14 @@ class BookingRepository:
 
     # --- ledger (per startup) ---------------------------------------------------------------------
     async def ledger(self, startup_id: str) -> dict[str, Any]:
-        await self.ledgers.update_one({"_id": startup_id},
-                                      {"$setOnInsert": {"holds": [], "open": {}, "no_shows": [], "marks": 0}},
-                                      upsert=True)
-        return await self.ledgers.find_one({"_id": startup_id}) or {}
+        """The startup's ledger, created empty on first use (one round trip)."""
+        try:
+            document = await self.ledgers.find_one_and_update(
+                {"_id": startup_id}, {"$setOnInsert": {"holds": [], "open": {}, "no_shows": [], "marks": 0}},
+                upsert=True, return_document=ReturnDocument.AFTER)
+        except DuplicateKeyError:   # a concurrent first use created it
+            document = await self.ledgers.find_one({"_id": startup_id})
+        return document or {}
 
     async def try_hold(self, startup_id: str, hold: dict[str, Any], *, marks: int, limit: int | None,
                        ignore_booking: str | None = None) -> bool:

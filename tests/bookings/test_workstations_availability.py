@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from backend.users.models import Role
 from tests.bookings.conftest import TODAY, next_weekday
 from tests.conftest import error_codes
 
@@ -105,3 +106,30 @@ async def test_only_managers_and_admins_create_workstations(gql, park):
     result = await gql.op("CreateIpWorkstation", {"input": {**NEW_WS, "incubatorId": park.incubator_id}},
                           token=park.token(startup))
     assert error_codes(result) == ["FORBIDDEN"]
+
+
+async def test_manager_updates_staff_and_cutoff_and_removes_a_rule(gql, park, people):
+    token = park.token(park.manager)
+    extra = await people.make("adv3", Role.ip_advisor)
+    updated = await gql.op("UpdateIpWorkstation", {"workstationId": park.workstation_id, "input": {
+        "cutoffHours": 48, "advisorIds": [park.advisor.id, extra.id]}}, token=token)
+    ws = updated["data"]["updateIpWorkstation"]
+    assert ws["cutoffHours"] == 48 and ws["advisorIds"] == [park.advisor.id, extra.id]
+    bad = await gql.op("UpdateIpWorkstation", {"workstationId": park.workstation_id, "input": {"cutoffHours": -1}},
+                       token=token)
+    assert error_codes(bad) == ["BAD_USER_INPUT"] and bad["errors"][0]["extensions"]["field"] == "cutoffHours"
+    startup = await park.startup()
+    denied = await gql.op("UpdateIpWorkstation", {"workstationId": park.workstation_id, "input": {"cutoffHours": 1}},
+                          token=park.token(startup))
+    assert error_codes(denied) == ["FORBIDDEN"]
+    schedule = (await gql.op("AdvisorSchedule", {"advisorId": park.advisor.id}, token=token))["data"]["advisorSchedule"]
+    thursday_rule = next(r for r in schedule["rules"] if r["weekday"] == 3)
+    removed = await gql.op("RemoveAvailabilityRule", {"advisorId": park.advisor.id, "ruleId": thursday_rule["id"]},
+                           token=token)
+    assert removed["data"]["removeAvailabilityRule"] is True
+    week = {"from": next_weekday(0).isoformat(), "to": next_weekday(6).isoformat(), "workstationId": park.workstation_id}
+    slots = (await gql.op("IpSlots", {"filter": week}, token=park.token(startup)))["data"]["ipSlots"]
+    assert {s["localDate"] for s in slots} == {next_weekday(1).isoformat()}
+    missing = await gql.op("RemoveAvailabilityRule", {"advisorId": park.advisor.id, "ruleId": thursday_rule["id"]},
+                           token=token)
+    assert error_codes(missing) == ["NOT_FOUND"]
