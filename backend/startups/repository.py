@@ -38,6 +38,10 @@ class StartupRepository:
             {"_id": startup_id}, {"$set": changes}, return_document=ReturnDocument.AFTER)
         return StartupProfile.model_validate(document) if document else None
 
+    async def documents(self, ids: Sequence[str]) -> list[dict[str, Any]]:
+        """Profiles as stored, for these ids."""
+        return [d async for d in self._collection.find({"_id": {"$in": list(ids)}})]
+
     async def all_documents(self) -> list[dict[str, Any]]:
         """Every profile as stored (matchmaking scores them all), by English name."""
         return [d async for d in self._collection.find({}).sort("name_en", ASCENDING)]

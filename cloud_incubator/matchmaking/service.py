@@ -237,8 +237,8 @@ class MatchmakingService:
 
     @staticmethod
     def may_act_for_counterpart(user: User, cp: Counterpart) -> bool:
-        if cp.user_id is not None:
-            return user.id == cp.user_id or user.role is Role.admin
+        if cp.user_id is not None:  # an investor with an account decides for themself
+            return user.id == cp.user_id
         return user.role is Role.admin or (user.role is Role.manager and cp.created_by == user.id)
 
     async def owner_ids(self, cp: Counterpart) -> list[str]:
@@ -378,8 +378,7 @@ class MatchmakingService:
             if not self.may_edit_startup(user, party):
                 raise Forbidden("Only the startup, its incubator's manager or an admin see its recommendations.",
                                 "仅企业本身、所在孵化器管理员或系统管理员可查看推荐。")
-            startup_docs = [d for d in await self.state.startups.all_documents() if d["_id"] == party_id] or [
-                party.model_dump(by_alias=True)]
+            startup_docs = await self.state.startups.documents([party_id])
             counterparts = await self.repo.all_counterpart_documents(kind)
             decisions = await self.repo.decisions(startup_ids=[party_id])
             leads = await self.repo.leads_for(startup_ids=[party_id])
@@ -424,7 +423,7 @@ class MatchmakingService:
         return out, int(order.size)
 
     async def pair_score(self, startup_id: str, counterpart_id: str) -> dict[str, Any]:
-        startup_docs = [d for d in await self.state.startups.all_documents() if d["_id"] == startup_id]
+        startup_docs = await self.state.startups.documents([startup_id])
         cp = await self.counterpart(counterpart_id)
         decisions = await self.repo.decisions(startup_ids=[startup_id])
         leads = await self.repo.leads_for(startup_ids=[startup_id])
@@ -443,6 +442,9 @@ class MatchmakingService:
             side = Side.startup
         elif self.may_act_for_counterpart(user, cp) and user.role is not Role.startup:
             side = Side.counterpart
+        elif (user.role is Role.manager and user.incubator_id == startup.incubator_id
+              and not await self.repo.user_ids_of_startup(startup.id)):
+            side = Side.startup  # a startup without an account: its incubator's manager acts for it
         else:
             raise Forbidden("Only the startup or the counterpart decide on this pair.",
                             "仅企业或对接方本身可对此配对表态。")
@@ -601,7 +603,7 @@ class MatchmakingService:
         session = await self.session_for(user, session_id, organise=True)
         s_ids = [p.party_id for p in session.startups]
         c_ids = [p.party_id for p in session.counterparts]
-        startup_docs = [d for d in await self.state.startups.all_documents() if d["_id"] in set(s_ids)]
+        startup_docs = await self.state.startups.documents(s_ids)
         cps = [c for c in await self.repo.counterparts_by_ids(c_ids) if c is not None]
         decisions = await self.repo.decisions(startup_ids=s_ids)
         leads = await self.repo.leads_for(startup_ids=s_ids)
@@ -660,7 +662,7 @@ class MatchmakingService:
         if target is None:
             raise NotFound("No meeting has this id in this session.", "此对接会中不存在该洽谈。", field="meetingId")
         target["locked"] = locked
-        return await self._save(session, meetings)
+        return await self._save(session, meetings, optimal=session.optimal)
 
     async def swap_meetings(self, user: User, session_id: str, first_id: str, second_id: str) -> Session:
         """Exchange the time slots of two meetings (both become locked), if nobody is then double-booked."""
@@ -698,11 +700,12 @@ class MatchmakingService:
         names = {**{i: p.party_id for i, p in enumerate(session.startups)}}
         return [re.sub(r"startup (\d+)", lambda m: f"startup {names[int(m.group(1))]}", p) for p in problems]
 
-    async def _save(self, session: Session, meetings: list[dict[str, Any]]) -> Session:
+    async def _save(self, session: Session, meetings: list[dict[str, Any]], optimal: bool | None = False) -> Session:
+        """Store an edited schedule (a swap leaves it feasible but no longer proven optimal)."""
         meetings.sort(key=lambda m: (m["slot"], m["startup_id"], m["counterpart_id"]))
         total = round(sum(m["score"] for m in meetings), 2)
         updated = await self.repo.replace_meetings(session.id, session.version, meetings,
-                                                   {"total_score": total, "optimal": False})
+                                                   {"total_score": total, "optimal": optimal})
         if updated is None:
             raise Conflict("The schedule changed meanwhile: reload and try again.", "日程已被修改，请刷新后重试。")
         await self._notify_schedule(updated)

@@ -208,3 +208,34 @@ async def test_unavailable_slots_are_respected(gql, park):
         "data"]["assignMatchmakingSession"]["meetings"]
     assert [m["slot"] for m in meetings if m["startupId"] == park.brush] == [0]
     assert sum(m["score"] for m in meetings) == pytest.approx(153.33, abs=0.01)
+
+
+async def test_a_manager_decides_for_a_startup_without_an_account(gql, park, state):
+    mm = service(state)
+    startup = await mm.create_startup(park.manager, {"name_zh": "无账号企业", "name_en": "No Account Co",
+                                                     "incubator_id": park.incubator_id, "industry": "fintech"})
+    await mm.decide(park.investor_x, startup.id, park.x, Decision.interested)
+    result = await gql.op("DecideOnMatch", {"startupId": startup.id, "counterpartId": park.x,
+                                            "decision": "INTERESTED"}, token=await gql.login("mm_manager"))
+    assert result["data"]["decideOnMatch"]["matchCreated"] is True
+    # ChainTrust has its own account: its manager cannot decide for it
+    denied = await gql.op("DecideOnMatch", {"startupId": park.chain, "counterpartId": park.x,
+                                            "decision": "INTERESTED"}, token=await gql.login("mm_manager"))
+    assert error_codes(denied) == ["FORBIDDEN"]
+
+
+async def test_an_edit_based_on_a_stale_schedule_is_refused(gql, park, state):
+    from backend.errors import Conflict
+
+    token = await gql.login("mm_manager")
+    session_id = (await gql.op("CreateMatchmakingSession", {"input": _session_input(park)}, token=token))[
+        "data"]["createMatchmakingSession"]["id"]
+    await gql.op("AssignMatchmakingSession", {"sessionId": session_id}, token=token)
+    mm = service(state)
+    stale = await mm.repo.session(session_id)
+    assert stale is not None
+    await mm.lock_meeting(park.manager, session_id, stale.meetings[0].id, True)
+    with pytest.raises(Conflict):
+        await mm._save(stale, [m.model_dump() for m in stale.meetings])
+    current = await mm.repo.session(session_id)
+    assert current is not None and current.meetings[0].locked and current.version == stale.version + 1
