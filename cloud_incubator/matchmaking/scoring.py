@@ -30,8 +30,10 @@ import numpy as np
 from scipy import sparse
 
 INDUSTRIES = ("fintech", "digital", "rd_design", "culture_tech", "other")
-INDUSTRY_ZH = {"fintech": "金融科技", "digital": "数字产业", "rd_design": "研发设计", "culture_tech": "文化科技",
-               "other": "其他"}
+INDUSTRY_ZH = {"fintech": "金融科技产业", "digital": "数字产业", "rd_design": "研发设计产业",
+               "culture_tech": "文化科技产业", "other": "其他产业"}
+INDUSTRY_EN = {"fintech": "fintech", "digital": "digital industry", "rd_design": "R&D design",
+               "culture_tech": "culture-tech", "other": "other"}
 STAGES = ("seed", "angel", "pre_a", "series_a", "series_b", "series_c_plus")
 STAGE_EN = {"seed": "seed", "angel": "angel", "pre_a": "pre-A", "series_a": "Series A", "series_b": "Series B",
             "series_c_plus": "Series C+"}
@@ -352,7 +354,9 @@ def _range(lo: float, hi: float) -> tuple[str, str]:
         en, zh = _wan(lo)
         return f"CNY {en}", f"{zh}元"
     (lo_en, lo_zh), (hi_en, hi_zh) = _wan(lo), _wan(hi)
-    return f"CNY {lo_en.split()[0]}–{hi_en}", f"{lo_zh.rstrip('万')}–{hi_zh}元"
+    lo_number, lo_unit = lo_en.split()
+    en = f"CNY {lo_number}–{hi_en}" if hi_en.endswith(lo_unit) else f"CNY {lo_en}–{hi_en}"
+    return en, f"{lo_zh.rstrip('万')}–{hi_zh}元"
 
 
 def explain(p: Problem, s: int, c: int) -> dict[str, Any]:
@@ -368,7 +372,7 @@ def explain(p: Problem, s: int, c: int) -> dict[str, Any]:
 
     industry = INDUSTRIES[int(p.s_industry[s])]
     if credit["industry"] == 1:
-        add("industry", f"same industry: {industry}", f"同属{INDUSTRY_ZH[industry]}产业")
+        add("industry", f"same industry: {INDUSTRY_EN[industry]}", f"同属{INDUSTRY_ZH[industry]}")
     elif credit["industry"] > 0:
         add("industry", "open to all industries", "不限产业")
     stage = STAGES[int(p.s_stage[s])] if p.s_stage[s] >= 0 else None

@@ -129,3 +129,13 @@ def test_grouped_block_scores_equal_the_pairwise_explanations():
     for s in range(40):
         ranked = sorted((-expected[s, c], c) for c in range(15) if np.isfinite(expected[s, c]))[:3]
         assert scores[s][: len(ranked)] == pytest.approx([-v for v, _ in ranked], abs=0.01)
+
+
+def test_amounts_read_naturally_in_both_languages():
+    """Amounts are stored in 10k CNY (万元): 50 → CNY 500 k / 50万; 200 → CNY 2 M / 200万."""
+    from cloud_incubator.matchmaking.scoring import _range
+
+    assert _range(50, 200) == ("CNY 500 k–2 M", "50–200万元")
+    assert _range(500, 1000) == ("CNY 5–10 M", "500–1000万元")
+    assert _range(30, 50) == ("CNY 300–500 k", "30–50万元")
+    assert _range(800, 800) == ("CNY 8 M", "800万元")
