@@ -224,20 +224,20 @@ class SubmissionService:
         values = self.prepare(request, incubator, issues)
         issues.raise_if_any()
         key = f"{request.incubator_id}:{request.idempotency_key}" if request.idempotency_key else None
-        if key is not None:
-            replay = await self._replay(key, request)
-            if replay is not None:
-                return replay
-        await self.check_window(user, request.incubator_id, request.quarter)
-        head = await self.repository.head(request.incubator_id, request.quarter)
+        head = None
         try:
+            await self.check_window(user, request.incubator_id, request.quarter)
+            head = await self.repository.head(request.incubator_id, request.quarter)
             document = self._document(user, request, values, head, key, source)
             await self.repository.insert_revision(document)
-        except (DuplicateKeyError, Conflict) as error:
-            # A retry racing its own first attempt finds the stored revision; anything else is a conflict.
+        except (DuplicateKeyError, Conflict, Forbidden) as error:
+            # A retry (after a lost response, or racing its own first attempt) finds the revision stored
+            # under its key — looked up only on this path, so a first submission costs no extra read.
             if key is not None and (replay := await self._replay(key, request)) is not None:
                 return replay
-            raise error if isinstance(error, Conflict) else self._conflict(request, head) from error
+            if isinstance(error, DuplicateKeyError):
+                raise self._conflict(request, head) from error
+            raise
         await self._land(document)
         return SaveOutcome(Revision.model_validate(document), replayed=False)
 
