@@ -80,14 +80,19 @@ export async function upload(url, file, fields = {}) {
     headers: token() ? { Authorization: `Bearer ${token()}` } : {} });
   let body = null;
   try { body = await response.json(); } catch { /* not JSON */ }
-  if (!response.ok) throw new ApiError(body?.code || body?.errors?.[0]?.extensions?.code || 'UNKNOWN', body?.errors || []);
+  // HTTP routes answer {"error": {code, ...}, "errors": [{code, field, message_zh, message_en}, ...]}
+  if (!response.ok) throw new ApiError(body?.error?.code || 'UNKNOWN', (body?.errors || []).map((e) => ({ extensions: e })));
   return body;
 }
 
 // Download through fetch (the token goes in a header), then save as a file.
 export async function download(url, filename) {
   const response = await fetch(url, { headers: token() ? { Authorization: `Bearer ${token()}` } : {} });
-  if (!response.ok) throw new ApiError(response.status === 403 ? 'FORBIDDEN' : 'UNKNOWN');
+  if (!response.ok) {
+    let code = 'UNKNOWN';
+    try { code = (await response.json())?.error?.code || code; } catch { /* not JSON */ }
+    throw new ApiError(code);
+  }
   const blob = await response.blob();
   const link = document.createElement('a');
   link.href = URL.createObjectURL(blob);

@@ -63,7 +63,8 @@ export function watchRanking(quarter, onUpdate, onStatus) {
   return subscribe('RankingUpdated', { quarter }, onUpdate, { onStatus });
 }
 
-export function exportUrl(format, options) {
-  const params = new URLSearchParams(variables(options));
-  return `/api/rankings/export.${format}?${params}`;
+export function exportUrl(format, { quarter, method, dimension }) {
+  const params = new URLSearchParams({ quarter, method: (method || 'ARITHMETIC').toLowerCase() });
+  if (dimension) params.set('dimension', dimension);
+  return `/api/export/ranking.${format}?${params}`;
 }

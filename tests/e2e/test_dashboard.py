@@ -51,6 +51,10 @@ def test_dashboard_ranks_sorts_filters_charts_and_follows_a_new_submission(open_
     # who has not submitted: the demo's late incubator
     assert names_zh[13] in dashboard.inner_text("#missing-list")
     shot(dashboard, "dashboard-desktop")
+    with dashboard.expect_download() as download:
+        dashboard.click("#export-csv")
+    exported = download.value.path().read_text(encoding="utf-8-sig").splitlines()
+    assert exported[0].startswith("rank,incubator_id") and len(exported) == len(rows) + 1
 
     # sort by composite (ascending, then descending)
     dashboard.click("button.sort[data-sort='composite']")

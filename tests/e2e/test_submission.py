@@ -18,7 +18,7 @@ def fill_quarter(page, values: dict[str, str], default: str = "10") -> None:
 
 
 def test_bad_field_errors_show_next_to_the_field_then_the_fixed_quarter_is_stored(open_page, make_user,
-                                                                                   make_incubator, live_server):
+                                                                                   make_incubator, live_server, tmp_path):
     incubator = make_incubator("Form Incubator", name_zh="填报测试孵化器")
     make_user("e2e-form-manager", Role.manager, incubator_id=incubator, display_name="填报员")
     page = open_page()
@@ -55,6 +55,25 @@ def test_bad_field_errors_show_next_to_the_field_then_the_fixed_quarter_is_store
     stored = live_server.run_coroutine(_revisions(live_server, incubator, quarter))
     assert stored == [(1, "submitted", 12.0)]
     shot(page, "submission-stored")
+
+    # bulk upload: a file with one bad line is refused whole, with the line's error listed
+    csv = tmp_path / "quarters.csv"
+    csv.write_text("incubator_id,quarter,final,tenants,graduated_tenants\n"
+                   f"{incubator},2026Q1,false,80,5\n{incubator},2026Q2,false,-4,5\n", encoding="utf-8")
+    page.set_input_files("#upload-file", str(csv))
+    page.click("#upload-button")
+    page.wait_for_selector("#upload-errors li")
+    errors = page.inner_text("#upload-errors")
+    assert "第 3 行" in errors and "不能为负数" in errors, errors
+    assert live_server.run_coroutine(_revisions(live_server, incubator, "2026Q1")) == []
+    # the same file without the bad line is stored
+    csv.write_text(f"incubator_id,quarter,final,tenants,graduated_tenants\n{incubator},2026Q1,false,80,5\n",
+                   encoding="utf-8")
+    page.set_input_files("#upload-file", str(csv))
+    page.click("#upload-button")
+    page.wait_for_selector("#upload-ok")
+    assert live_server.run_coroutine(_revisions(live_server, incubator, "2026Q1")) == [(1, "draft", 5.0)]
+    shot(page, "submission-upload")
     assert not page.errors
 
 

@@ -1,8 +1,7 @@
 // Evaluator dashboard: pickers, the ranking table (sortable, filterable), Plotly charts from the API's
 // `chart` JSON, publish, export, who has not submitted; live updates via the rankingUpdated subscription.
 import { t, tk, pick, fmtNumber, fmtDateTime, currentLang } from '../i18n.js';
-import { gql, ApiError } from '../api.js';
-import { exportCsv, exportXlsx } from '../export.js';
+import { gql, ApiError, download } from '../api.js';
 import { initPage, el, notify, showError } from '../shell.js';
 import { drawFigure } from '../charts.js';
 import { recentQuarters, param, setParams } from '../util.js';
@@ -177,16 +176,13 @@ async function publish() {
   } catch (error) { showError(error); }
 }
 
-// Exports the view as shown: the filters and the sort order of the table apply.
-function exportAs(format) {
-  if (!state.ranking) return;
-  const header = COLUMNS.map((c) => t(c.label));
-  const rows = visibleRows().map((r) => [r.rank, r.change, pick(r.incubator, 'name'), r.composite,
-    ...R.DIMENSIONS.map((d) => r.dimensions[d] ?? null), tk('tier', r.tier, 'tier.unknown'),
-    r.interval ? `${r.interval[0]}-${r.interval[1]}` : '']);
-  const name = `ranking-${state.quarter}${state.dimension ? `-${state.dimension}` : ''}.${format}`;
-  if (format === 'csv') exportCsv([header, ...rows], name);
-  else exportXlsx([header, ...rows], name, state.quarter);
+// The server's export of the same view (quarter, method, dimension) as CSV or XLSX.
+async function exportAs(format) {
+  try {
+    await download(R.exportUrl(format, { quarter: state.quarter, method: state.method, dimension: state.dimension }),
+      `ranking-${state.quarter}${state.dimension ? `-${state.dimension}` : ''}.${format}`);
+    notify(t('dashboard.exported'), 'ok');
+  } catch (error) { showError(error); }
 }
 
 await loadRanking();

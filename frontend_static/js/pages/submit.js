@@ -1,7 +1,7 @@
 // Manager submission: the quarter's raw fields grouped by dimension, client checks mirroring the
 // server's (number, range, whole counts), server field errors next to their fields, drafts, history, upload.
 import { t, pick, fmtNumber, fmtDateTime, tk, currentLang } from '../i18n.js';
-import { gql, ApiError, fieldMessage, upload } from '../api.js';
+import { gql, ApiError, fieldMessage, upload, download } from '../api.js';
 import { initPage, el, notify, showError } from '../shell.js';
 import { recentQuarters, allIncubators, param, setParams, uuid } from '../util.js';
 
@@ -30,12 +30,18 @@ page.replaceChildren(
   form,
   el('div', { class: 'grid grid-2' },
     el('section', { class: 'card', 'aria-labelledby': 'history-title' },
-      el('h2', { id: 'history-title' }, t('submit.history')), history),
+      el('h2', { id: 'history-title' }, t('submit.history')), history,
+      el('div', { class: 'row' }, ['csv', 'xlsx'].map((format) => el('button', { type: 'button', class: 'secondary',
+        onclick: () => download(`/api/export/revisions.${format}?${new URLSearchParams({ quarter: state.quarter, incubatorId: state.incubatorId })}`,
+          `revisions-${state.quarter}.${format}`).catch(showError) }, t(`submit.export.${format}`))))),
     el('section', { class: 'card', 'aria-labelledby': 'upload-title' },
       el('h2', { id: 'upload-title' }, t('submit.upload')),
       el('p', { class: 'muted' }, t('submit.uploadHelp')),
-      el('div', { class: 'field' }, el('label', { for: 'upload-file' }, t('submit.uploadFile')),
-        el('input', { id: 'upload-file', type: 'file', accept: '.csv,.xlsx' })),
+      el('div', { class: 'row file-picker' },
+        el('input', { id: 'upload-file', type: 'file', accept: '.csv,.xlsx', class: 'sr-only',
+          onchange: (e) => { document.getElementById('upload-name').textContent = e.target.files[0]?.name || t('submit.noFile'); } }),
+        el('label', { for: 'upload-file', class: 'button secondary' }, t('submit.uploadFile')),
+        el('span', { id: 'upload-name', class: 'muted' }, t('submit.noFile'))),
       el('button', { type: 'button', id: 'upload-button', class: 'secondary', onclick: doUpload }, t('submit.uploadButton')),
       uploadReport)));
 
@@ -152,7 +158,8 @@ function renderHistory(revisions) {
       el('td', {}, tk('submit.statusValue', r.status, 'common.none')),
       el('td', {}, r.authorName),
       el('td', {}, fmtDateTime(r.createdAt)),
-      el('td', { style: 'white-space: normal' }, r.changedFields.map((f) => names.get(f) || f).join(currentLang() === 'zh' ? '、' : ', ')))))))); 
+      el('td', { style: 'white-space: normal' }, r.revision === 1 ? t('submit.firstRevision')
+        : r.changedFields.map((f) => names.get(f) || f).join(currentLang() === 'zh' ? '、' : ', ') || t('submit.noChanges')))))))); 
 }
 
 async function load(clearNotice = true) {
@@ -179,13 +186,13 @@ async function doUpload() {
   if (!file) { notify(t('submit.uploadPick'), 'error'); return; }
   uploadReport.replaceChildren();
   try {
-    const result = await upload('/api/v1/submissions/import', file);
-    uploadReport.replaceChildren(el('p', { class: 'notice notice-ok' }, t('submit.uploadOk', { count: result?.stored ?? result?.count ?? 0 })));
+    const result = await upload('/api/submissions/import', file);
+    uploadReport.replaceChildren(el('p', { class: 'notice notice-ok', id: 'upload-ok' }, t('submit.uploadOk', { count: result.stored })));
     await load(false);
   } catch (error) {
     if (error instanceof ApiError && error.errors.length) {
       uploadReport.replaceChildren(el('p', { class: 'notice notice-error' }, t('submit.uploadRejected')),
-        el('ul', { id: 'upload-errors' }, error.errors.map((e) => el('li', {}, fieldMessage(e.extensions || e)))));
+        el('ul', { id: 'upload-errors' }, error.errors.map((e) => el('li', {}, fieldMessage(e.extensions)))));
     } else showError(error);
   }
 }
