@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import math
 import secrets
+import warnings
 from collections import defaultdict
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
@@ -109,8 +110,10 @@ def compute(inputs: dict[str, dict[str, dict[str, float | None]]], quarter: str,
             previous: Mapping[str, int], names: Mapping[str, tuple[str, str]]
             ) -> tuple[EvaluationResult, RobustnessResult | None, list[dict[str, Any]]]:
     """The pure part (run in a worker thread): evaluate, robustness, rows."""
-    result = evaluate(inputs, scheme(), quarter, method_spec(method))
-    robust = robustness(result, ROBUSTNESS_DRAWS, seed=ROBUSTNESS_SEED) if len(result.incubator_ids) > 1 else None
+    with warnings.catch_warnings():  # numpy's all-NaN-column warnings (a value not reported by anyone)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        result = evaluate(inputs, scheme(), quarter, method_spec(method))
+        robust = robustness(result, ROBUSTNESS_DRAWS, seed=ROBUSTNESS_SEED) if len(result.incubator_ids) > 1 else None
     return result, robust, ranking_rows(result, robust, previous, names)
 
 
