@@ -110,8 +110,15 @@ export function liveConnection() {
   let everOnline = false;
   live.onStatus((status) => {
     if (!banner) return;
-    if (status === 'offline') { banner.textContent = t('live.offline'); banner.hidden = false; }
-    else { banner.hidden = true; if (everOnline) { /* reconnected */ } everOnline = true; }
+    if (status === 'offline') {
+      banner.textContent = t('live.offline');
+      banner.hidden = false;
+      document.body.dataset.disconnects = String(Number(document.body.dataset.disconnects || 0) + 1);
+    } else {
+      banner.hidden = true;
+      if (everOnline) document.body.dataset.reconnects = String(Number(document.body.dataset.reconnects || 0) + 1);
+      everOnline = true;
+    }
   });
   live.connect();
   return live;

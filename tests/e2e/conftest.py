@@ -97,3 +97,19 @@ def make_incubator(live_server: LiveServer) -> Callable[..., str]:
         return str(incubator.id)
 
     return make
+
+
+UNLABELLED_JS = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button, a[href]')]
+  .filter(el => {
+    const name = el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')
+      || (el.id && document.querySelector(`label[for="${el.id}"]`)) || el.closest('label')
+      || (['BUTTON', 'A'].includes(el.tagName) && el.textContent.trim());
+    return !name;
+  }).map(el => el.outerHTML.slice(0, 120))"""
+
+
+def assert_accessible(page: Any) -> None:
+    """Basic accessibility: every control and link has an accessible name, the page has one h1 and a lang."""
+    assert page.evaluate(UNLABELLED_JS) == []
+    assert page.locator("h1").count() == 1
+    assert page.get_attribute("html", "lang") in ("zh-CN", "en")

@@ -8,7 +8,7 @@ from datetime import date, time
 import pytest
 
 from backend.users.models import Role
-from tests.e2e.conftest import PHONE, shot, sign_in
+from tests.e2e.conftest import PHONE, assert_accessible, shot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -68,6 +68,8 @@ def test_a_slot_booked_in_one_page_shows_taken_in_another(open_page, make_user, 
     advisor_page.dispatch_event("#day-date", "change")
     advisor_page.wait_for_selector("#day-list li:has-text('商标注册类别如何选择？')")
     shot(advisor_page, "bookings-advisor-day")
+    assert_accessible(advisor_page)
+    assert_accessible(first)
     assert not first.errors and not second.errors and not advisor_page.errors
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from backend.demo.seed import DEMO_INCUBATORS, DEMO_PASSWORD
-from tests.e2e.conftest import shot, sign_in
+from tests.e2e.conftest import assert_accessible, shot, sign_in
 
 pytestmark = pytest.mark.e2e
 QUARTER = "2026Q3"  # the demo's latest quarter
@@ -51,6 +51,7 @@ def test_dashboard_ranks_sorts_filters_charts_and_follows_a_new_submission(open_
     # who has not submitted: the demo's late incubator
     assert names_zh[13] in dashboard.inner_text("#missing-list")
     shot(dashboard, "dashboard-desktop")
+    assert_accessible(dashboard)
     with dashboard.expect_download() as download:
         dashboard.click("#export-csv")
     exported = download.value.path().read_text(encoding="utf-8-sig").splitlines()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from backend.demo.seed import DEMO_PASSWORD
-from tests.e2e.conftest import PHONE, shot, sign_in
+from tests.e2e.conftest import PHONE, assert_accessible, shot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -72,4 +72,5 @@ def test_mutual_interest_makes_a_match_and_the_thread_is_live(open_page, live_se
     startup_page.wait_for_selector("#thread-list li:has-text('好的，周三下午可以。')")
     shot(startup_page, "matchmaking-thread")
     shot(investor_page, "matchmaking-thread-phone")
+    assert_accessible(startup_page)
     assert not startup_page.errors and not investor_page.errors

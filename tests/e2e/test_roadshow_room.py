@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from backend.users.models import Role
-from tests.e2e.conftest import PHONE, shot, sign_in
+from tests.e2e.conftest import PHONE, assert_accessible, shot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -77,4 +77,26 @@ def test_two_pages_in_one_room_see_each_others_chat_and_questions(open_page, mak
     investor.wait_for_selector("#viewer-count:has-text('2 人在线')")
     shot(moderator, "roadshow-room-moderator")
     shot(investor, "roadshow-room-investor-phone")
+    assert_accessible(moderator)
+    assert_accessible(investor)
+
+    # the investor's socket drops: the page says so, reconnects by itself, rejoins with the last seq it
+    # saw (a resume, not a fresh snapshot) and keeps receiving, without duplicates
+    live_server.run_coroutine(_drop_sockets(live_server.state, f"room:{roadshow_id}", "e2e-rs-investor"))
+    investor.wait_for_selector("body[data-disconnects='1']", state="attached")
+    moderator.fill("#chat-input", "断线期间的消息")
+    moderator.click("#chat-send")
+    investor.wait_for_selector("body[data-reconnects='1']", state="attached")
+    investor.wait_for_selector("#chat-list li:has-text('断线期间的消息')")
+    assert investor.get_attribute("body", "data-last-join") == "resumed"
+    assert investor.locator("#offline").is_hidden()
+    assert investor.locator("#chat-list li:has-text('欢迎各位投资人')").count() == 1, "no duplicates after resume"
     assert not moderator.errors and not investor.errors
+
+
+async def _drop_sockets(state, topic: str, username: str) -> None:
+    from cloud_incubator.broadcast import broadcaster
+
+    for connection in broadcaster(state).hub.members(topic):
+        if connection.user is not None and connection.user.username == username:
+            connection.kill(1012, "test.restart")

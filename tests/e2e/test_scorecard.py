@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from backend.demo.seed import DEMO_INCUBATORS, DEMO_PASSWORD
-from tests.e2e.conftest import PHONE, shot, sign_in
+from tests.e2e.conftest import PHONE, assert_accessible, shot, sign_in
 from tests.e2e.test_dashboard import QUARTER, _seed_park
 
 pytestmark = pytest.mark.e2e
@@ -45,6 +45,7 @@ def test_manager_reads_the_gap_and_tries_a_what_if(open_page, live_server):
     page.wait_for_selector("#chart-radar[data-drawn='true'] .main-svg")
     page.wait_for_selector("#indicator-table tbody tr")
     shot(page, "scorecard-gap-phone")
+    assert_accessible(page)
 
     page.click("#what-if-apply-gap")
     page.wait_for_selector("#what-if-table")

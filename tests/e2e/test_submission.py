@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from backend.users.models import Role
-from tests.e2e.conftest import shot, sign_in
+from tests.e2e.conftest import assert_accessible, shot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -41,6 +41,7 @@ def test_bad_field_errors_show_next_to_the_field_then_the_fixed_quarter_is_store
     page.click("#submit-final")
     page.wait_for_selector("#err-graduatedTenants:has-text('毕业企业数不能超过在孵企业数')")
     shot(page, "submission-field-error")
+    assert_accessible(page)
     stored = live_server.run_coroutine(_revisions(live_server, incubator, quarter))
     assert stored == [], "a rejected submission stores nothing"
 

@@ -222,6 +222,7 @@ live.onConnected(async () => {
     if (room.seq !== null) payload.last_seq = room.seq;
     const reply = await live.request('room.join', payload);
     if (!reply.resumed) { room.seq = reply.seq; applySnapshot(reply.snapshot); }
+    document.body.dataset.lastJoin = reply.resumed ? 'resumed' : 'snapshot';
     room.joined = true;
     document.body.dataset.joined = 'true';
   } catch (error) {
