@@ -12,6 +12,7 @@ from backend.errors import Unauthenticated
 from backend.incubators.models import Incubator
 from backend.state import AppState
 from backend.users.models import User
+from cloud_incubator.bookings.service import bookings
 
 
 class DataLoaders:
@@ -20,6 +21,7 @@ class DataLoaders:
     def __init__(self, state: AppState) -> None:
         self.user = DataLoader[str, User | None](load_fn=state.users.by_ids)
         self.incubator = DataLoader[str, Incubator | None](load_fn=state.incubators.by_ids)
+        self.ip_workstation = DataLoader(load_fn=bookings(state).repo.workstations_by_ids)
 
 
 class Context(BaseContext):

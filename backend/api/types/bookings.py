@@ -153,7 +153,7 @@ class IpBooking:
 
     @strawberry.field
     async def workstation(self, info: Info) -> IpWorkstation | None:
-        found = await bookings(info.context.state).repo.workstation(str(self.workstation_id))
+        found = await info.context.loaders.ip_workstation.load(str(self.workstation_id))
         return IpWorkstation.from_model(found) if found else None
 
     @strawberry.field
