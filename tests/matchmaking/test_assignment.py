@@ -100,3 +100,43 @@ def test_large_case_is_feasible_and_fills_capacity_when_everyone_is_free(full):
         # 30 investors × 6 slots = 180 seats, 150 × 2 = 300 wanted: every investor seat is used
         # when each investor has ≥ 6 compatible startups (true here: 60% density over 150).
         assert len(result.meetings) == n_c * n_t
+
+
+def test_when_the_pairs_bound_cannot_be_slotted_the_exact_model_decides():
+    """s0 and s1 can only come to slot 0; c0 could meet both (capacity 2, free in slots 0 and 1), so the
+    pairs-only bound takes both (5 + 4 = 9), but they collide in slot 0: the optimum is 5 (s0–c0)."""
+    w = np.array([[5], [4]])
+    s_av = np.array([[True, False], [True, False]])
+    c_av = np.array([[True, True]])
+    result = assign(w, s_av, c_av, np.array([1, 1]), np.array([2]))
+    assert result.method in ("lp-integral", "milp")
+    assert result.meetings == [(0, 0, 0)] and result.total == 5 and result.optimal
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_tight_availability_cases_match_brute_force(seed):
+    """Sparse availability makes the pairs bound unreachable in many of these; all must still be optimal."""
+    rng = np.random.default_rng(1000 + seed)
+    n_s, n_c, n_t = 4, 3, 3
+    w = rng.integers(1, 10, size=(n_s, n_c))
+    s_av = rng.random((n_s, n_t)) < 0.4
+    c_av = rng.random((n_c, n_t)) < 0.7
+    s_cap = np.full(n_s, 2)
+    c_cap = np.full(n_c, 3)
+    result = assign(w, s_av, c_av, s_cap, c_cap)
+    assert not check_feasible(result.meetings, s_av, c_av, s_cap, c_cap)
+    assert result.total == brute_force(w, s_av, c_av, s_cap, c_cap)
+
+
+def test_a_fractional_relaxation_goes_to_branch_and_bound_and_stays_optimal():
+    """Seed 925 of a random search: the LP relaxation of this instance is fractional."""
+    rng = np.random.default_rng(925)
+    n_s, n_c, n_t = 3, 3, int(rng.integers(2, 4))
+    w = rng.integers(0, 10, size=(n_s, n_c))
+    s_av = rng.random((n_s, n_t)) < 0.6
+    c_av = rng.random((n_c, n_t)) < 0.6
+    s_cap = rng.integers(1, 3, size=n_s)
+    c_cap = rng.integers(1, 3, size=n_c)
+    result = assign(w, s_av, c_av, s_cap, c_cap)
+    assert result.method == "milp" and result.optimal
+    assert result.total == brute_force(w, s_av, c_av, s_cap, c_cap)

@@ -129,6 +129,7 @@ def test_grouped_block_scores_equal_the_pairwise_explanations():
     for s in range(40):
         ranked = sorted((-expected[s, c], c) for c in range(15) if np.isfinite(expected[s, c]))[:3]
         assert scores[s][: len(ranked)] == pytest.approx([-v for v, _ in ranked], abs=0.01)
+        assert list(idx[s][: len(ranked)]) == [c for _, c in ranked]
 
 
 def test_amounts_read_naturally_in_both_languages():
