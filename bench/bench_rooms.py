@@ -1,0 +1,336 @@
+"""Roadshow room fan-out: 1,000 clients in one room on loopback, one chat message every 50 ms for 30 s.
+
+Measures, for the incubench app (``incubench run``, memory broadcaster) and for a bare ``websockets``
+broadcast server driven by the same clients: that every client receives every message in order, the
+delivery latency (sender's clock → receiver's clock, same machine) p50/p99, and the server's RSS with
+the clients connected. Clients run in several processes (1,000 sockets need more than one core).
+
+    .venv/bin/python -m bench.bench_rooms                 # 1,000 clients, 30 s each
+    .venv/bin/python -m bench.bench_rooms --clients 200 --seconds 5   # quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import multiprocessing as mp
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SECRET = "bench-secret-" + "y" * 40
+INTERVAL = 0.05
+
+
+# -- the baseline: a bare websockets broadcast server --------------------------------------------
+
+def baseline_server(port: int) -> None:
+    import uvloop
+    from websockets.asyncio.server import broadcast, serve
+
+    members: set[Any] = set()
+    seq = 0
+
+    async def handler(ws: Any) -> None:
+        nonlocal seq
+        await ws.recv()  # the join frame
+        members.add(ws)
+        await ws.send('{"type":"ok","id":"join"}')
+        try:
+            async for raw in ws:
+                frame = orjson.loads(raw)
+                seq += 1
+                payload = {"type": "event", "topic": "room:bench", "event": "chat.message", "seq": seq,
+                           "data": {"text": frame["payload"]["text"]}}
+                broadcast(members, orjson.dumps(payload).decode())
+        finally:
+            members.discard(ws)
+
+    async def main() -> None:
+        async with serve(handler, "127.0.0.1", port, compression=None, max_queue=64):
+            await asyncio.Future()
+
+    uvloop.run(main())
+
+
+# -- clients ---------------------------------------------------------------------------------------
+
+async def _open(url: str, mode: str, token: str, room: str) -> Any:
+    from websockets.asyncio.client import connect
+
+    ws = await connect(url, compression=None, open_timeout=60, max_queue=256, ping_interval=None)
+    if mode == "app":
+        await ws.send(orjson.dumps({"id": "a", "action": "auth", "token": token}).decode())
+        await _until_answer(ws, "a")
+        await ws.send(orjson.dumps({"id": "j", "action": "room.join", "payload": {"room_id": room}}).decode())
+        await _until_answer(ws, "j")
+    else:
+        await ws.send('{"action":"join"}')
+        await _until_answer(ws, "join")
+    return ws
+
+
+async def _until_answer(ws: Any, frame_id: str) -> None:
+    while True:
+        frame = orjson.loads(await ws.recv())
+        if frame.get("id") == frame_id:
+            if frame["type"] != "ok":
+                raise RuntimeError(f"refused: {frame}")
+            return
+
+
+async def _client_main(url: str, mode: str, tokens: list[str], room: str, total: int, ready: Any, go: Any,
+                       results: Any) -> None:
+    limit = asyncio.Semaphore(25)
+
+    async def opened(token: str) -> Any:
+        async with limit:
+            return await _open(url, mode, token, room)
+
+    sockets = await asyncio.gather(*(opened(t) for t in tokens))
+    ready.put(len(sockets))
+    latencies: list[float] = []
+    counts: list[int] = []
+    in_order: list[bool] = []
+
+    async def read(ws: Any) -> None:
+        expected = 0
+        ordered = True
+        while expected < total:
+            raw = await ws.recv()
+            now = time.time()
+            if '"chat.message"' not in raw:
+                continue
+            frame = orjson.loads(raw)
+            number_text, sent_at = frame["data"]["text"].split(" ", 1)
+            number = int(number_text)
+            if number != expected:
+                ordered = False
+            expected = number + 1
+            latencies.append(now - float(sent_at))
+            counts.append(1)
+        in_order.append(ordered)
+
+    cpu_start = time.process_time()
+    readers = [asyncio.create_task(read(ws)) for ws in sockets]
+    done, pending = await asyncio.wait(readers, timeout=total * INTERVAL + 60)
+    for task in pending:
+        task.cancel()
+    cpu = time.process_time() - cpu_start
+    results.put({"cpu_us_per_frame": cpu / max(1, len(counts)) * 1e6, "clients": len(sockets), "complete": sum(1 for t in done if not t.exception()),
+                 "received": len(counts), "in_order": sum(in_order), "latencies": latencies})
+    for ws in sockets:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(ws.close(), 2)
+
+
+def client_process(url: str, mode: str, tokens: list[str], room: str, total: int, ready: Any, go: Any,
+                   results: Any) -> None:
+    import uvloop
+
+    uvloop.run(_client_main(url, mode, tokens, room, total, ready, go, results))
+
+
+async def _sender(url: str, mode: str, token: str, room: str, total: int) -> None:
+    ws = await _open(url, mode, token, room)
+
+    errors: list[str] = []
+
+    async def drain() -> None:
+        with contextlib.suppress(Exception):
+            async for raw in ws:
+                if '"type":"error"' in raw:
+                    errors.append(raw)
+
+    drainer = asyncio.create_task(drain())
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    for n in range(total):
+        await asyncio.sleep(max(0.0, start + n * INTERVAL - loop.time()))
+        text = f"{n} {time.time():.6f}"
+        await ws.send(orjson.dumps({"id": str(n), "action": "chat.send",
+                                    "payload": {"room_id": room, "text": text}}).decode())
+    await asyncio.sleep(2)
+    drainer.cancel()
+    await ws.close()
+    if errors:
+        print(f"sender got {len(errors)} errors, first: {errors[0]}", flush=True)
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def run_round(mode: str, url: str, server_pid: int, tokens: list[str], sender_token: str, room: str,
+              clients: int, seconds: float, workers: int) -> dict[str, Any]:
+    total = int(seconds / INTERVAL)
+    ctx = mp.get_context("spawn")
+    ready, go, results = ctx.Queue(), ctx.Event(), ctx.Queue()
+    idle_rss = rss_mib(server_pid)
+    shares = [[tokens[i % len(tokens)] for i in range(w, clients, workers)] for w in range(workers)]
+    processes = [ctx.Process(target=client_process, args=(url, mode, share, room, total, ready, go, results))
+                 for share in shares]
+    started = time.monotonic()
+    for process in processes:
+        process.start()
+    connected = sum(ready.get(timeout=300) for _ in processes)
+    connect_seconds = time.monotonic() - started
+    loaded_rss = rss_mib(server_pid)
+    cpu_before = cpu_seconds(server_pid)
+    asyncio.run(_sender(url, mode, sender_token, room, total))
+    parts = [results.get(timeout=total * INTERVAL + 120) for _ in processes]
+    server_cpu = cpu_seconds(server_pid) - cpu_before
+    for process in processes:
+        process.join(30)
+    latencies = sorted(x for p in parts for x in p["latencies"])
+    q = statistics.quantiles(latencies, n=100) if len(latencies) > 100 else [float("nan")] * 99
+    return {"mode": "incubench" if mode == "app" else "websockets", "clients": connected, "messages": total, "connect_s": connect_seconds,
+            "received": sum(p["received"] for p in parts), "expected": connected * total,
+            "complete": sum(p["complete"] for p in parts), "in_order": sum(p["in_order"] for p in parts),
+            "p50_ms": q[49] * 1000, "p99_ms": q[98] * 1000, "max_ms": latencies[-1] * 1000 if latencies else 0,
+            "idle_rss": idle_rss, "loaded_rss": loaded_rss,
+            "client_cpu_us": statistics.mean(p["cpu_us_per_frame"] for p in parts),
+            "server_cpu_us": server_cpu / max(1, sum(p["received"] for p in parts)) * 1e6}
+
+
+# -- setting up the app ----------------------------------------------------------------------------
+
+async def prepare(uri: str, database: str, viewers: int) -> tuple[list[str], str, str]:
+    from backend.app import create_app
+    from backend.roadshows.service import roadshow_service
+    from backend.security import hash_password_sync, issue_token
+    from backend.settings import Settings
+    from backend.users.models import NewUser, Role
+
+    settings = Settings(env="test", mongodb_uri=uri, database_name=database, jwt_secret=SECRET, log_level="WARNING",
+                        var_dir=Path(tempfile.mkdtemp()) / "var")
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        state = app.state.incubench
+        password_hash = hash_password_sync("bench-password")
+        incubator = await state.incubator_service.create({
+            "name_zh": "基准孵化器", "name_en": "Bench Incubator", "kind": "incubator", "accreditation": "municipal",
+            "sub_area": "desheng", "industries": ["fintech"], "founded_on": datetime(2015, 1, 1).date(),
+            "floor_area": 1000.0, "operator": "基准"})
+        host = await state.user_service.create_user(NewUser(
+            username="bench-host", display_name="Bench Host", role=Role.manager, password="bench-password",
+            incubator_id=incubator.id), password_hash=password_hash)
+        await state.startups.insert({"_id": "bench-startup", "name_zh": "基准", "name_en": "Bench",
+                                     "incubator_id": incubator.id})
+        tokens = []
+        for n in range(viewers):
+            user = await state.user_service.create_user(NewUser(
+                username=f"bench-viewer-{n:03d}", display_name=f"Viewer {n}", role=Role.investor,
+                password="bench-password", organisation=f"Fund {n % 7}"), password_hash=password_hash)
+            tokens.append(issue_token(user.id, "investor", SECRET, timedelta(hours=2))[0])
+        roadshow = await roadshow_service(state).schedule(host, {
+            "title_zh": "基准路演", "title_en": "Bench roadshow", "starts_at": datetime.now(UTC) + timedelta(hours=1),
+            "agenda": [{"startup_id": "bench-startup", "pitch_minutes": 30, "qa_minutes": 5}],
+            "audience": "registered"})
+        host_token = issue_token(host.id, "manager", SECRET, timedelta(hours=2))[0]
+        return tokens, host_token, roadshow.id
+
+
+def wait_port(port: int, timeout: float = 60) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listening on {port}")
+
+
+def report(result: dict[str, Any]) -> str:
+    return (f"{result['mode']:<9} clients {result['clients']:>5}  messages {result['messages']:>4}  "
+            f"received {result['received']:>7}/{result['expected']:<7} in order on {result['in_order']} clients  "
+            f"p50 {result['p50_ms']:6.1f} ms  p99 {result['p99_ms']:6.1f} ms  max {result['max_ms']:6.1f} ms  "
+            f"server RSS idle {result['idle_rss']:.0f} MiB → with clients {result['loaded_rss']:.0f} MiB  "
+            f"(connect {result['connect_s']:.1f} s; server CPU {result['server_cpu_us']:.0f} µs per delivered frame, client CPU {result['client_cpu_us']:.0f} µs/frame)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--viewers", type=int, default=50, help="distinct accounts behind the clients")
+    parser.add_argument("--baseline-server", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--only", choices=["app", "baseline"], default=None)
+    args = parser.parse_args()
+    if args.baseline_server:
+        baseline_server(args.baseline_server)
+        return 0
+
+    from backend.embedded_db import EmbeddedDatabase, free_loopback_port
+
+    results = []
+    database = EmbeddedDatabase(storage_path=":memory:")
+    database.start()
+    try:
+        if args.only in (None, "app"):
+            name = f"bench_{uuid.uuid4().hex[:8]}"
+            tokens, host_token, room = asyncio.run(prepare(database.uri, name, args.viewers))
+            port = free_loopback_port()
+            env = {**os.environ, "INCUBENCH_MONGODB_URI": database.uri, "INCUBENCH_DATABASE_NAME": name,
+                   "INCUBENCH_JWT_SECRET": SECRET, "INCUBENCH_ENV": "test", "INCUBENCH_LOG_LEVEL": "WARNING",
+                   "INCUBENCH_BROADCAST": "memory", "INCUBENCH_WS_FRAMES_PER_SECOND": "1000",
+                   "INCUBENCH_WS_FRAME_BURST": "1000", "INCUBENCH_VAR_DIR": tempfile.mkdtemp()}
+            server = subprocess.Popen([str(Path(sys.executable).parent / "incubench"), "run", "--port", str(port)],
+                                      env=env, stdout=subprocess.DEVNULL)
+            try:
+                wait_port(port)
+                result = run_round("app", f"ws://127.0.0.1:{port}/ws/v1", server.pid, tokens, host_token,
+                                   room, args.clients, args.seconds, args.workers)
+                results.append(result)
+                print(report(result), flush=True)
+            finally:
+                server.terminate()
+                server.wait(30)
+        if args.only in (None, "baseline"):
+            port = free_loopback_port()
+            server = subprocess.Popen([sys.executable, "-m", "bench.bench_rooms", "--baseline-server", str(port)],
+                                      cwd=ROOT)
+            try:
+                wait_port(port)
+                result = run_round("baseline", f"ws://127.0.0.1:{port}", server.pid, ["-"], "-", "bench",
+                                   args.clients, args.seconds, args.workers)
+                results.append(result)
+                print(report(result), flush=True)
+            finally:
+                server.terminate()
+                server.wait(30)
+    finally:
+        database.stop()
+    if len(results) == 2:
+        app, base = results
+        print(f"p50 ratio incubench/websockets: {app['p50_ms'] / base['p50_ms']:.2f}x; "
+              f"p99 ratio: {app['p99_ms'] / base['p99_ms']:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,108 @@
+"""Roadshow GraphQL: scheduling validation and permissions, demo data, analytics by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from backend.demo.seed import DemoContext, seed_registry
+from backend.roadshows.analytics import attendance_analytics
+from backend.roadshows.demo import seed_roadshows
+from backend.state import AppState
+from backend.users.models import Role
+from tests.conftest import error_codes
+
+T0 = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
+
+
+def at(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def test_attendance_figures_worked_by_hand() -> None:
+    """Live 10:00–10:60. a: 0–60; b: 10–30 and again 40–50 (two connections overlapping 20–25 count once);
+    c: 20–? (no leave → until the end); d joins after the end (ignored).
+    Concurrent viewers: 0–10: 1, 10–20: 2, 20–30: 3, 30–40: 2, 40–50: 3, 50–60: 2.
+    Peak 3; average = (10·1 + 10·2 + 10·3 + 10·2 + 10·3 + 10·2) / 60 = 130/60 = 2.1667.
+    Pitch 0 runs 0–25: a, b, c present (3 viewers), peak 3 (20–25), average (10·1 + 10·2 + 5·3)/25 = 1.8.
+    Pitch 1 runs 25–60: a, b, c (3 viewers), peak 3, average (5·3 + 10·2 + 10·3 + 10·2)/35 = 85/35 = 2.43."""
+    rows = [("a", at(0), at(60)), ("b", at(10), at(25)), ("b", at(20), at(30)), ("b", at(40), at(50)),
+            ("c", at(20), None), ("d", at(70), at(80))]
+    result = attendance_analytics(rows, at(0), at(60), [(0, at(0), at(25)), (1, at(25), at(60))])
+    assert result["unique_viewers"] == 3 and result["peak_viewers"] == 3
+    assert result["average_viewers"] == round(130 / 60, 2)
+    assert result["pitches"] == [
+        {"index": 0, "viewers": 3, "peak_viewers": 3, "average_viewers": 1.8},
+        {"index": 1, "viewers": 3, "peak_viewers": 3, "average_viewers": round(85 / 35, 2)},
+    ]
+
+
+def _input(startup: str, **overrides: Any) -> dict[str, Any]:
+    values = {"titleZh": "路演", "titleEn": "Roadshow", "startsAt": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
+              "audience": "REGISTERED", "agenda": [{"startupId": startup, "pitchMinutes": 10, "qaMinutes": 5}]}
+    values.update(overrides)
+    return {"input": values}
+
+
+async def test_schedule_validation_reports_every_bad_field(gql: Any, people: Any, state: AppState) -> None:
+    incubator = await people.incubator()
+    await people.make("mgr", Role.manager, incubator_id=incubator)
+    investor = await people.make("inv", Role.investor)
+    await state.startups.insert({"_id": "s-ok", "name_zh": "好", "name_en": "Ok", "incubator_id": incubator})
+    token = await gql.login("mgr")
+    result = await gql.op("ScheduleRoadshow", _input(
+        "s-ok", titleZh="  ", startsAt=(datetime.now(UTC) - timedelta(days=1)).isoformat(), industryFocus=["space"],
+        moderatorIds=[investor.id], audience="INVITED",
+        agenda=[{"startupId": "s-missing", "pitchMinutes": 0, "qaMinutes": 90, "streamUrl": "javascript:alert(1)"}]),
+        token=token)
+    fields = sorted(e["extensions"]["field"] for e in result["errors"])
+    assert fields == sorted(["title_zh", "starts_at", "industry_focus", "agenda.0.startup_id",
+                             "agenda.0.pitch_minutes", "agenda.0.qa_minutes", "agenda.0.stream_url",
+                             "moderator_ids.0", "invited_user_ids"])
+    assert set(error_codes(result)) == {"BAD_USER_INPUT"}
+    assert all(e["extensions"]["message_zh"] for e in result["errors"])
+    # Nothing was stored.
+    assert await state.db["roadshows"].count_documents({}) == 0
+
+
+async def test_only_managers_and_admins_schedule_and_only_organisers_edit(gql: Any, people: Any,
+                                                                           state: AppState) -> None:
+    incubator = await people.incubator()
+    await people.make("mgr", Role.manager, incubator_id=incubator)
+    await people.make("other", Role.manager, incubator_id=await people.incubator("Other"))
+    await people.make("inv", Role.investor)
+    await state.startups.insert({"_id": "s-ok", "name_zh": "好", "name_en": "Ok", "incubator_id": incubator})
+    assert error_codes(await gql.op("ScheduleRoadshow", _input("s-ok"), token=await gql.login("inv"))) == ["FORBIDDEN"]
+    created = await gql.op("ScheduleRoadshow", _input("s-ok"), token=await gql.login("mgr"))
+    room = created["data"]["scheduleRoadshow"]["id"]
+    other = await gql.login("other")
+    assert error_codes(await gql.op("UpdateRoadshow", {"id": room, "input": {"titleEn": "Mine"}}, token=other)) == [
+        "FORBIDDEN"]
+    assert error_codes(await gql.op("StartRoadshow", {"id": room}, token=other)) == ["FORBIDDEN"]
+    mgr = await gql.login("mgr")
+    updated = await gql.op("UpdateRoadshow", {"id": room, "input": {"titleEn": "Renamed"}}, token=mgr)
+    assert updated["data"]["updateRoadshow"]["titleEn"] == "Renamed"
+    assert (await gql.op("StartRoadshow", {"id": room}, token=mgr))["data"]["startRoadshow"]["status"] == "LIVE"
+    assert error_codes(await gql.op("StartRoadshow", {"id": room}, token=mgr)) == ["CONFLICT"]
+    assert error_codes(await gql.op("UpdateRoadshow", {"id": room, "input": {"titleEn": "x"}}, token=mgr)) == [
+        "CONFLICT"]
+    assert error_codes(await gql.op("RoadshowAnalytics", {"id": room}, token=mgr)) == ["CONFLICT"]  # not ended
+
+
+async def test_demo_roadshows_past_with_transcript_and_upcoming(gql: Any, state: AppState) -> None:
+    ctx = DemoContext(state)
+    await seed_registry(ctx)
+    await seed_roadshows(ctx)
+    token = await gql.login("manager01", "incubench-demo")
+    listed = (await gql.op("Roadshows", {}, token=token))["data"]["roadshows"]
+    assert [r["status"] for r in listed] == ["ENDED", "ENDED", "SCHEDULED", "SCHEDULED"]
+    investor3 = (await gql.op("Roadshows", {}, token=await gql.login("investor03", "incubench-demo")))["data"]
+    assert len(investor3["roadshows"]) == 3  # not invited to the closed-door session
+    fintech = listed[0]
+    assert fintech["titleEn"] == "Financial Street fintech pitch day"
+    transcript = (await gql.op("RoadshowTranscript", {"id": fintech["id"]}, token=token))["data"]["roadshowTranscript"]
+    kinds = [e["kind"] for e in transcript["entries"]]
+    assert kinds.count("chat") == 4 and kinds.count("question") == 2 and kinds.count("interest") == 3
+    analytics = (await gql.op("RoadshowAnalytics", {"id": fintech["id"]}, token=token))["data"]["roadshowAnalytics"]
+    assert analytics["uniqueViewers"] == 7 and analytics["interestCount"] == 3 and analytics["questions"] == 2
+    assert [p["interestCount"] for p in analytics["pitches"]] == [2, 1]
