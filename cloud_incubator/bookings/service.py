@@ -451,7 +451,7 @@ class BookingService:
             booking = await self.repo.insert_booking(document)
         except DuplicateKeyError as error:
             await self.repo.release_hold(startup_id, hold_id, workstation.id, count=True)
-            if "startup" in str(error):
+            if "startup_id" in (error.details or {}).get("keyPattern", {}):
                 raise BookingOverlap("You already hold a booking at this time.", "您在此时间已有预约。", field="start") from error
             raise SlotTaken("Someone booked this slot first: join its waitlist to be promoted on a cancellation.",
                             "该时段已被预约：可加入候补名单，有人取消时将自动递补。", field="start") from error
@@ -493,6 +493,8 @@ class BookingService:
                                  "预约已被修改（已取消或改期）。")
         await self.repo.release_hold(booking.startup_id, booking.hold_id, workstation.id, count=True)
         slot = Slot(booking.workstation_id, booking.advisor_id, booking.start.astimezone(UTC), booking.end.astimezone(UTC))
+        if user.id != booking.user_id:   # cancelled by the advisor or a manager: tell the startup
+            await self._publish(f"user:{booking.user_id}", "booking.cancelled", self.slot_event(slot, bookingId=booking.id))
         await self.promote(workstation, slot)
         return cancelled
 

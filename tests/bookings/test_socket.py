@@ -110,6 +110,11 @@ async def test_book_wait_and_promotion_through_the_socket(live_park, sockets: So
                                                "start": iso(next_weekday(1), "11:00")})
     assert moved["booking"]["sequence"] == 1
     await watcher.event("slot.freed")
+    # the advisor cancels it: the startup is told on its personal topic
+    advisor = await sockets.connect(live_park["advisor"])
+    await advisor.ok("booking.cancel", {"booking_id": moved["booking"]["id"]})
+    notice = await sb.event("booking.cancelled")
+    assert notice["data"]["bookingId"] == moved["booking"]["id"] and notice["topic"] == f"user:{b.id}"
 
 
 async def test_socket_errors_are_coded(live_park, sockets: Sockets):
