@@ -44,7 +44,7 @@ def open_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., A
     def make(viewport: dict[str, int] = DESKTOP, locale: str = "zh-CN") -> Any:
         context = browser.new_context(viewport=viewport, locale=locale, base_url=live_server.http_url,
                                       timezone_id="Asia/Shanghai", accept_downloads=True)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(20_000)  # the live ranking (robustness runs) can take seconds on a busy 2-core machine
         contexts.append(context)
         page = context.new_page()
         page.errors = []

@@ -102,4 +102,12 @@ def test_dashboard_ranks_sorts_filters_charts_and_follows_a_new_submission(open_
     new_rank = int(dashboard.inner_text(f"#ranking-table tr[data-incubator='{last['id']}'] td:first-child"))
     assert new_rank < int(last["rank"])
     shot(dashboard, "dashboard-after-update")
+
+    # in English: the same page relabelled, charts asked for in English, numbers formatted for en
+    dashboard.click("#lang-switch")
+    dashboard.wait_for_selector("#chart-bars[data-drawn='true'] .main-svg")
+    assert dashboard.inner_text("button.sort[data-sort='composite']") == "Composite"
+    assert "Composite score ranking" in dashboard.inner_text("#chart-bars")
+    assert "incubators have not submitted" in dashboard.inner_text("#missing")
+    shot(dashboard, "dashboard-english")
     assert not dashboard.errors and not manager.errors
