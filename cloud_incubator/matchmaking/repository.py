@@ -38,6 +38,7 @@ register_indexes(
 register_indexes(
     MATCHES,
     IndexModel([("startup_id", ASCENDING), ("counterpart_id", ASCENDING)], unique=True, name="pair_unique"),
+    IndexModel([("startup_id", ASCENDING), ("created_at", DESCENDING)], name="startup_created"),
     IndexModel([("counterpart_id", ASCENDING), ("created_at", DESCENDING)], name="counterpart_created"),
     IndexModel([("incubator_id", ASCENDING), ("created_at", DESCENDING)], name="incubator_created"),
     IndexModel([("created_at", DESCENDING)], name="created"),
@@ -148,14 +149,6 @@ class MatchmakingRepository:
             query = {"investor_user_id": {"$in": list(investor_user_ids or [])}}
         return [d async for d in self.leads.find(query, {"startup_id": 1, "investor_user_id": 1, "at": 1,
                                                           "roadshow_id": 1})]
-
-    async def all_decisions(self) -> list[dict[str, Any]]:
-        return [d async for d in self.interests.find({"startup_id": {"$exists": True}})]
-
-    async def all_leads(self) -> list[dict[str, Any]]:
-        return [d async for d in self.leads.find({"startup_id": {"$exists": True}},
-                                                 {"startup_id": 1, "investor_user_id": 1, "at": 1,
-                                                  "roadshow_id": 1})]
 
     async def user_ids_of_startup(self, startup_id: str) -> list[str]:
         return [d["_id"] async for d in self.users.find({"startup_id": startup_id}, {"_id": 1})]
