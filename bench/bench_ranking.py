@@ -114,17 +114,6 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-async def timed(client: httpx.AsyncClient, runs: int, call) -> list[float]:
-    for _ in range(5):
-        await call(client)
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        await call(client)
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
-
-
 async def main(n: int, runs: int) -> int:
     with TemporaryDirectory() as tmp:
         settings = Settings(env="test", database_name="bench_ranking", jwt_secret="bench-" + "x" * 40,
@@ -185,11 +174,19 @@ async def main(n: int, runs: int) -> int:
                     diff = [(a, b) for a, b in zip(g["entries"], p["entries"], strict=True) if a != b][:1]
                     raise AssertionError(f"GraphQL and plain endpoints disagree: {diff}")
                 computations = service.computations
-                results = {}
-                for name, call in (("graphql", graphql), ("pydantic", pydantic_call), ("orjson", orjson_call)):
-                    results[name] = await timed(client, runs, call)
+                # interleaved (one request of each in turn), so all three see the same machine load
+                calls = {"graphql": graphql, "pydantic": pydantic_call, "orjson": orjson_call}
+                results: dict[str, list[float]] = {name: [] for name in calls}
+                for call in calls.values():
+                    for _ in range(5):
+                        await call(client)
+                for _ in range(runs):
+                    for name, call in calls.items():
+                        start = time.perf_counter()
+                        await call(client)
+                        results[name].append((time.perf_counter() - start) * 1000)
                 assert service.computations == computations, "served from cache"
-        print(f"\n== ranking of {n} incubators (16 fields each), from cache, {runs} requests each, in-process ASGI")
+        print(f"\n== ranking of {n} incubators (16 fields each), from cache, {runs} requests each (interleaved), in-process ASGI")
         for name, label in (("graphql", "GraphQL ranking query"),
                             ("pydantic", "plain FastAPI, Pydantic response_model"),
                             ("orjson", "plain FastAPI, orjson bytes")):

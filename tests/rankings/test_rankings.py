@@ -220,6 +220,7 @@ ALLOWED = {
     "ExplainChange": {"admin", "evaluator", "manager"},
     "RadarChart": {"admin", "evaluator", "manager"},
     "IntervalChart": {"admin", "evaluator"},
+    "BarsChart": set(ROLES),  # staff chart live scores, everyone else the published version
     "LiveRanking": {"admin", "evaluator"},
     "PublishedRanking": set(ROLES),
     "PublishedRankings": set(ROLES),
@@ -238,6 +239,7 @@ def call(name, ranked):
                                             "incubatorIds": [park.incubator]}),
         "RadarChart": ("Chart", {"kind": "RADAR", **own}),
         "IntervalChart": ("Chart", {"kind": "RANK_INTERVALS", "quarter": "2025Q3"}),
+        "BarsChart": ("Chart", {"kind": "RANKING_BARS", "quarter": "2025Q3"}),
         "LiveRanking": ("Ranking", {"quarter": "2025Q3", "source": "LIVE"}),
         "PublishedRanking": ("Ranking", {"quarter": "2025Q3", "source": "PUBLISHED"}),
         "PublishedRankings": ("PublishedRankings", {"quarter": "2025Q3"}),
