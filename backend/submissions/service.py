@@ -3,6 +3,7 @@ trail, optimistic concurrency, idempotent retries, reporting windows and reminde
 
 from __future__ import annotations
 
+import asyncio
 import math
 import secrets
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -226,8 +227,8 @@ class SubmissionService:
         key = f"{request.incubator_id}:{request.idempotency_key}" if request.idempotency_key else None
         head = None
         try:
-            await self.check_window(user, request.incubator_id, request.quarter)
-            head = await self.repository.head(request.incubator_id, request.quarter)
+            _, head = await asyncio.gather(self.check_window(user, request.incubator_id, request.quarter),
+                                           self.repository.head(request.incubator_id, request.quarter))
             document = self._document(user, request, values, head, key, source)
             await self.repository.insert_revision(document)
         except (DuplicateKeyError, Conflict, Forbidden) as error:
