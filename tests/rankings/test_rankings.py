@@ -48,6 +48,11 @@ async def test_ranking_pages_and_ranks_by_dimension(gql, ranked):
     entries = by_dim["data"]["ranking"]["entries"]
     scores = [e["investment"] for e in entries]
     assert scores == sorted(scores, reverse=True)
+    # Alpha dominates Beta dominates Gamma on every reported activity: every method agrees on the order
+    for method in ("GEOMETRIC", "TOPSIS"):
+        other = await gql.op("Ranking", {"quarter": "2025Q3", "method": method}, token=park.tokens["admin"])
+        assert other["data"]["ranking"]["method"] == method
+        assert ids(other["data"]["ranking"]) == [park.incubator, park.other, ranked.third], method
     bad = await gql.op("Ranking", {"quarter": "2025Q3", "dimension": "charm", "scheme": "1999.9"},
                        token=park.tokens["admin"])
     assert {e["extensions"]["field"] for e in bad["errors"]} == {"dimension", "scheme"}
