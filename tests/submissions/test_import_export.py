@@ -134,3 +134,13 @@ async def test_export_permissions_follow_the_graphql_rules(client, park):
                              headers=auth("evaluator"))).status_code == 200
     assert (await client.get("/api/export/ranking.pdf", params={"quarter": "2025Q3"},
                              headers=auth("admin"))).status_code == 400
+
+
+async def test_dry_run_checks_a_file_without_storing_it(client, gql, park):
+    content = csv_file([line(park.incubator, "2025Q3")])
+    response = await upload(client, park.tokens["admin"], content, dry_run="true")
+    assert response.status_code == 200 and response.json() == {"rows": 1, "stored": 0, "dryRun": True}
+    assert await revisions(gql, park, park.incubator, "2025Q3") == []
+    bad = await upload(client, park.tokens["admin"], csv_file([line(park.incubator, "2025Q3", mentors=-1)]),
+                       dry_run="true")
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "rows[2].metrics.mentors"
