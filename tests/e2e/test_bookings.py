@@ -55,18 +55,58 @@ def test_a_slot_booked_in_one_page_shows_taken_in_another(open_page, make_user, 
     first.wait_for_selector(f".slot[data-slot='{key}'][data-state='mine']")
     first.wait_for_selector("#my-bookings-list li")
     shot(first, "bookings-booked-desktop")
+    # the booking's .ics opens in any calendar: one event at the slot's time
+    with first.expect_download() as download:
+        first.click("#my-bookings-list li button:has-text('.ics')")
+    import icalendar
+
+    calendar = icalendar.Calendar.from_ical(download.value.path().read_bytes())
+    events = [c for c in calendar.walk() if c.name == "VEVENT"]
+    assert len(events) == 1
+    from datetime import datetime
+
+    assert events[0].decoded("dtstart") == datetime.fromisoformat(key.split("|")[2].replace("Z", "+00:00"))
     # the other page learns it over the socket, without reloading
     assert second.get_attribute("body", "data-live") == "socket", (
         "the page could not watch the workstation: /ws/v1 action `booking.watch` {workstation_id} is missing")
     second.wait_for_selector(f".slot[data-slot='{key}'][data-state='taken']")
     shot(second, "bookings-taken-phone")
 
-    # the advisor's day view lists it on that day
+    # the other startup waits for the taken slot
+    second.click(f".slot[data-slot='{key}']")
+    second.wait_for_selector("#book-title:has-text('加入候补')")
+    second.fill("#book-question", "专利布局咨询")
+    second.click("#book-confirm")
+    second.wait_for_selector("#notice:has-text('当前排第 1 位')")
+    second.wait_for_selector("#my-waitlist li")
+
+    # the first startup moves its booking to another day: the freed slot goes to the waiting startup,
+    # whose open page is told so live
+    other = first.get_attribute(".day:not(:first-child) .slot[data-state='free']", "data-slot")
+    first.click("#my-bookings-list li button:has-text('改期')")
+    first.wait_for_selector("#reschedule-banner:not([hidden])")
+    first.click(f".slot[data-slot='{other}']")
+    first.wait_for_selector("#notice:has-text('已改期至')")
+    first.wait_for_selector(f".slot[data-slot='{other}'][data-state='mine']")
+    second.wait_for_selector("#notice:has-text('候补成功')")
+    second.wait_for_selector(f".slot[data-slot='{key}'][data-state='mine']")
+    second.wait_for_selector(f".slot[data-slot='{other}'][data-state='taken']")
+    first.wait_for_selector(f".slot[data-slot='{key}'][data-state='taken']")
+    shot(second, "bookings-promoted-phone")
+
+    # cancelling frees the slot on both pages
+    first.on("dialog", lambda dialog: dialog.accept())
+    first.click("#my-bookings-list li button:has-text('取消预约')")
+    first.wait_for_selector("#notice:has-text('预约已取消')")
+    first.wait_for_selector(f".slot[data-slot='{other}'][data-state='free']")
+    second.wait_for_selector(f".slot[data-slot='{other}'][data-state='free']")
+
+    # the advisor's day view lists the slot's consultation on that day
     advisor_page = open_page()
     sign_in(advisor_page, "e2e-bk-advisor")
     advisor_page.fill("#day-date", _local_day(key))
     advisor_page.dispatch_event("#day-date", "change")
-    advisor_page.wait_for_selector("#day-list li:has-text('商标注册类别如何选择？')")
+    advisor_page.wait_for_selector("#day-list li:has-text('专利布局咨询')")  # now the promoted startup's
     shot(advisor_page, "bookings-advisor-day")
     assert_accessible(advisor_page)
     assert_accessible(first)

@@ -52,6 +52,10 @@ def test_dashboard_ranks_sorts_filters_charts_and_follows_a_new_submission(open_
     assert names_zh[13] in dashboard.inner_text("#missing-list")
     shot(dashboard, "dashboard-desktop")
     assert_accessible(dashboard)
+    # publishing keeps a new immutable version (the demo published version 1)
+    dashboard.once("dialog", lambda dialog: dialog.accept())
+    dashboard.click("#publish")
+    dashboard.wait_for_selector("#ranking-summary:has-text('发布第 2 版')")
     with dashboard.expect_download() as download:
         dashboard.click("#export-csv")
     exported = download.value.path().read_text(encoding="utf-8-sig").splitlines()

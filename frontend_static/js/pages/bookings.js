@@ -140,8 +140,11 @@ async function loadWeek() {
   if (state.topic) filter.topic = state.topic;
   if (state.language) filter.language = state.language;
   if (state.mode) filter.mode = state.mode;
+  const request = (state.weekRequest = (state.weekRequest || 0) + 1);
   try {
-    state.slots = (await gql('BookingWeek', { filter })).ipSlots;
+    const slots = (await gql('BookingWeek', { filter })).ipSlots;
+    if (request !== state.weekRequest) return; // a later navigation or filter change superseded this one
+    state.slots = slots;
     renderWeek();
   } catch (error) { showError(error); }
 }
