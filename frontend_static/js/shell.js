@@ -50,6 +50,7 @@ export function notify(message, kind = 'info') {
 
 export function showError(error) {
   if (error instanceof ApiError) notify(error.userMessage, 'error');
+  else if (error && typeof error.userMessage === 'string') notify(error.userMessage, 'error');
   else { console.error(error); notify(errorMessage('UNKNOWN'), 'error'); }
 }
 
@@ -74,6 +75,11 @@ function header(user) {
     el('a', { class: 'brand', href: homeFor(user.role) }, t('app.name')),
     nav, el('div', { class: 'header-tools' }, who, langSwitch(), signOut));
 }
+
+// Anything that escapes a page's own handling still reaches the user as a translated message,
+// never as a stack trace.
+window.addEventListener('unhandledrejection', (event) => { event.preventDefault(); showError(event.reason); });
+window.addEventListener('error', (event) => { if (event.error) showError(event.error); });
 
 // initPage({roles}) → the signed-in user (Me), or redirects to sign-in.
 export async function initPage({ roles = null, title = null } = {}) {

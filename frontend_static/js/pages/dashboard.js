@@ -25,6 +25,7 @@ state.method = state.method || meta.methods[0]?.id || '';
 
 const pickers = el('div', { class: 'row', id: 'pickers' },
   select('quarter', 'dashboard.quarter', recentQuarters(12).map((q) => [q, q]), state.quarter, (v) => { state.quarter = v; reload(true); }),
+  select('scheme', 'dashboard.scheme', [['', t('dashboard.schemeCurrent')]], state.scheme, (v) => { state.scheme = v; reload(); }),
   select('method', 'dashboard.method', meta.methods.map((m) => [m.id, tk('method', m.id, 'dashboard.methodOther')]), state.method, (v) => { state.method = v; reload(); }),
   select('dimension', 'dashboard.dimension', [['', t('dashboard.composite')], ...meta.dimensions.map((d) => [d.id, tk('dimension', d.id, 'dimension.other')])],
     state.dimension, (v) => { state.dimension = v; reload(); }),
@@ -139,6 +140,11 @@ async function loadRanking() {
     state.ranking = await R.ranking({ quarter: state.quarter, scheme: state.scheme, method: state.method, dimension: state.dimension });
     const r = state.ranking;
     R.setTrendIncubators(r.rows.slice(0, 8).map((row) => row.incubator.id));
+    // the scheme versions this server scores with (one today; published snapshots keep their own)
+    const schemeSelect = document.getElementById('scheme');
+    if (r.schemeVersion && ![...schemeSelect.options].some((o) => o.value === r.schemeVersion)) {
+      schemeSelect.append(el('option', { value: r.schemeVersion }, t('dashboard.schemeVersion', { version: r.schemeVersion })));
+    }
     summary.textContent = [t('dashboard.count', { n: r.rows.length }),
       t('dashboard.schemeVersion', { version: r.schemeVersion }),
       r.published ? t('dashboard.publishedAt', { when: fmtDateTime(r.published.at), version: r.published.version }) : t('dashboard.notPublished'),
