@@ -25,6 +25,7 @@ export async function drawFigure(container, figure) {
     const title = typeof layout.title === 'string' ? { text: layout.title } : layout.title;
     layout.title = { ...title, font: { ...(title.font || {}), size: 12 } };
   }
+  if (!container.querySelector('.plot-container')) { Plotly.purge(container); container.replaceChildren(); }
   await Plotly.react(container, fig.data || [], layout, { responsive: true, displaylogo: false });
   container.dataset.drawn = 'true';
 }

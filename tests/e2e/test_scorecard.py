@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from backend.demo.seed import DEMO_INCUBATORS, DEMO_PASSWORD
-from tests.e2e.conftest import PHONE, assert_accessible, shot, sign_in
+from tests.e2e.conftest import DESKTOP, PHONE, assert_accessible, shot, sign_in
 from tests.e2e.test_dashboard import QUARTER, _seed_park
 
 pytestmark = pytest.mark.e2e
@@ -52,4 +52,7 @@ def test_manager_reads_the_gap_and_tries_a_what_if(open_page, live_server):
     after = int(page.inner_text("#what-if-rank"))
     assert after < rank, "closing the whole gap moves the incubator up"
     shot(page, "scorecard-what-if-phone")
+    page.set_viewport_size(DESKTOP)
+    page.wait_for_timeout(1000)  # plotly relayout on resize
+    shot(page, "scorecard-desktop")
     assert not page.errors

@@ -116,11 +116,17 @@ async function renderCharts() {
     const box = document.getElementById(`chart-${kind}`);
     try {
       const figure = await R.chart(kind, { quarter: state.quarter, scheme: state.scheme, method: state.method, dimension: state.dimension });
-      if (figure) await drawFigure(box, figure);
-      else box.replaceChildren(el('p', { class: 'muted' }, t('common.empty')));
+      if (figure) { box.classList.remove('chart-empty'); await drawFigure(box, figure); return; }
+      box.replaceChildren(el('p', { class: 'muted' }, t('dashboard.noChartData', { chart: t(`dashboard.chart.${kind}`) })));
     } catch (error) {
-      box.replaceChildren(el('p', { class: 'notice notice-error' }, error instanceof ApiError ? error.userMessage : t('error.UNKNOWN')));
+      // no data for this quarter is a normal state, not an error
+      const empty = error instanceof ApiError && (error.code === 'NOT_FOUND' || error.code === 'BAD_USER_INPUT');
+      box.replaceChildren(el('p', { class: empty ? 'muted' : 'notice notice-error' }, empty
+        ? t('dashboard.noChartData', { chart: t(`dashboard.chart.${kind}`) })
+        : error instanceof ApiError ? error.userMessage : t('error.UNKNOWN')));
     }
+    box.classList.add('chart-empty');
+    delete box.dataset.drawn;
   }));
 }
 
@@ -140,6 +146,7 @@ async function loadRanking() {
     state.ranking = await R.ranking({ quarter: state.quarter, scheme: state.scheme, method: state.method, dimension: state.dimension });
     const r = state.ranking;
     R.setTrendIncubators(r.rows.slice(0, 8).map((row) => row.incubator.id));
+    document.getElementById('publish').disabled = r.rows.length === 0;
     // the scheme versions this server scores with (one today; published snapshots keep their own)
     const schemeSelect = document.getElementById('scheme');
     if (r.schemeVersion && ![...schemeSelect.options].some((o) => o.value === r.schemeVersion)) {

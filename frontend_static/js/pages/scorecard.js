@@ -36,7 +36,7 @@ page.replaceChildren(el('h1', {}, t('scorecard.title')), el('div', { class: 'car
     el('section', { class: 'card', 'aria-labelledby': 'gap-title' }, el('h2', { id: 'gap-title' }, t('scorecard.gap')), gapBox)),
   el('div', { class: 'grid grid-2' },
     el('section', { class: 'card', 'aria-labelledby': 'whatif-title' }, el('h2', { id: 'whatif-title' }, t('scorecard.whatIf')),
-      el('p', { class: 'muted' }, t('scorecard.whatIfHelp')), whatIfBox, whatIfResult),
+      el('p', { class: 'muted' }, t('scorecard.whatIfHelp')), whatIfResult, whatIfBox),
     el('section', { class: 'card', 'aria-labelledby': 'change-title' }, el('h2', { id: 'change-title' }, t('scorecard.change')), changeBox)),
   el('section', { class: 'card', 'aria-labelledby': 'ind-title' }, el('h2', { id: 'ind-title' }, t('scorecard.indicators')), indicatorBox));
 
@@ -109,7 +109,8 @@ async function renderChange() {
     const data = (await gql('ExplainChange', { fromQuarter: from, toQuarter: state.quarter, incubatorIds: [state.incubatorId] })).explainChange;
     const e = data.nodes[0];
     if (!e) { changeBox.replaceChildren(el('p', { class: 'muted' }, t('scorecard.noChange', { from }))); return; }
-    const effects = [...e.indicatorEffects].sort((a, b) => Math.abs(b.effect) - Math.abs(a.effect)).slice(0, 6);
+    const effects = e.indicatorEffects.filter((x) => Math.abs(x.effect) >= 0.05)
+      .sort((a, b) => Math.abs(b.effect) - Math.abs(a.effect)).slice(0, 6);
     changeBox.replaceChildren(
       el('p', { id: 'change-summary' }, t('scorecard.changeSummary', { from, to: state.quarter, before: num1(e.compositeBefore), after: num1(e.compositeAfter),
         delta: `${e.delta >= 0 ? '+' : ''}${num1(e.delta)}`, rankBefore: e.rankBefore ?? '—', rankAfter: e.rankAfter ?? '—' })),
