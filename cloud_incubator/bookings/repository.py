@@ -135,7 +135,10 @@ class BookingRepository:
 
     # --- ledger (per startup) ---------------------------------------------------------------------
     async def ledger(self, startup_id: str) -> dict[str, Any]:
-        """The startup's ledger, created empty on first use (one round trip)."""
+        """The startup's ledger, created empty on first use."""
+        found = await self.ledgers.find_one({"_id": startup_id})
+        if found is not None:
+            return found
         try:
             document = await self.ledgers.find_one_and_update(
                 {"_id": startup_id}, {"$setOnInsert": {"holds": [], "open": {}, "no_shows": [], "marks": 0}},

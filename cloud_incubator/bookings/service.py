@@ -439,6 +439,11 @@ class BookingService:
 
     async def _place(self, workstation: Workstation, slot: Slot, startup_id: str, user_id: str, topic: str,
                      mode: str, question: str, from_waitlist: bool = False) -> Booking:
+        # Fast path for the common loser: a slot already taken needs no ledger writes. Only a shortcut —
+        # the unique index below still decides when two requests pass this read together.
+        if await self.repo.active_at(slot.advisor_id, slot.start) is not None:
+            raise SlotTaken("Someone booked this slot first: join its waitlist to be promoted on a cancellation.",
+                            "该时段已被预约：可加入候补名单，有人取消时将自动递补。", field="start")
         booking_id = secrets.token_hex(12)
         hold_id = await self._hold(startup_id, workstation, booking_id, slot.start, slot.end, count=True)
         now = self.clock()
