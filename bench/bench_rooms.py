@@ -148,12 +148,18 @@ async def _sender(url: str, mode: str, token: str, room: str, total: int) -> Non
     ws = await _open(url, mode, token, room)
 
     errors: list[str] = []
+    sent_at: dict[str, float] = {}
+    answer_ms: list[float] = []
 
     async def drain() -> None:
         with contextlib.suppress(Exception):
             async for raw in ws:
                 if '"type":"error"' in raw:
                     errors.append(raw)
+                elif '"type":"ok"' in raw:
+                    frame_id = orjson.loads(raw).get("id")
+                    if frame_id in sent_at:
+                        answer_ms.append((time.perf_counter() - sent_at.pop(frame_id)) * 1000)
 
     drainer = asyncio.create_task(drain())
     loop = asyncio.get_running_loop()
@@ -161,13 +167,23 @@ async def _sender(url: str, mode: str, token: str, room: str, total: int) -> Non
     for n in range(total):
         await asyncio.sleep(max(0.0, start + n * INTERVAL - loop.time()))
         text = f"{n} {time.time():.6f}"
+        sent_at[str(n)] = time.perf_counter()
         await ws.send(orjson.dumps({"id": str(n), "action": "chat.send",
                                     "payload": {"room_id": room, "text": text}}).decode())
-    await asyncio.sleep(2)
+    # Wait for every answer (the server may still be working through the sender's frames).
+    for _ in range(600):  # up to 60 s
+        if not sent_at and len(answer_ms) + len(errors) >= total:
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1)
     drainer.cancel()
     await ws.close()
     if errors:
         print(f"sender got {len(errors)} errors, first: {errors[0]}", flush=True)
+    if answer_ms:
+        q = statistics.quantiles(answer_ms, n=100)
+        print(f"  sender's chat.send → ok (stored, numbered, fanned out): p50 {q[49]:.1f} ms, p99 {q[98]:.1f} ms",
+              flush=True)
 
 
 def cpu_seconds(pid: int) -> float:

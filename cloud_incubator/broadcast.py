@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from cloud_incubator.protocol import event_frame
+from cloud_incubator.protocol import event_frame, wire_text
 from cloud_incubator.store import EventStore, event_key
 
 if TYPE_CHECKING:
@@ -35,7 +35,8 @@ log = logging.getLogger(__name__)
 
 
 class Subscriber(Protocol):
-    def push(self, frame: str, topic: str | None = None, seq: int | None = None) -> None: ...
+    def push(self, frame: str, topic: str | None = None, seq: int | None = None,
+             wire: bytes | None = None) -> None: ...
 
 
 class Hub:
@@ -74,8 +75,9 @@ class Hub:
         members = self.topics.get(topic)
         if not members:
             return 0
+        wire = wire_text(frame)  # the wire bytes, built once for every member
         for connection in list(members.values()):
-            connection.push(frame, topic, seq)
+            connection.push(frame, topic, seq, wire)
         return len(members)
 
 

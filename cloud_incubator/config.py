@@ -13,6 +13,7 @@ class GatewayConfig(BaseSettings):
     heartbeat_interval: float = 20.0      # server ping frames
     heartbeat_timeout: float = 60.0       # no client frame for this long: close 4408
     send_queue: int = 512                 # frames queued per client; full: the client is dropped (4409)
+    max_buffer_bytes: int = 4 * 1024 * 1024  # bytes waiting in a client's transport; beyond: dropped (4409)
     frames_per_second: float = 20.0       # per-connection token bucket
     frame_burst: int = 40
     flood_strikes: int = 30               # rate.limited errors within flood_window: close 4429

@@ -12,6 +12,7 @@ import contextlib
 import itertools
 import logging
 import time
+import types
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -60,13 +61,19 @@ class Connection:
         self._tokens = float(config.frame_burst)
         self._refilled = time.monotonic()
         self._strikes: deque[float] = deque()
+        # The raw ASGI send (Starlette's wrapper only adds state checks that /ws/v1 does itself).
+        self._raw_send = getattr(websocket, "_send", None) or websocket.send
+        self._transport = _sansio_transport(self._raw_send)
+        self._writing = False
+        self.writer: asyncio.Task[None] | None = None
 
     @property
     def broadcaster(self) -> Broadcaster:
         return broadcaster(self.state)
 
     # -- outgoing -------------------------------------------------------------------------------
-    def push(self, frame: str, topic: str | None = None, seq: int | None = None) -> None:
+    def push(self, frame: str, topic: str | None = None, seq: int | None = None,
+             wire: bytes | None = None) -> None:
         if self.closed:
             return
         if topic is not None:
@@ -80,14 +87,61 @@ class Connection:
                     if seq <= floor:
                         return
                     self.floors[topic] = seq
+        fast = self._transport
+        if fast is not None and not self._writing:
+            protocol, transport = fast
+            if protocol.writable.is_set() and not transport.is_closing():
+                # uvicorn's sans-I/O websockets protocol: write the prebuilt frame bytes straight to the
+                # transport (whole frames, one thread: nothing interleaves inside a frame).
+                transport.write(wire if wire is not None else p.wire_text(frame))
+                if transport.get_write_buffer_size() > self.config.max_buffer_bytes:
+                    log.info("dropping slow client %s (user %s)", self.id, self.user.id if self.user else "-")
+                    self.kill(p.CLOSE_SLOW, "slow.consumer")
+                return
+        if self._writing:
+            try:
+                self.queue.put_nowait(frame)
+            except asyncio.QueueFull:
+                log.info("dropping slow client %s (user %s)", self.id, self.user.id if self.user else "-")
+                self.kill(p.CLOSE_SLOW, "slow.consumer")
+            return
+        # Nothing queued: run the ASGI send eagerly. It finishes without suspending unless the transport
+        # is paused (the client reads slowly); only then does a writer task take over, and later frames
+        # wait in the bounded queue behind it. The broadcaster never awaits a member's send.
+        send = self._raw_send({"type": "websocket.send", "text": frame})
         try:
-            self.queue.put_nowait(frame)
-        except asyncio.QueueFull:
-            log.info("dropping slow client %s (user %s)", self.id, self.user.id if self.user else "-")
-            self.kill(p.CLOSE_SLOW, "slow.consumer")
+            pending = send.send(None)
+        except StopIteration:
+            return
+        except Exception:
+            self.kill(p.CLOSE_SHUTDOWN, "send.failed")
+            return
+        self._writing = True
+        self.writer = asyncio.get_running_loop().create_task(self._write(send, pending))
 
     def send(self, frame: str) -> None:
         self.push(frame)
+
+    async def _write(self, suspended: Any, pending: Any) -> None:
+        """Finish a send that suspended, then drain the queue; back to eager sends when it is empty."""
+        try:
+            await _resume(suspended, pending)
+            while not self.queue.empty():
+                frame = self.queue.get_nowait()
+                await self._raw_send({"type": "websocket.send", "text": frame})
+                self.queue.task_done()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self.closed = True
+            self.done.set()
+        finally:
+            self._writing = False
+
+    async def flush(self) -> None:
+        """Wait until everything queued has been handed to the transport."""
+        while self._writing and self.writer is not None and not self.writer.done():
+            await asyncio.wait({self.writer})
 
     def hold(self, topic: str) -> None:
         """Buffer this topic's events until ``release`` (the snapshot/resume frames go first)."""
@@ -163,7 +217,6 @@ async def ws_endpoint(websocket: WebSocket) -> None:
         await _close(websocket, p.CLOSE_ORIGIN, "origin.forbidden")
         return
     connection = Connection(websocket, state, config)
-    writer = asyncio.create_task(_writer(connection))
     reader = asyncio.create_task(_reader(connection))
     beat = asyncio.create_task(_heartbeat(connection))
     try:
@@ -173,14 +226,14 @@ async def ws_endpoint(websocket: WebSocket) -> None:
         connection._leave_all()
         for task in (reader, beat):
             task.cancel()
-        if connection.close_code in (None, p.CLOSE_SLOW):
-            writer.cancel()
-        else:
+        writer = connection.writer
+        if connection.close_code not in (None, p.CLOSE_SLOW):
             # Let the last frames (the error explaining the close) go out first.
             with contextlib.suppress(asyncio.TimeoutError, Exception):
-                await asyncio.wait_for(_flush(connection), 2)
+                await asyncio.wait_for(connection.flush(), 2)
+        if writer is not None:
             writer.cancel()
-        for task in (reader, beat, writer):
+        for task in (reader, beat, *([writer] if writer is not None else [])):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         if connection.user is not None:
@@ -193,10 +246,6 @@ async def ws_endpoint(websocket: WebSocket) -> None:
             await _close(websocket, connection.close_code, connection.close_reason)
 
 
-async def _flush(connection: Connection) -> None:
-    await connection.queue.join()
-
-
 async def _close(websocket: WebSocket, code: int, reason: str) -> None:
     if websocket.application_state == WebSocketState.DISCONNECTED:
         return
@@ -204,19 +253,41 @@ async def _close(websocket: WebSocket, code: int, reason: str) -> None:
         await asyncio.wait_for(websocket.close(code, reason), 2)
 
 
-async def _writer(connection: Connection) -> None:
-    websocket = connection.websocket
-    queue = connection.queue
-    try:
-        while True:
-            frame = await queue.get()
-            await websocket.send_text(frame)
-            queue.task_done()
-    except asyncio.CancelledError:
-        raise
-    except Exception:
-        connection.closed = True
-        connection.done.set()
+def _sansio_transport(send: Any) -> tuple[Any, Any] | None:
+    """(protocol, transport) of uvicorn's websockets-sansio protocol behind an ASGI ``send`` (through
+    Starlette's wrappers), or None (other servers): then every frame goes through the ASGI send."""
+    for _ in range(8):
+        owner = getattr(send, "__self__", None)
+        if owner is not None:
+            if type(owner).__name__ == "WebSocketsSansIOProtocol" and hasattr(owner, "transport") \
+                    and hasattr(owner, "writable"):
+                return owner, owner.transport
+            return None
+        code = getattr(send, "__code__", None)
+        cells = getattr(send, "__closure__", None)
+        if code is None or not cells or "send" not in code.co_freevars:
+            return None
+        send = cells[code.co_freevars.index("send")].cell_contents
+    return None
+
+
+@types.coroutine
+def _resume(coroutine: Any, pending: Any) -> Any:
+    """Continue a coroutine that was started by hand and suspended on ``pending`` (like ``yield from``)."""
+    value = pending
+    while True:
+        try:
+            sent = yield value
+        except BaseException as error:
+            try:
+                value = coroutine.throw(error)
+            except StopIteration as stop:
+                return stop.value
+        else:
+            try:
+                value = coroutine.send(sent)
+            except StopIteration as stop:
+                return stop.value
 
 
 async def _heartbeat(connection: Connection) -> None:

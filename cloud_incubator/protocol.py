@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from datetime import UTC, datetime
 from typing import Any
 
@@ -74,6 +75,20 @@ def _default(value: Any) -> Any:
 def dumps(frame: dict[str, Any]) -> str:
     """Serialise a frame once (orjson); the same string is sent to every recipient."""
     return orjson.dumps(frame, default=_default, option=orjson.OPT_UTC_Z).decode()
+
+
+def wire_text(frame: str) -> bytes:
+    """The complete WebSocket text frame (RFC 6455, unfragmented, unmasked as servers send) for ``frame``:
+    built once per event and written as is to every member's transport."""
+    payload = frame.encode()
+    size = len(payload)
+    if size < 126:
+        header = bytes((0x81, size))
+    elif size < 65536:
+        header = struct.pack("!BBH", 0x81, 126, size)
+    else:
+        header = struct.pack("!BBQ", 0x81, 127, size)
+    return header + payload
 
 
 def ok_frame(frame_id: str | None, data: dict[str, Any] | None) -> str:

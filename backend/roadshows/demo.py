@@ -64,13 +64,13 @@ async def seed_roadshows(ctx: DemoContext) -> None:
                                                 "name": u.display_name, "organisation": u.organisation,
                                                 "role": u.role.value, "muted": False, "removed": False,
                                                 "first_joined_at": joined})
-        for minute, (name, index, text) in enumerate(chat):
+        for seq, (name, index, text) in enumerate(chat, start=1):
             u = users[name]
-            await repo.add_message({"_id": uuid.uuid4().hex, "roadshow_id": room, "author": _author(u),
-                                    "author_name": u.display_name, "author_organisation": u.organisation,
-                                    "text": text, "pitch_index": index,
-                                    "at": start + per_pitch * index + timedelta(minutes=2 + minute % 9),
-                                    "removed": False})
+            said = start + per_pitch * index + timedelta(minutes=2 + seq)
+            data = {"message_id": uuid.uuid4().hex, "text": text, "author": _author(u), "pitch_index": index,
+                    "at": said}
+            await repo.log.insert_one({"_id": f"room:{room}#{seq:012d}", "topic": f"room:{room}", "seq": seq,
+                                       "event": "chat.message", "data": data, "at": said, "origin": "demo"})
         for name, index, text, answer_by, upvotes in questions:
             u = users[name]
             answerer = users[answer_by]

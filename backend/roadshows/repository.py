@@ -14,7 +14,7 @@ from backend.db import Document, durable, register_indexes
 from backend.roadshows.models import Roadshow, SlideDeck
 
 ROADSHOWS = "roadshows"
-MESSAGES = "room_messages"
+ROOM_LOG = "ws_events"  # the room log (cloud_incubator.store): chat messages are its chat.message events
 QUESTIONS = "room_questions"
 PARTICIPANTS = "room_participants"
 ATTENDANCE = "room_attendance"
@@ -25,7 +25,8 @@ LEADS = "leads"
 
 register_indexes(ROADSHOWS, IndexModel([("status", ASCENDING), ("starts_at", ASCENDING)], name="status_starts"),
                  IndexModel([("starts_at", ASCENDING)], name="starts_at"))
-register_indexes(MESSAGES, IndexModel([("roadshow_id", ASCENDING), ("at", DESCENDING)], name="room_at"))
+register_indexes(ROOM_LOG, IndexModel([("topic", ASCENDING), ("event", ASCENDING), ("seq", ASCENDING)], name="topic_event_seq"),
+                 IndexModel([("topic", ASCENDING), ("data.message_id", ASCENDING)], name="topic_message"))
 register_indexes(QUESTIONS, IndexModel([("roadshow_id", ASCENDING), ("at", ASCENDING)], name="room_at"))
 register_indexes(PARTICIPANTS, IndexModel([("roadshow_id", ASCENDING), ("user_id", ASCENDING)], name="room_user"))
 register_indexes(ATTENDANCE, IndexModel([("roadshow_id", ASCENDING), ("joined_at", ASCENDING)], name="room_joined"),
@@ -47,7 +48,7 @@ register_indexes(LEADS,
 class RoadshowRepository:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self.roadshows = durable(db, ROADSHOWS)
-        self.messages = durable(db, MESSAGES)
+        self.log = durable(db, ROOM_LOG)
         self.questions = durable(db, QUESTIONS)
         self.participants = durable(db, PARTICIPANTS)
         self.attendance = durable(db, ATTENDANCE)
@@ -80,23 +81,31 @@ class RoadshowRepository:
                                                        return_document=ReturnDocument.AFTER)
         return Roadshow.model_validate(doc) if doc else None
 
-    # -- chat ------------------------------------------------------------------------------------
-    async def add_message(self, document: dict[str, Any]) -> None:
-        await self.messages.insert_one(document)
+    # -- chat (stored once, as the room log's chat.message events) ------------------------------------
+    @staticmethod
+    def _message(doc: dict[str, Any]) -> dict[str, Any]:
+        data = doc["data"]
+        author = data.get("author") or {}
+        return {"_id": data["message_id"], "text": data["text"], "author": author,
+                "author_name": author.get("name", ""), "author_organisation": author.get("organisation", ""),
+                "pitch_index": data.get("pitch_index"), "at": data.get("at") or doc["at"], "seq": doc["seq"],
+                "removed": bool(doc.get("removed"))}
 
     async def remove_message(self, roadshow_id: str, message_id: str, by: str, at: datetime) -> bool:
-        result = await self.messages.update_one({"_id": message_id, "roadshow_id": roadshow_id, "removed": False},
-                                                {"$set": {"removed": True, "removed_by": by, "removed_at": at}})
+        result = await self.log.update_one(
+            {"topic": f"room:{roadshow_id}", "data.message_id": message_id, "event": "chat.message",
+             "removed": {"$ne": True}}, {"$set": {"removed": True, "removed_by": by, "removed_at": at}})
         return result.modified_count == 1
 
     async def recent_messages(self, roadshow_id: str, limit: int) -> list[dict[str, Any]]:
-        cursor = self.messages.find({"roadshow_id": roadshow_id}, sort=[("at", DESCENDING)], limit=limit * 2)
-        rows = [d async for d in cursor if not d.get("removed")][:limit]
+        cursor = self.log.find({"topic": f"room:{roadshow_id}", "event": "chat.message"},
+                               sort=[("seq", DESCENDING)], limit=limit * 2)
+        rows = [self._message(d) async for d in cursor if not d.get("removed")][:limit]
         return list(reversed(rows))
 
     async def all_messages(self, roadshow_id: str) -> list[dict[str, Any]]:
-        cursor = self.messages.find({"roadshow_id": roadshow_id}, sort=[("at", DESCENDING)])
-        return list(reversed([d async for d in cursor]))
+        cursor = self.log.find({"topic": f"room:{roadshow_id}", "event": "chat.message"}, sort=[("seq", ASCENDING)])
+        return [self._message(d) async for d in cursor]
 
     # -- questions -------------------------------------------------------------------------------
     async def add_question(self, document: dict[str, Any]) -> None:

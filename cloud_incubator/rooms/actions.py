@@ -229,7 +229,12 @@ async def room_join(ctx: ActionContext, payload: JoinPayload) -> dict[str, Any] 
     store = broadcaster(ctx.state).store
     connection.hold(topic)
     await rt.enter(connection, roadshow.id, moderator)
-    last = await store.last_seq(topic)
+    if payload.last_seq is not None:
+        last = await store.last_seq(topic)
+    else:
+        # A snapshot may name a slightly old seq (state is read after it; events apply idempotently).
+        cached = broadcaster(ctx.state)._last_seq.get(topic)
+        last = cached if cached is not None else await store.last_seq(topic)
     if payload.last_seq is not None and payload.last_seq <= last:
         behind = last - payload.last_seq
         if behind <= rt.config.resume_max_events:
@@ -272,13 +277,11 @@ async def chat_send(ctx: ActionContext, payload: ChatPayload) -> dict[str, Any] 
     if not membership["moderator"] and not await ctx.state.limiter.hit(rt.config.chat_rate, "chat", roadshow.id,
                                                                        ctx.user.id):
         raise ProtocolError("chat.rate_limited", "You are sending messages too quickly.", limit=rt.config.chat_rate)
-    message = {"_id": uuid.uuid4().hex, "roadshow_id": roadshow.id, "author": _author(ctx),
-               "author_name": ctx.user.display_name, "author_organisation": ctx.user.organisation, "text": text,
-               "pitch_index": roadshow.pitch_index if roadshow.pitch_index >= 0 else None, "at": now(),
-               "removed": False}
-    await rt.repo.add_message(message)
-    seq = await publish_logged(ctx.state, room_topic(roadshow.id), "chat.message", _message_view(message))
-    return {"message_id": message["_id"], "seq": seq}
+    # One write: the room-log event is the stored message.
+    message = {"message_id": uuid.uuid4().hex, "text": text, "author": _author(ctx),
+               "pitch_index": roadshow.pitch_index if roadshow.pitch_index >= 0 else None, "at": now()}
+    seq = await publish_logged(ctx.state, room_topic(roadshow.id), "chat.message", message)
+    return {"message_id": message["message_id"], "seq": seq}
 
 
 @action("qa.ask", AskPayload)

@@ -151,7 +151,7 @@ async def test_heartbeats_both_ways(park: Park, sockets: Sockets) -> None:
 
 
 async def test_slow_client_is_dropped_while_others_keep_receiving(park: Park, sockets: Sockets) -> None:
-    park.config(send_queue=64)
+    park.config(send_queue=64, max_buffer_bytes=1024 * 1024)
     organiser = park.user("host", Role.manager, incubator_id=park.incubator())
     startup = park.startup("s-slow", "Slowpoke")
     room = schedule(park, organiser, [startup])
@@ -178,6 +178,8 @@ async def test_slow_client_is_dropped_while_others_keep_receiving(park: Park, so
             if frame.get("event") == "test.blob":
                 received.append(frame["data"]["n"])
 
+    # Under uvicorn the prebuilt frame bytes go straight to each transport (the fast path).
+    assert park.run(_fast_paths(state, topic)) == [True, True]
     reader = asyncio.create_task(read_fast())
     await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(burst(), park.live.server_loop))
     await asyncio.wait_for(reader, 60)
@@ -186,6 +188,10 @@ async def test_slow_client_is_dropped_while_others_keep_receiving(park: Park, so
     assert members == [fast_user.id]                # the slow one is gone from the room
     code, _, _ = await closed_with(slow)
     assert code in (4409, None)                     # 4409 when the close frame gets through its full buffers
+
+
+async def _fast_paths(state: Any, topic: str) -> list[bool]:
+    return [c._transport is not None for c in broadcaster(state).hub.members(topic)]
 
 
 async def _members(state: Any, topic: str) -> list[str]:
