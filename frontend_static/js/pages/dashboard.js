@@ -142,8 +142,11 @@ async function loadMissing() {
 }
 
 async function loadRanking() {
+  const request = (state.rankingRequest = (state.rankingRequest || 0) + 1);
   try {
-    state.ranking = await R.ranking({ quarter: state.quarter, scheme: state.scheme, method: state.method, dimension: state.dimension });
+    const ranking = await R.ranking({ quarter: state.quarter, scheme: state.scheme, method: state.method, dimension: state.dimension });
+    if (request !== state.rankingRequest) return; // superseded by a later picker change
+    state.ranking = ranking;
     const r = state.ranking;
     R.setTrendIncubators(r.rows.slice(0, 8).map((row) => row.incubator.id));
     document.getElementById('publish').disabled = r.rows.length === 0;
