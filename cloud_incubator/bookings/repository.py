@@ -144,6 +144,8 @@ class BookingRepository:
                 {"_id": startup_id}, {"$setOnInsert": {"holds": [], "open": {}, "no_shows": [], "marks": 0}},
                 upsert=True, return_document=ReturnDocument.AFTER)
         except DuplicateKeyError:   # a concurrent first use created it
+            document = None
+        if document is None:
             document = await self.ledgers.find_one({"_id": startup_id})
         return document or {}
 
@@ -227,10 +229,22 @@ class BookingRepository:
 
     # --- waitlist -----------------------------------------------------------------------------------
     async def next_seq(self, advisor_id: str, start: datetime) -> int:
-        document = await self.counters.find_one_and_update(
-            {"_id": f"{advisor_id}|{start.isoformat()}"}, {"$inc": {"seq": 1}}, upsert=True,
-            return_document=ReturnDocument.AFTER)
-        return int(document["seq"])
+        """The slot's next waitlist number: an atomic ``$inc`` on the slot's counter document.
+
+        The counter is created by a plain insert (a duplicate means another request created it), never
+        by a racing upsert: the embedded server can apply a racing upsert yet answer null, and a retry
+        would then skip a number."""
+        key = {"_id": f"{advisor_id}|{start.isoformat()}"}
+        for _ in range(3):
+            document = await self.counters.find_one_and_update(key, {"$inc": {"seq": 1}},
+                                                               return_document=ReturnDocument.AFTER)
+            if document is not None:
+                return int(document["seq"])
+            try:
+                await self.counters.insert_one({**key, "seq": 0})
+            except DuplicateKeyError:
+                pass
+        raise RuntimeError("waitlist counter could not be incremented")
 
     async def insert_wait(self, document: dict[str, Any]) -> WaitEntry:
         await self.waitlist.insert_one(document)
