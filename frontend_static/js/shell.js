@@ -42,10 +42,7 @@ export function notify(message, kind = 'info') {
   box.textContent = message;
   box.className = `notice notice-${kind}`;
   box.hidden = !message;
-  if (kind !== 'error' && message) {
-    clearTimeout(notify.timer);
-    notify.timer = setTimeout(() => { box.hidden = true; }, 6000);
-  }
+  // Messages stay until the next one (no timed disappearance: people read at their own pace).
 }
 
 export function showError(error) {

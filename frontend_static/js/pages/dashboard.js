@@ -176,6 +176,7 @@ async function reload(quarterChanged = false) {
 function watch() {
   state.subscription?.close();
   state.subscription = R.watchRanking(state.quarter, () => {
+    document.body.dataset.rankingUpdates = String(Number(document.body.dataset.rankingUpdates || 0) + 1);
     notify(t('dashboard.updated'), 'info');
     loadRanking();
     renderCharts();
