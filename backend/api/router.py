@@ -6,6 +6,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from fastapi import Request, WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
@@ -44,6 +45,10 @@ async def get_context(request: Request = None, websocket: WebSocket = None) -> C
 
 
 class IncubenchGraphQLRouter(GraphQLRouter[Context, None]):
+    def encode_json(self, data: object) -> str:
+        # ~8x faster than json on large results; str, since websocket frames must stay text frames
+        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()
+
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Subscriptions authenticate with ``{"authorization": "Bearer <token>"}`` in connection_init."""
         params: Any = context.connection_params or {}

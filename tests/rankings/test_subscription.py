@@ -70,7 +70,9 @@ async def subscribe(live_server, token, quarter="2025Q3", expected=1):
 
 
 async def next_payload(ws):
-    message = json.loads(await asyncio.wait_for(ws.recv(), 15))
+    raw = await asyncio.wait_for(ws.recv(), 15)
+    assert isinstance(raw, str), "graphql-transport-ws messages are text frames (browsers JSON.parse them)"
+    message = json.loads(raw)
     assert message["type"] == "next", message
     return message["payload"]["data"]["rankingUpdated"]
 
