@@ -35,6 +35,7 @@ def test_two_pages_in_one_room_see_each_others_chat_and_questions(open_page, mak
              "industry": "fintech"}))
         startups.append(startup.id)
     roadshow_id = live_server.run_coroutine(_roadshow(live_server.state, admin, startups))
+    _upload_slides(live_server, roadshow_id, "e2e-rs-admin", [(11, 92, 173), (30, 107, 53)])
 
     moderator, investor = open_page(), open_page(viewport=PHONE)
     sign_in(moderator, "e2e-rs-admin")
@@ -54,6 +55,11 @@ def test_two_pages_in_one_room_see_each_others_chat_and_questions(open_page, mak
     investor.wait_for_selector("body[data-joined='true']")
     investor.wait_for_selector("#current-startup:has-text('链信科技')")
     assert investor.locator("#moderator").is_hidden()
+    # the slide: the moderator turns the page, the investor's page follows
+    investor.wait_for_selector("#slide img[alt='幻灯片第 1 / 2 页']")
+    moderator.click("#moderator button:has-text('下一页')")
+    investor.wait_for_selector("#slide img[alt='幻灯片第 2 / 2 页']")
+    assert investor.evaluate("document.querySelector('#slide img').naturalWidth") == 64, "the slide image loads"
 
     # chat both ways
     investor.fill("#chat-input", "请问目前的融资轮次？")
@@ -100,3 +106,31 @@ async def _drop_sockets(state, topic: str, username: str) -> None:
     for connection in broadcaster(state).hub.members(topic):
         if connection.user is not None and connection.user.username == username:
             connection.kill(1012, "test.restart")
+
+
+def _png(rgb: tuple[int, int, int], size: int = 64) -> bytes:
+    """A plain one-colour PNG, made by hand (no imaging library needed)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + bytes(rgb) * size for _ in range(size))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def _upload_slides(live_server, roadshow_id: str, username: str, colours) -> None:
+    import httpx
+
+    from tests.conftest import TEST_PASSWORD, operation
+
+    with httpx.Client(base_url=live_server.http_url, timeout=30) as http:
+        login = http.post("/graphql", json={"query": operation("Login"), "operationName": "Login",
+                                            "variables": {"username": username, "password": TEST_PASSWORD}})
+        token = login.json()["data"]["login"]["token"]
+        files = [("files", (f"slide{n}.png", _png(c), "image/png")) for n, c in enumerate(colours, start=1)]
+        response = http.post(f"/api/roadshows/{roadshow_id}/pitches/0/slides", files=files,
+                             headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code in (200, 201), response.text

@@ -119,7 +119,8 @@ function renderSlide() {
   const url = `${s.url}?token=${encodeURIComponent(token())}`;
   slideBox.replaceChildren(s.kind === 'pdf'
     ? el('div', {}, el('p', {}, t('roomPage.slidePage', { page: s.page, pages: s.pages })), el('a', { href: `${url}#page=${s.page}`, target: '_blank', rel: 'noopener', class: 'button secondary' }, t('roomPage.openPdf')))
-    : el('img', { src: url, alt: t('roomPage.slideAlt', { page: s.page, pages: s.pages }) }));
+    : el('figure', {}, el('img', { src: url, alt: t('roomPage.slideAlt', { page: s.page, pages: s.pages }) }),
+      el('figcaption', {}, t('roomPage.slidePage', { page: s.page, pages: s.pages }))));
   renderModerator();
 }
 
