@@ -168,13 +168,16 @@ class BookingRepository:
 
     async def release_hold(self, startup_id: str, hold_id: str, workstation_id: str, *, count: bool,
                            no_show_at: datetime | None = None) -> None:
+        """Drop a held span (and its open count) once: the filter requires the span to be there."""
         update: dict[str, Any] = {"$pull": {"holds": {"hold_id": hold_id}}}
         if count:
             update["$inc"] = {f"open.{workstation_id}": -1}
-        if no_show_at is not None:
-            update["$push"] = {"no_shows": {"workstation_id": workstation_id, "at": no_show_at}}
-            update.setdefault("$inc", {})["marks"] = 1
         await self.ledgers.update_one({"_id": startup_id, "holds.hold_id": hold_id}, update)
+        if no_show_at is not None:
+            # recorded whatever happened to the span; ``marks`` invalidates concurrent limit checks
+            await self.ledgers.update_one({"_id": startup_id}, {
+                "$push": {"no_shows": {"workstation_id": workstation_id, "at": no_show_at}}, "$inc": {"marks": 1}},
+                upsert=True)
 
     # --- bookings ---------------------------------------------------------------------------------
     async def insert_booking(self, document: dict[str, Any]) -> Booking:

@@ -85,6 +85,11 @@ async def test_slot_search_by_week_topic_language_mode_and_exceptions(gql, park,
     slots = (await gql.op("IpSlots", {"filter": {**week, "workstationId": park.workstation_id}}, token=token))["data"]["ipSlots"]
     assert [(s["localDate"], s["localStart"]) for s in slots] == [
         (tuesday.isoformat(), "09:00"), (thursday.isoformat(), "14:00"), (thursday.isoformat(), "15:00")]
+    seen_by_startup = (await gql.op("AdvisorSchedule", {"advisorId": park.advisor.id}, token=token))["data"]
+    assert [(e["date"], e["reason"]) for e in seen_by_startup["advisorSchedule"]["exceptions"]] == [(tuesday.isoformat(), "")]
+    seen_by_advisor = (await gql.op("AdvisorSchedule", {"advisorId": park.advisor.id},
+                                    token=park.token(park.advisor)))["data"]["advisorSchedule"]
+    assert [e["reason"] for e in seen_by_advisor["exceptions"]] == ["年假 leave"]
     assert (await gql.op("IpSlots", {"filter": {**week, "topic": "infringement"}}, token=token))["data"]["ipSlots"] == []
     assert len((await gql.op("IpSlots", {"filter": {**week, "language": "en", "mode": "on_site"}}, token=token))["data"]["ipSlots"]) == 3
     unknown = await gql.op("IpSlots", {"filter": {**week, "topic": "astrology"}}, token=token)

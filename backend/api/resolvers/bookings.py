@@ -109,9 +109,14 @@ class BookingQueries:
     @strawberry.field(permission_classes=[IsAuthenticated])
     async def advisor_schedule(self, info: Info, advisor_id: strawberry.ID) -> AdvisorSchedule:
         schedule = await bookings(info.context.state).schedule(str(advisor_id))
+        user = info.context.require_user()
+        exceptions = [AvailabilityException.from_model(e) for e in schedule.exceptions]
+        if user.id != schedule.advisor_id and user.role not in (Role.admin, Role.manager):
+            for exception in exceptions:   # why an advisor is away is not the startups' business
+                exception.reason = ""
         return AdvisorSchedule(advisor_id=strawberry.ID(schedule.advisor_id),
                                rules=[AvailabilityRule.from_model(r) for r in schedule.rules],
-                               exceptions=[AvailabilityException.from_model(e) for e in schedule.exceptions],
+                               exceptions=exceptions,
                                ics_url=f"/api/advisors/{schedule.advisor_id}/schedule.ics")
 
     @strawberry.field(permission_classes=[OwnIncubator],
