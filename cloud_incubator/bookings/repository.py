@@ -122,13 +122,12 @@ class BookingRepository:
         """Write the schedule only if nobody changed it since ``expected_version`` was read."""
         body = schedule.model_dump(mode="json", by_alias=True, exclude={"advisor_id", "version"})
         body["version"] = expected_version + 1
-        if expected_version == 0:
+        if expected_version == 0:   # the first schedule: a plain insert, so two first writers cannot both win
             try:
-                result = await self.schedules.update_one({"_id": schedule.advisor_id, "version": {"$exists": False}},
-                                                         {"$set": body}, upsert=True)
+                await self.schedules.insert_one({"_id": schedule.advisor_id, **body})
             except DuplicateKeyError:
                 return False
-            return result.upserted_id is not None or result.modified_count == 1
+            return True
         result = await self.schedules.update_one({"_id": schedule.advisor_id, "version": expected_version},
                                                  {"$set": body})
         return result.modified_count == 1

@@ -138,3 +138,37 @@ async def test_manager_updates_staff_and_cutoff_and_removes_a_rule(gql, park, pe
     missing = await gql.op("RemoveAvailabilityRule", {"advisorId": park.advisor.id, "ruleId": thursday_rule["id"]},
                            token=token)
     assert error_codes(missing) == ["NOT_FOUND"]
+
+
+async def test_concurrent_rule_writes_cannot_both_store_overlapping_windows(park, state):
+    """Two overlapping Saturday windows submitted at once (first schedule write for adv3 included):
+    the versioned schedule document admits exactly one."""
+    import asyncio
+    from datetime import time
+
+    from backend.errors import AppError
+
+    extra = await park.people.make("adv3", Role.ip_advisor)
+    await park.service.update_workstation(park.manager, park.workstation_id,
+                                          {"advisor_ids": [park.advisor.id, park.advisor2.id, extra.id]})
+
+    async def add(start: int, end: int):
+        try:
+            await park.service.add_rule(extra, park.workstation_id, None, 5, time(start), time(end), TODAY, None)
+            return "ok"
+        except AppError as error:
+            return error.code
+
+    outcomes = await asyncio.gather(add(9, 11), add(10, 12), add(9, 12), add(10, 11))
+    assert outcomes.count("ok") == 1 and set(outcomes) - {"ok"} <= {"AVAILABILITY_OVERLAP", "CONFLICT"}
+    stored = await state.db.ip_schedules.find_one({"_id": extra.id})
+    assert len(stored["rules"]) == 1
+
+
+async def test_bad_exception_input_is_refused(gql, park, state):
+    before = await state.db.ip_schedules.find_one({"_id": park.advisor.id})
+    result = await gql.op("AddAvailabilityException", {"input": {
+        "workstationId": park.workstation_id, "date": TODAY.isoformat(), "startTime": "11:00", "endTime": "10:00"}},
+        token=park.token(park.advisor))
+    assert error_codes(result) == ["BAD_USER_INPUT"] and result["errors"][0]["extensions"]["field"] == "endTime"
+    assert await state.db.ip_schedules.find_one({"_id": park.advisor.id}) == before
