@@ -97,6 +97,16 @@ def test_two_pages_in_one_room_see_each_others_chat_and_questions(open_page, mak
     assert investor.get_attribute("body", "data-last-join") == "resumed"
     assert investor.locator("#offline").is_hidden()
     assert investor.locator("#chat-list li:has-text('欢迎各位投资人')").count() == 1, "no duplicates after resume"
+
+    # the moderator ends it; the room then shows the record: attendance and the transcript
+    moderator.once("dialog", lambda dialog: dialog.accept())
+    moderator.click("#mod-end")
+    investor.wait_for_selector("#room-status:has-text('已结束')")
+    moderator.goto(f"/pages/room.html?id={roadshow_id}")
+    moderator.wait_for_selector("#transcript li:has-text('请问目前的融资轮次？')")
+    assert "共 2 人观看" in moderator.inner_text("#analytics-summary")
+    assert "投资意向 1 个" in moderator.inner_text("#analytics-summary")
+    shot(moderator, "roadshow-record")
     assert not moderator.errors and not investor.errors
 
 

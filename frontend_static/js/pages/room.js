@@ -2,8 +2,8 @@
 // upvotes, reactions, viewer count, the investor's "interested" button and moderator controls.
 // Reconnects by itself and resumes from the last seq it saw (docs/protocol.md).
 import { t, tk, pick, fmtNumber, fmtTime } from '../i18n.js';
-import { token } from '../api.js';
-import { initPage, el, notify } from '../shell.js';
+import { token, gql, ApiError } from '../api.js';
+import { initPage, el, notify, showError } from '../shell.js';
 import { liveConnection, LiveError, liveErrorMessage } from '../live.js';
 import { param } from '../util.js';
 
@@ -227,10 +227,47 @@ live.onConnected(async () => {
     room.joined = true;
     document.body.dataset.joined = 'true';
   } catch (error) {
+    if (error instanceof LiveError && error.code === 'room.ended') { live.close(); await showRecord(); return; }
     title.textContent = t('roomPage.unavailable');
     fail(error);
   }
 });
+
+// After the event: the record (attendance analytics and transcript) for organisers and presenters.
+async function showRecord() {
+  document.getElementById('offline').hidden = true;
+  let analytics = null;
+  let transcript = null;
+  try {
+    [analytics, transcript] = await Promise.all([gql('RoadshowAnalytics', { id: roomId }), gql('RoadshowTranscript', { id: roomId })]);
+  } catch (error) {
+    title.textContent = t('roomPage.ended');
+    if (!(error instanceof ApiError && error.code === 'FORBIDDEN')) showError(error);
+    page.querySelector('.room')?.remove();
+    return;
+  }
+  const a = analytics.roadshowAnalytics;
+  const r = a.roadshow;
+  const names = new Map(r.agenda.map((x) => [x.index, pick(x, 'startupName')]));
+  title.textContent = pick(r, 'title');
+  statusLine.textContent = tk('roadshow.status', r.status, 'common.none');
+  viewers.hidden = true;
+  page.querySelector('.room').replaceWith(el('div', { id: 'record' },
+    el('section', { class: 'card' }, el('h2', {}, t('roomPage.analytics')),
+      el('p', { id: 'analytics-summary' }, t('roomPage.analyticsSummary', { unique: a.uniqueViewers, peak: a.peakViewers,
+        average: fmtNumber(a.averageViewers, { maximumFractionDigits: 1 }), minutes: fmtNumber(a.durationSeconds / 60, { maximumFractionDigits: 0 }),
+        questions: a.questions, interest: a.interestCount })),
+      el('div', { class: 'table-wrap' }, el('table', {},
+        el('thead', {}, el('tr', {}, ['roomPage.col.pitch', 'roomPage.col.viewers', 'roomPage.col.peak', 'roomPage.col.questions', 'roomPage.col.interest', 'roomPage.col.reactions']
+          .map((k, i) => el('th', { scope: 'col', class: i ? 'num' : '' }, t(k))))),
+        el('tbody', {}, a.pitches.map((p) => el('tr', {}, el('td', {}, names.get(p.index) || ''),
+          ...[p.viewers, p.peakViewers, p.questions, p.interestCount, p.reactions].map((v) => el('td', { class: 'num' }, fmtNumber(v))))))))),
+    el('section', { class: 'card' }, el('h2', {}, t('roomPage.transcript')),
+      el('ul', { class: 'plain', id: 'transcript' }, transcript.roadshowTranscript.entries.map((e) => el('li', {},
+        el('span', { class: 'muted' }, `${fmtTime(e.at)} · ${tk('roomPage.entry', e.kind, 'roomPage.entry.chat')} · `),
+        el('strong', {}, e.authorName), ' ', e.text,
+        e.answer ? el('p', { class: 'muted' }, t('roomPage.answerText', { text: e.answer })) : null))))));
+}
 live.on('*', (data, frame) => {
   if (frame.topic === `room:${roomId}` && typeof frame.seq === 'number') room.seq = Math.max(room.seq ?? 0, frame.seq);
 });
