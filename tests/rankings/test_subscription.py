@@ -62,15 +62,17 @@ async def subscribe(live_server, token, quarter="2025Q3", expected=1):
     assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
     await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
         "query": operation("RankingUpdated"), "variables": {"quarter": quarter}}}))
-    for _ in range(200):  # wait until the server has registered the subscriber
+    for _ in range(1000):  # wait (up to ~20 s on a loaded machine) until the server registered the subscriber
         if live_server.run_coroutine(_subscribers(live_server.state, quarter)) >= expected:
             break
         await asyncio.sleep(0.02)
+    else:
+        raise AssertionError("the subscription was never registered")
     return ws
 
 
 async def next_payload(ws):
-    raw = await asyncio.wait_for(ws.recv(), 15)
+    raw = await asyncio.wait_for(ws.recv(), 30)
     assert isinstance(raw, str), "graphql-transport-ws messages are text frames (browsers JSON.parse them)"
     message = json.loads(raw)
     assert message["type"] == "next", message
