@@ -20,8 +20,10 @@ DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    # Module scope, not session: sync Playwright keeps an event loop running in this thread while it is
+    # open, which would stop pytest-asyncio from running the async tests of the modules that follow.
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is missing: run `make browser` (apt-get install chromium fonts-noto-cjk)")
     from playwright.sync_api import sync_playwright

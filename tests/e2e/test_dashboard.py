@@ -108,6 +108,15 @@ def test_dashboard_ranks_sorts_filters_charts_and_follows_a_new_submission(open_
     assert int(dashboard.get_attribute("body", "data-ranking-updates")) >= 2
     shot(dashboard, "dashboard-after-update")
 
+    # reporting deadline: close the quarter, reopen it for the late incubator only
+    dashboard.click("#window-toggle")
+    dashboard.wait_for_selector("#window:has-text('填报窗口已关闭')")
+    late = f"#missing-list li:has-text('{names_zh[13]}')"
+    dashboard.click(f"{late} button:has-text('为其重新开放')")
+    dashboard.wait_for_selector(f"{late} .badge:has-text('已单独开放')")
+    dashboard.click("#window-toggle")
+    dashboard.wait_for_selector("#window:has-text('填报窗口开放中')")
+
     # in English: the same page relabelled, charts asked for in English, numbers formatted for en
     dashboard.click("#lang-switch")
     dashboard.wait_for_selector("#chart-bars[data-drawn='true'] .main-svg")

@@ -94,7 +94,6 @@ function renderTable() {
     const active = c.key === key;
     return el('th', { scope: 'col', class: c.num ? 'num' : '', 'aria-sort': active ? (dir > 0 ? 'ascending' : 'descending') : 'none' },
       el('button', { type: 'button', class: 'sort', dataset: { sort: c.key, arrow: active ? (dir > 0 ? '↑' : '↓') : '' },
-        'aria-sort': active ? 'true' : null,
         onclick: () => { state.sort = { key: c.key, dir: active ? -dir : 1 }; renderTable(); } }, t(c.label)));
   }));
   const body = rows.map((r) => el('tr', { dataset: { incubator: r.incubator.id } },
@@ -130,13 +129,41 @@ async function renderCharts() {
   }));
 }
 
+// The quarter's reporting window: open or closed for everyone, reopened for single incubators.
+async function windowControls() {
+  const w = (await gql('ReportingWindow', { quarter: state.quarter })).reportingWindow;
+  const closed = w.state === 'CLOSED';
+  const toggle = async () => {
+    try {
+      await gql(closed ? 'OpenReportingWindow' : 'CloseReportingWindow', { quarter: state.quarter });
+      notify(t(closed ? 'dashboard.windowOpened' : 'dashboard.windowClosed'), 'ok');
+      await loadMissing();
+    } catch (error) { showError(error); }
+  };
+  return { closed, reopened: new Set(w.reopenedFor), node: el('p', { class: 'row', id: 'window' },
+    el('span', {}, t(closed ? 'dashboard.windowStateClosed' : 'dashboard.windowStateOpen', { quarter: state.quarter })),
+    el('button', { type: 'button', class: 'secondary', id: 'window-toggle', onclick: toggle }, t(closed ? 'dashboard.openWindow' : 'dashboard.closeWindow'))) };
+}
+
+async function reopenFor(incubatorId) {
+  try {
+    await gql('ReopenReportingWindow', { quarter: state.quarter, incubatorId });
+    notify(t('dashboard.reopened'), 'ok');
+    await loadMissing();
+  } catch (error) { showError(error); }
+}
+
 async function loadMissing() {
   try {
-    const data = (await gql('MissingSubmissions', { quarter: state.quarter, first: 100 })).missingSubmissions;
-    missingBox.replaceChildren(data.totalCount
+    const [data, win] = await Promise.all([
+      gql('MissingSubmissions', { quarter: state.quarter, first: 100 }).then((d) => d.missingSubmissions), windowControls()]);
+    const reopen = (m) => (win.closed && !win.reopened.has(m.incubatorId)
+      ? el('button', { type: 'button', class: 'secondary', onclick: () => reopenFor(m.incubatorId) }, t('dashboard.reopenFor'))
+      : win.reopened.has(m.incubatorId) ? el('span', { class: 'badge role-badge' }, t('dashboard.reopenedBadge')) : null);
+    missingBox.replaceChildren(win.node, data.totalCount
       ? el('div', {}, el('p', {}, t('dashboard.missingCount', { n: data.totalCount })),
         el('ul', { class: 'plain', id: 'missing-list' }, data.nodes.map((m) => el('li', {}, pick(m, 'name'),
-          m.draftRevision ? el('span', { class: 'muted' }, ` — ${t('dashboard.hasDraft')}`) : null))))
+          m.draftRevision ? el('span', { class: 'muted' }, ` — ${t('dashboard.hasDraft')}`) : null, ' ', reopen(m)))))
       : el('p', { class: 'notice notice-ok' }, t('dashboard.allSubmitted')));
   } catch (error) { missingBox.replaceChildren(el('p', { class: 'notice notice-error' }, error.userMessage || t('error.UNKNOWN'))); }
 }
