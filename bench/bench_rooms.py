@@ -38,8 +38,12 @@ INTERVAL = 0.05
 # -- the baseline: a bare websockets broadcast server --------------------------------------------
 
 def baseline_server(port: int) -> None:
+    import logging
+
     import uvloop
     from websockets.asyncio.server import broadcast, serve
+
+    logging.getLogger("websockets").setLevel(logging.CRITICAL)
 
     members: set[Any] = set()
     seq = 0
@@ -67,8 +71,142 @@ def baseline_server(port: int) -> None:
 
 
 # -- clients ---------------------------------------------------------------------------------------
+# Receivers use a minimal WebSocket client on asyncio.Protocol (unmasked server frames are cheap to
+# parse): the measuring side must not eat the CPU the servers need. The sender uses ``websockets``.
 
-async def _open(url: str, mode: str, token: str, room: str) -> Any:
+class RawClient(asyncio.Protocol):
+    def __init__(self, on_text: Any) -> None:
+        self.buffer = bytearray()
+        self.handshaken = asyncio.get_running_loop().create_future()
+        self.upgraded = False
+        self.on_text = on_text
+        self.transport: Any = None
+        self.closed = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self.buffer
+        buffer += data
+        if not self.upgraded:
+            end = buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            if b" 101 " not in buffer[:end].split(b"\r\n", 1)[0]:
+                self.handshaken.set_exception(RuntimeError(bytes(buffer[:end]).decode(errors="replace")))
+                return
+            del buffer[:end + 4]
+            self.upgraded = True
+            self.handshaken.set_result(None)
+        position = 0
+        size = len(buffer)
+        while size - position >= 2:
+            opcode = buffer[position] & 0x0F
+            length = buffer[position + 1] & 0x7F
+            header = 2
+            if length == 126:
+                if size - position < 4:
+                    break
+                length = int.from_bytes(buffer[position + 2:position + 4], "big")
+                header = 4
+            elif length == 127:
+                if size - position < 10:
+                    break
+                length = int.from_bytes(buffer[position + 2:position + 10], "big")
+                header = 10
+            if size - position < header + length:
+                break
+            payload = bytes(buffer[position + header:position + header + length])
+            position += header + length
+            if opcode == 1:
+                self.on_text(payload)
+            elif opcode == 9:
+                self.send(payload, opcode=10)
+        del buffer[:position]
+
+    def send(self, payload: bytes, opcode: int = 1) -> None:
+        mask = os.urandom(4)
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        size = len(payload)
+        if size < 126:
+            header = bytes((0x80 | opcode, 0x80 | size))
+        else:
+            header = bytes((0x80 | opcode, 0x80 | 126)) + size.to_bytes(2, "big")
+        self.transport.write(header + mask + masked)
+
+
+async def _open_raw(host: str, port: int, path: str, on_text: Any) -> RawClient:
+    import base64
+
+    loop = asyncio.get_running_loop()
+    _, client = await loop.create_connection(lambda: RawClient(on_text), host, port)
+    key = base64.b64encode(os.urandom(16)).decode()
+    client.transport.write((f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+                            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+                            ).encode())
+    await asyncio.wait_for(client.handshaken, 60)
+    return client
+
+
+class Receiver:
+    """One measured member: answers, then chat.message frames (number, sender's timestamp)."""
+
+    def __init__(self, total: int, latencies: list[float]) -> None:
+        self.total = total
+        self.latencies = latencies
+        self.expected = 0
+        self.ordered = True
+        self.answers: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self.done = asyncio.get_running_loop().create_future()
+        self.client: RawClient | None = None
+
+    def on_text(self, payload: bytes) -> None:
+        now = time.time()
+        if b'"chat.message"' in payload:
+            frame = orjson.loads(payload)
+            number_text, sent_at = frame["data"]["text"].split(" ", 1)
+            number = int(number_text)
+            if number != self.expected:
+                self.ordered = False
+            self.expected = number + 1
+            self.latencies.append(now - float(sent_at))
+            if self.expected >= self.total and not self.done.done():
+                self.done.set_result(None)
+            return
+        if b'"id"' in payload:
+            frame = orjson.loads(payload)
+            waiter = self.answers.pop(str(frame.get("id")), None)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(frame)
+
+    async def request(self, frame_id: str, body: dict[str, Any]) -> None:
+        assert self.client is not None
+        waiter = asyncio.get_running_loop().create_future()
+        self.answers[frame_id] = waiter
+        self.client.send(orjson.dumps({"id": frame_id, **body}))
+        answer = await asyncio.wait_for(waiter, 120)
+        if answer.get("type") != "ok":
+            raise RuntimeError(f"refused: {answer}")
+
+
+async def _open(url: str, mode: str, token: str, room: str, receiver: Receiver | None = None) -> Any:
+    if receiver is not None:
+        from urllib.parse import urlparse
+
+        target = urlparse(url)
+        receiver.client = await _open_raw(target.hostname or "127.0.0.1", target.port or 80, target.path or "/",
+                                          receiver.on_text)
+        if mode == "app":
+            await receiver.request("a", {"action": "auth", "token": token})
+            await receiver.request("j", {"action": "room.join", "payload": {"room_id": room}})
+        else:
+            await receiver.request("join", {"action": "join"})
+        return receiver
     from websockets.asyncio.client import connect
 
     ws = await connect(url, compression=None, open_timeout=60, max_queue=256, ping_interval=None)
@@ -78,7 +216,7 @@ async def _open(url: str, mode: str, token: str, room: str) -> Any:
         await ws.send(orjson.dumps({"id": "j", "action": "room.join", "payload": {"room_id": room}}).decode())
         await _until_answer(ws, "j")
     else:
-        await ws.send('{"action":"join"}')
+        await ws.send('{"id":"join","action":"join"}')
         await _until_answer(ws, "join")
     return ws
 
@@ -95,46 +233,29 @@ async def _until_answer(ws: Any, frame_id: str) -> None:
 async def _client_main(url: str, mode: str, tokens: list[str], room: str, total: int, ready: Any, go: Any,
                        results: Any) -> None:
     limit = asyncio.Semaphore(25)
-
-    async def opened(token: str) -> Any:
-        async with limit:
-            return await _open(url, mode, token, room)
-
-    sockets = await asyncio.gather(*(opened(t) for t in tokens))
-    ready.put(len(sockets))
     latencies: list[float] = []
-    counts: list[int] = []
-    in_order: list[bool] = []
+    receivers = [Receiver(total, latencies) for _ in tokens]
 
-    async def read(ws: Any) -> None:
-        expected = 0
-        ordered = True
-        while expected < total:
-            raw = await ws.recv()
-            now = time.time()
-            if '"chat.message"' not in raw:
-                continue
-            frame = orjson.loads(raw)
-            number_text, sent_at = frame["data"]["text"].split(" ", 1)
-            number = int(number_text)
-            if number != expected:
-                ordered = False
-            expected = number + 1
-            latencies.append(now - float(sent_at))
-            counts.append(1)
-        in_order.append(ordered)
+    async def opened(receiver: Receiver, token: str) -> None:
+        async with limit:
+            await _open(url, mode, token, room, receiver)
 
+    await asyncio.gather(*(opened(r, t) for r, t in zip(receivers, tokens, strict=True)))
+    ready.put(len(receivers))
     cpu_start = time.process_time()
-    readers = [asyncio.create_task(read(ws)) for ws in sockets]
-    done, pending = await asyncio.wait(readers, timeout=total * INTERVAL + 60)
-    for task in pending:
-        task.cancel()
+    await asyncio.wait([r.done for r in receivers], timeout=total * INTERVAL + 90)
     cpu = time.process_time() - cpu_start
-    results.put({"cpu_us_per_frame": cpu / max(1, len(counts)) * 1e6, "clients": len(sockets), "complete": sum(1 for t in done if not t.exception()),
-                 "received": len(counts), "in_order": sum(in_order), "latencies": latencies})
-    for ws in sockets:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(ws.close(), 2)
+    complete = [r for r in receivers if r.done.done()]
+    results.put({"cpu_us_per_frame": cpu / max(1, len(latencies)) * 1e6, "clients": len(receivers),
+                 "complete": len(complete), "received": len(latencies),
+                 "in_order": sum(1 for r in complete if r.ordered), "latencies": latencies})
+    for r in receivers:
+        if r.client is not None and r.client.transport is not None:
+            r.client.send((1000).to_bytes(2, "big"), opcode=8)
+    await asyncio.sleep(1)
+    for r in receivers:
+        if r.client is not None and r.client.transport is not None:
+            r.client.transport.close()
 
 
 def client_process(url: str, mode: str, tokens: list[str], room: str, total: int, ready: Any, go: Any,

@@ -43,7 +43,6 @@ CLOSE_ORIGIN = 4403          # Origin not allowed
 CLOSE_HEARTBEAT = 4408       # no frame from the client within the heartbeat timeout
 CLOSE_SLOW = 4409            # the send queue filled up: the client is not reading fast enough
 CLOSE_FLOOD = 4429           # kept flooding after rate.limited errors
-CLOSE_REMOVED = 4410         # removed from a room by a moderator is NOT a close; reserved for kicks
 CLOSE_SHUTDOWN = 1001
 
 CLOSE_CODES: dict[int, str] = {
