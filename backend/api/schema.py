@@ -6,6 +6,7 @@ from pathlib import Path
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -46,6 +47,10 @@ class Schema(strawberry.Schema):
             super().process_errors(unexpected, execution_context)
 
 
+LIMIT_RULES = [*QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+               *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules]
+
+
 def build_schema() -> strawberry.Schema:
     query = merge_types("Query", QUERY_MIXINS)
     mutation = merge_types("Mutation", MUTATION_MIXINS)
@@ -57,8 +62,9 @@ def build_schema() -> strawberry.Schema:
         extensions=[
             # Classes or factories, never instances: instances would share state between requests.
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            # The depth and alias rules are built once: a limiter made per request would make new rule
+            # classes each time, and ValidationCache (keyed by the rules) would never hit.
+            lambda: AddValidationRules(LIMIT_RULES),
             lambda: ParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),
             AppErrors,

@@ -37,3 +37,18 @@ def test_named_operation_validates_against_the_schema(path: Path):
 
 def test_there_are_operations():
     assert len(OPERATIONS) >= 8
+
+
+async def test_validation_is_cached_across_requests():
+    """Per-request limiter instances must not defeat ValidationCache (it is keyed by the rule classes)."""
+    from strawberry.extensions.validation_cache import _get_validate_cache
+
+    from backend.api.schema import build_schema
+
+    schema = build_schema()
+    cache = _get_validate_cache(512)
+    query = "query Twice { __typename }"
+    await schema.execute(query)
+    hits = cache.cache_info().hits
+    await schema.execute(query)
+    assert cache.cache_info().hits == hits + 1
