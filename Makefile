@@ -37,8 +37,11 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy evaluation
 
+# Browser tests run in their own pytest process: Playwright's sync API and pytest-asyncio's session
+# event loop do not share one process well.
 test: $(STAMP) browser lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not e2e"
+	$(BIN)/python -m pytest -q -m e2e tests/e2e
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all
