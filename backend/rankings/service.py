@@ -4,6 +4,7 @@ publish immutable versioned snapshots, and tell open pages when a ranking change
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import secrets
 import warnings
@@ -31,6 +32,8 @@ from evaluation import (
     robustness,
     shift_quarter,
 )
+
+log = logging.getLogger(__name__)
 
 METHODS = ("arithmetic", "geometric", "topsis")
 LOOKBACK = 4  # ttm() reaches 3 quarters back, previous-quarter imputation one more
@@ -112,7 +115,18 @@ def compute(inputs: dict[str, dict[str, dict[str, float | None]]], quarter: str,
     """The pure part (run in a worker thread): evaluate, robustness, rows."""
     with warnings.catch_warnings():  # numpy's all-NaN-column warnings (a value not reported by anyone)
         warnings.simplefilter("ignore", RuntimeWarning)
-        result = evaluate(inputs, scheme(), quarter, method_spec(method))
+        inputs = dict(inputs)
+        while True:
+            try:
+                result = evaluate(inputs, scheme(), quarter, method_spec(method))
+                break
+            except EvaluationError as error:
+                # One incubator's unscoreable data (stored before a check existed) must not sink the
+                # quarter for everyone: leave it out of this quarter and say so in the log.
+                if not error.incubator_id or quarter not in inputs.get(error.incubator_id, {}):
+                    raise
+                log.warning("left %s out of the %s ranking: %s", error.incubator_id, quarter, error)
+                inputs[error.incubator_id] = {q: v for q, v in inputs[error.incubator_id].items() if q != quarter}
         robust = robustness(result, ROBUSTNESS_DRAWS, seed=ROBUSTNESS_SEED) if len(result.incubator_ids) > 1 else None
     return result, robust, ranking_rows(result, robust, previous, names)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 import secrets
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 from pymongo.errors import DuplicateKeyError
 
 from backend.errors import BadUserInput, Conflict, Forbidden, IssueCollector, NotFound
@@ -29,7 +31,7 @@ from backend.submissions.models import (
 )
 from backend.submissions.repository import SubmissionRepository
 from backend.users.models import Role, User
-from evaluation import EvaluationError, Scheme, default_scheme, evaluate
+from evaluation import Scheme, default_scheme, shift_quarter
 
 MAX_KEY_LENGTH = 100
 
@@ -129,19 +131,49 @@ def validate_metrics(entries: Sequence[tuple[str, Any]], final: bool, issues: Is
     return values
 
 
-def scoreable(values: dict[str, float | None], quarter: str, issues: IssueCollector, prefix: str = "metrics") -> None:
-    """A final submission must be scoreable on its own (e.g. no indicator dividing by a zero denominator)."""
-    try:
-        evaluate({"candidate": {quarter: values}}, scheme(), quarter)
-    except EvaluationError as error:
-        fid = error.field if error.field in set(scheme().field_ids) else None
-        path = f"{prefix}.{camel(fid)}" if fid else prefix
-        name_en, name_zh = (scheme().raw_field(fid).name_en, scheme().raw_field(fid).name_zh) if fid else ("", "")
-        if getattr(error, "code", "") == "ZERO_DENOMINATOR":
-            issues.add(path, f"{name_en} cannot be 0: indicators are computed per {name_en.lower()}.",
-                       f"{name_zh}不能为 0：多项指标以其为分母。")
-        else:
-            issues.add(path, f"These metrics cannot be scored: {error}", f"该指标无法评分：{error}")
+History = dict[int, dict[str, float | None]]  # quarters back (1–3) → that quarter's submitted values
+
+
+def scoreable(values: dict[str, float | None], quarter: str, issues: IssueCollector, prefix: str = "metrics",
+              history: History | None = None) -> None:
+    """A final submission must be scoreable: no indicator may divide by zero, counting the incubator's
+    previous quarters for trailing-four-quarter sums (e.g. total income 0 for a whole year)."""
+    history = history or {}
+
+    def lookup(field_id: str, lag: int) -> np.ndarray:
+        value = (values if lag == 0 else history.get(lag, {})).get(field_id)
+        return np.array([np.nan if value is None else float(value)])
+
+    flagged: set[str] = set()
+    for indicator in scheme().indicators:
+        _, zero, denominator = indicator.formula.evaluate(lookup, 1)
+        if not zero[0] or not denominator:
+            continue
+        for fid in indicator.formula.fields:
+            if fid in flagged or re.search(rf"\b{fid}\b", denominator) is None:
+                continue
+            flagged.add(fid)
+            spec = scheme().raw_field(fid)
+            over_year = "ttm(" in denominator
+            issues.add(f"{prefix}.{camel(fid)}",
+                       f"{spec.name_en} cannot be 0{' over the last four quarters' if over_year else ''}: "
+                       f"“{indicator.name_en}” divides by it.",
+                       f"{spec.name_zh}{'近四个季度合计' if over_year else ''}不能为 0：“{indicator.name_zh}”以其为分母。")
+
+
+def _loose(entries: Sequence[tuple[str, Any]]) -> dict[str, float | None]:
+    """Best-effort numbers of an import row (for the trailing-sum check of the rows after it)."""
+    aliases = field_aliases(scheme())
+    out: dict[str, float | None] = {}
+    for name, raw in entries:
+        fid = aliases.get(str(name).strip())
+        if fid is None:
+            continue
+        try:
+            out[fid] = None if raw is None or raw == "" else float(raw)
+        except (TypeError, ValueError):
+            continue
+    return out
 
 
 def changed_fields(before: dict[str, float | None] | None, after: dict[str, float | None]) -> list[str]:
@@ -202,7 +234,7 @@ class SubmissionService:
                         f"{quarter} 填报窗口已关闭，请联系评估人员重新开放。", reason="WINDOW_CLOSED", field="quarter")
 
     def prepare(self, request: SaveRequest, incubator: Incubator, issues: IssueCollector,
-                prefix: str = "") -> dict[str, float | None]:
+                prefix: str = "", history: History | None = None) -> dict[str, float | None]:
         before = len(issues.issues)
         validate_quarter(request.quarter, incubator.founded_on, issues, path=f"{prefix}quarter")
         if request.base_revision is not None and request.base_revision < 0:
@@ -213,7 +245,7 @@ class SubmissionService:
                        f"幂等键长度须为 1–{MAX_KEY_LENGTH} 个字符。")
         values = validate_metrics(request.metrics, request.final, issues, prefix=f"{prefix}metrics")
         if request.final and len(issues.issues) == before:
-            scoreable(values, request.quarter, issues, prefix=f"{prefix}metrics")
+            scoreable(values, request.quarter, issues, prefix=f"{prefix}metrics", history=history)
         return values
 
     # ----- writes -----------------------------------------------------------------------------------
@@ -222,7 +254,9 @@ class SubmissionService:
         self.authorize(user, request.incubator_id)
         incubator = await self.incubator(request.incubator_id)
         issues = IssueCollector()
-        values = self.prepare(request, incubator, issues)
+        history = await self.history([request.incubator_id], [request.quarter]) if request.final else {}
+        values = self.prepare(request, incubator, issues, history=history.get(request.incubator_id, {}).get(
+            request.quarter))
         issues.raise_if_any()
         key = f"{request.incubator_id}:{request.idempotency_key}" if request.idempotency_key else None
         head = None
@@ -241,6 +275,22 @@ class SubmissionService:
             raise
         await self._land(document)
         return SaveOutcome(Revision.model_validate(document), replayed=False)
+
+    async def history(self, incubator_ids: Sequence[str], quarters: Sequence[str],
+                      pending: dict[tuple[str, str], dict[str, float | None]] | None = None
+                      ) -> dict[str, dict[str, History]]:
+        """``{incubator: {quarter: {lag: values}}}``: the submitted values of the three quarters before each
+        quarter (``pending`` rows of the same import take precedence over stored ones)."""
+        valid = [q for q in quarters if QUARTER_RE.match(q)]
+        if not incubator_ids or not valid:
+            return {}
+        wanted = sorted({shift_quarter(q, -lag) for q in valid for lag in (1, 2, 3)})
+        stored = {(h.incubator_id, h.quarter): h.submitted_metrics
+                  for h in await self.repository.heads_for_incubators(list(incubator_ids), wanted)
+                  if h.submitted_metrics is not None}
+        stored.update(pending or {})
+        return {inc: {q: {lag: stored[(inc, shift_quarter(q, -lag))] for lag in (1, 2, 3)
+                          if (inc, shift_quarter(q, -lag)) in stored} for q in valid} for inc in incubator_ids}
 
     async def _replay(self, key: str, request: SaveRequest) -> SaveOutcome | None:
         stored = await self.repository.revision_by_key(key)
@@ -292,6 +342,9 @@ class SubmissionService:
         seen: set[tuple[str, str]] = set()
         prepared: list[tuple[SaveRequest, dict[str, float | None]]] = []
         incubators = {i.id: i for i in await self.incubators.all()}
+        pending = {(r.incubator_id, r.quarter): _loose(r.metrics) for r in requests if r.final}
+        history = await self.history(sorted({r.incubator_id for r in requests if r.incubator_id in incubators}),
+                                     sorted({r.quarter for r in requests}), pending)
         for number, request in enumerate(requests, start=2):  # line numbers of the file (header = line 1)
             prefix = f"rows[{number}]."
             incubator = incubators.get(request.incubator_id)
@@ -311,7 +364,8 @@ class SubmissionService:
                 continue
             seen.add((request.incubator_id, request.quarter))
             row_issues = IssueCollector()
-            values = self.prepare(request, incubator, row_issues, prefix)
+            values = self.prepare(request, incubator, row_issues, prefix,
+                                  history=history.get(request.incubator_id, {}).get(request.quarter))
             for issue in row_issues.issues:
                 issues.add(issue.field, f"Line {number}: {issue.message_en}", f"第 {number} 行：{issue.message_zh}")
             prepared.append((request, values))

@@ -270,3 +270,14 @@ async def test_permissions_for_each_role_on_each_ranking_operation(gql, ranked):
                                  ("Compare", {"incubatorIds": [park.other], "quarters": ["2025Q3"]}),
                                  ("Chart", {"kind": "RADAR", **other})):
         assert error_codes(await gql.op(operation, variables, token=park.tokens["manager"])) == ["FORBIDDEN"]
+
+
+async def test_an_unscoreable_stored_quarter_is_left_out_not_fatal(gql, ranked, state):
+    """Metrics stored before the zero-denominator check (here written straight to the heads) leave that
+    incubator out of the quarter's ranking; the others are still ranked."""
+    park = ranked.park
+    await state.db["metric_heads"].update_one({"_id": f"{ranked.third}|2025Q3"},
+                                              {"$set": {"submitted_metrics.tenants": 0.0}})
+    await state.db["metric_stamps"].update_one({"_id": "2025Q3"}, {"$inc": {"stamp": 1}})
+    result = await gql.op("Ranking", {"quarter": "2025Q3"}, token=park.tokens["evaluator"])
+    assert ids(result["data"]["ranking"]) == [park.incubator, park.other]

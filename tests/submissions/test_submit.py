@@ -192,3 +192,22 @@ async def test_raw_fields_describe_the_form(gql, park):
     financed = fields["financedTenants"]
     assert financed["snakeId"] == "financed_tenants" and financed["unit"] == "家" and financed["integer"]
     assert financed["dimension"] == "investment" and financed["nameZh"] == "获得融资的在孵企业数"
+
+
+async def test_a_denominator_of_zero_is_refused_including_over_four_quarters(gql, park):
+    zero = await gql.op("SubmitQuarterlyMetrics", {"input": submit_input(park.incubator, overrides={
+        "tenants": 0, "new_tenants": 0, "graduated_tenants": 0, "tenants_with_patent_filings": 0,
+        "financed_tenants": 0, "tenants_in_large_firm_supply_chains": 0, "high_tech_tenants": 0,
+        "specialised_tenants": 0})}, token=park.tokens["manager"])
+    assert list(by_field(zero)) == ["metrics.tenants"]
+    assert "cannot be 0" in by_field(zero)["metrics.tenants"]["message_en"]
+    # total income 0 in three earlier quarters: a fourth zero makes the trailing-year share undefined
+    for quarter in ("2024Q4", "2025Q1", "2025Q2"):
+        stored = await gql.op("SubmitQuarterlyMetrics", {"input": submit_input(
+            park.incubator, quarter, overrides={"total_income": 0, "non_rent_income": 0})}, token=park.tokens["manager"])
+        assert "errors" not in stored, stored
+    fourth = await gql.op("SubmitQuarterlyMetrics", {"input": submit_input(
+        park.incubator, "2025Q3", overrides={"total_income": 0, "non_rent_income": 0})}, token=park.tokens["manager"])
+    assert "metrics.totalIncome" in by_field(fourth)
+    assert "four quarters" in by_field(fourth)["metrics.totalIncome"]["message_en"]
+    assert await stored_revisions(gql, park) == []
