@@ -93,12 +93,26 @@ async def live(info: Info, quarter: str, method: str) -> Evaluated:
     return evaluated
 
 
+# Entries built once per cached ranking (the rows list of a cache entry keeps its identity until replaced).
+_ENTRIES: dict[int, tuple[list[dict[str, Any]], list[RankingEntry]]] = {}
+
+
+def entries_for(rows: list[dict[str, Any]]) -> list[RankingEntry]:
+    cached = _ENTRIES.get(id(rows))
+    if cached is not None and cached[0] is rows:
+        return cached[1]
+    names = dimension_names()
+    entries = [RankingEntry.from_row(r, names) for r in rows]
+    if len(_ENTRIES) >= 32:
+        _ENTRIES.pop(next(iter(_ENTRIES)))
+    _ENTRIES[id(rows)] = (rows, entries)
+    return entries
+
+
 def page_of(rows: list[dict[str, Any]], first: int, after: str | None) -> tuple[list[RankingEntry], str | None, bool]:
     start = offset_from(after)
-    names = dimension_names()
-    chunk = rows[start:start + first]
-    return ([RankingEntry.from_row(r, names) for r in chunk],
-            encode_cursor(str(start + len(chunk))) if chunk else None, start + first < len(rows))
+    chunk = entries_for(rows)[start:start + first]
+    return chunk, encode_cursor(str(start + len(chunk))) if chunk else None, start + first < len(rows)
 
 
 async def build_ranking(info: Info, quarter: str, method: str, dimension: str | None, source: str | None,
