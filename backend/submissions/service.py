@@ -252,9 +252,10 @@ class SubmissionService:
     async def save(self, user: User, request: SaveRequest, *, source: str = "graphql") -> SaveOutcome:
         """Store a draft or a final submission as a new revision. Nothing is stored when anything is wrong."""
         self.authorize(user, request.incubator_id)
-        incubator = await self.incubator(request.incubator_id)
+        incubator, history = await asyncio.gather(
+            self.incubator(request.incubator_id),
+            self.history([request.incubator_id], [request.quarter]) if request.final else _nothing())
         issues = IssueCollector()
-        history = await self.history([request.incubator_id], [request.quarter]) if request.final else {}
         values = self.prepare(request, incubator, issues, history=history.get(request.incubator_id, {}).get(
             request.quarter))
         issues.raise_if_any()
@@ -271,6 +272,7 @@ class SubmissionService:
             if key is not None and (replay := await self._replay(key, request)) is not None:
                 return replay
             if isinstance(error, DuplicateKeyError):
+                head = await self._repair_head(request) or head
                 raise self._conflict(request, head) from error
             raise
         await self._land(document)
@@ -291,6 +293,14 @@ class SubmissionService:
         stored.update(pending or {})
         return {inc: {q: {lag: stored[(inc, shift_quarter(q, -lag))] for lag in (1, 2, 3)
                           if (inc, shift_quarter(q, -lag)) in stored} for q in valid} for inc in incubator_ids}
+
+    async def _repair_head(self, request: SaveRequest) -> Head | None:
+        """After a lost race, make sure the head shows the newest stored revision (a write interrupted between
+        the revision insert and the head update would otherwise leave every later amendment in conflict)."""
+        latest = await self.repository.revisions_page(request.incubator_id, request.quarter, None, 1)
+        if latest:
+            await self.repository.advance_head(latest[0].model_dump(by_alias=True))
+        return await self.repository.head(request.incubator_id, request.quarter)
 
     async def _replay(self, key: str, request: SaveRequest) -> SaveOutcome | None:
         stored = await self.repository.revision_by_key(key)
@@ -452,6 +462,10 @@ class SubmissionService:
         issues = IssueCollector()
         validate_quarter(quarter, None, issues)
         issues.raise_if_any()
+
+
+async def _nothing() -> dict[str, dict[str, History]]:
+    return {}
 
 
 def self_scheme_version() -> str:

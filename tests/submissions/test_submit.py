@@ -211,3 +211,18 @@ async def test_a_denominator_of_zero_is_refused_including_over_four_quarters(gql
     assert "metrics.totalIncome" in by_field(fourth)
     assert "four quarters" in by_field(fourth)["metrics.totalIncome"]["message_en"]
     assert await stored_revisions(gql, park) == []
+
+
+async def test_an_interrupted_write_heals_on_the_next_conflict(gql, park, state):
+    """A revision stored without its head update (a crash between the two writes): the next amendment gets
+    CONFLICT naming the real latest revision, and the one after that, naming it, goes through."""
+    await gql.op("SubmitQuarterlyMetrics", {"input": submit_input(park.incubator)}, token=park.tokens["manager"])
+    stored = await state.db["metric_revisions"].find_one({"incubator_id": park.incubator, "quarter": "2025Q3"})
+    orphan = {**stored, "_id": "orphan", "revision": 2, "idempotency_key": "auto:orphan"}
+    await state.db["metric_revisions"].insert_one(orphan)  # head still says revision 1
+    stale = await gql.op("SubmitQuarterlyMetrics", {"input": submit_input(park.incubator, baseRevision=1)},
+                         token=park.tokens["manager"])
+    assert error_codes(stale) == ["CONFLICT"] and stale["errors"][0]["extensions"]["currentRevision"] == 2
+    ok = await gql.op("SubmitQuarterlyMetrics", {"input": submit_input(park.incubator, baseRevision=2)},
+                      token=park.tokens["manager"])
+    assert ok["data"]["submitQuarterlyMetrics"]["revision"]["revision"] == 3
