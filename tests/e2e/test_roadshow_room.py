@@ -144,3 +144,38 @@ def _upload_slides(live_server, roadshow_id: str, username: str, colours) -> Non
         response = http.post(f"/api/roadshows/{roadshow_id}/pitches/0/slides", files=files,
                              headers={"Authorization": f"Bearer {token}"})
         assert response.status_code in (200, 201), response.text
+
+
+def test_a_manager_schedules_a_roadshow_from_the_calendar(open_page, make_user, make_incubator, live_server):
+    from zoneinfo import ZoneInfo
+
+    incubator = make_incubator("Scheduling Incubator", name_zh="排期测试孵化器")
+    make_user("e2e-rs-manager", Role.manager, incubator_id=incubator, display_name="排期管理员")
+    for n, (zh, en) in enumerate((("云图科技", "Cloud Atlas"), ("数据桥", "DataBridge")), start=1):
+        live_server.run_coroutine(live_server.state.startups.insert(
+            {"_id": f"e2e-sched-{n}", "name_zh": zh, "name_en": en, "incubator_id": incubator, "industry": "digital"}))
+    page = open_page(viewport=PHONE)
+    sign_in(page, "e2e-rs-manager")
+    page.goto("/pages/roadshows.html")
+    page.click("#schedule summary")
+    page.fill("#title_zh", "数字产业专场路演")
+    page.fill("#title_en", "Digital Industry Roadshow")
+    page.fill("#starts_at", "2020-01-01T10:00")          # in the past
+    page.fill("#agenda-0-pitch_minutes", "90")           # over 60
+    page.click("#schedule-submit")
+    page.wait_for_selector("#err-starts_at:has-text('开始时间已过')")
+    assert page.inner_text("#err-agenda-0-pitch_minutes") == "路演时长为 1 至 60 分钟。"
+    shot(page, "roadshow-schedule-errors-phone")
+
+    tomorrow = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).strftime("%Y-%m-%dT14:30")
+    page.fill("#starts_at", tomorrow)
+    page.fill("#agenda-0-pitch_minutes", "12")
+    page.click("#add-pitch")
+    page.select_option("#agenda-1-startup_id", "e2e-sched-2")
+    page.check("input[name=industry][value=digital]")
+    page.click("#schedule-submit")
+    page.wait_for_selector("#upcoming li:has-text('数字产业专场路演')")
+    card = page.inner_text("#upcoming li:has-text('数字产业专场路演')")
+    assert "14:30" in card and "2 个项目" in card and "云图科技 · 数据桥" in card
+    assert_accessible(page)
+    assert not page.errors
