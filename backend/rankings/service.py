@@ -40,6 +40,8 @@ LOOKBACK = 4  # ttm() reaches 3 quarters back, previous-quarter imputation one m
 ROBUSTNESS_DRAWS = 200
 ROBUSTNESS_SEED = 20251
 MAX_CACHED = 64
+EVENT = "ranking.updated"
+TOPIC = "rankings"  # on the app's broadcaster (also reaches /ws/v1 clients subscribed to it)
 
 
 def window(quarter: str) -> list[str]:
@@ -167,6 +169,29 @@ class RankingService:
         self._replays: dict[str, EvaluationResult] = {}
         self.computations = 0  # evaluations actually run (tests check the cache with it)
         self.submissions.listeners.append(self.inputs_changed)
+        # Events travel through the app's broadcaster when there is one (memory: this process; mongo: a change
+        # stream, so a page connected to another app process hears of a submission or publication too).
+        self.broadcaster = state.extras.get("broadcaster")
+        if self.broadcaster is not None:
+            self.broadcaster.hub.listen(EVENT, self._delivered)
+
+    async def emit(self, event: dict[str, Any]) -> None:
+        """One event per change, naming every quarter whose ranking it changes."""
+        if self.broadcaster is None:
+            self._fan_out(event)
+            return
+        await self.broadcaster.publish(TOPIC, EVENT, {**event, "at": event["at"].isoformat()})
+
+    def _delivered(self, topic: str, data: dict[str, Any]) -> None:
+        event = {**data, "at": datetime.fromisoformat(data["at"])}
+        if event["reason"] == "inputs_changed":  # maybe another process's submission: drop stale copies now
+            for key in [k for k in self._cache if k[0] in event["quarters"]]:
+                self._cache.pop(key, None)
+        self._fan_out(event)
+
+    def _fan_out(self, event: dict[str, Any]) -> None:
+        for quarter in event["quarters"]:
+            self.events.publish(quarter, {**event, "quarter": quarter})
 
     # ----- validation ---------------------------------------------------------------------------------
     @staticmethod
@@ -219,11 +244,11 @@ class RankingService:
             return entry
 
     async def inputs_changed(self, quarter: str, incubator_ids: list[str]) -> None:
-        for q in affected_by(quarter):
-            for key in [k for k in self._cache if k[0] == q]:
-                self._cache.pop(key, None)
-            self.events.publish(q, {"quarter": q, "reason": "inputs_changed", "version": None,
-                                    "incubator_ids": incubator_ids, "at": datetime.now(UTC)})
+        quarters = affected_by(quarter)
+        for key in [k for k in self._cache if k[0] in quarters]:
+            self._cache.pop(key, None)
+        await self.emit({"quarters": quarters, "reason": "inputs_changed", "version": None,
+                         "incubator_ids": incubator_ids, "at": datetime.now(UTC)})
 
     # ----- publishing -----------------------------------------------------------------------------------
     async def publish(self, user: User, quarter: str, method: str = "arithmetic") -> dict[str, Any]:
@@ -247,8 +272,8 @@ class RankingService:
                 break
             except DuplicateKeyError:
                 continue  # another evaluator took this version number: take the next
-        self.events.publish(quarter, {"quarter": quarter, "reason": "published", "version": document["version"],
-                                      "incubator_ids": [], "at": document["published_at"]})
+        await self.emit({"quarters": [quarter], "reason": "published", "version": document["version"],
+                         "incubator_ids": [], "at": document["published_at"]})
         return document
 
     async def published(self, quarter: str, version: int | None = None) -> dict[str, Any] | None:
