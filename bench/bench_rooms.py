@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib
 import multiprocessing as mp
 import os
 import statistics
@@ -326,7 +327,9 @@ def run_round(mode: str, url: str, server_pid: int, tokens: list[str], sender_to
     ready, go, results = ctx.Queue(), ctx.Event(), ctx.Queue()
     idle_rss = rss_mib(server_pid)
     shares = [[tokens[i % len(tokens)] for i in range(w, clients, workers)] for w in range(workers)]
-    processes = [ctx.Process(target=client_process, args=(url, mode, share, room, total, ready, go, results))
+    # By module path, so spawned children find it also when this file runs under runpy (make bench).
+    target = importlib.import_module("bench.bench_rooms").client_process
+    processes = [ctx.Process(target=target, args=(url, mode, share, room, total, ready, go, results))
                  for share in shares]
     started = time.monotonic()
     for process in processes:
@@ -417,7 +420,7 @@ def main() -> int:
     parser.add_argument("--viewers", type=int, default=50, help="distinct accounts behind the clients")
     parser.add_argument("--baseline-server", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--only", choices=["app", "baseline"], default=None)
-    args = parser.parse_args()
+    args, _ = parser.parse_known_args()  # also run from bench/run_all.py, whose arguments are not ours
     if args.baseline_server:
         baseline_server(args.baseline_server)
         return 0
@@ -470,4 +473,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()
