@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 
 import pytest
 
@@ -13,7 +13,7 @@ from tests.e2e.conftest import PHONE, assert_accessible, shot, sign_in
 pytestmark = pytest.mark.e2e
 
 
-async def _workstation(state, admin, incubator: str, advisor: str) -> str:
+async def _workstation(state, admin, incubator: str, advisor: str, hours: bool = True) -> str:
     from cloud_incubator.bookings.service import bookings
 
     service = bookings(state)
@@ -22,7 +22,7 @@ async def _workstation(state, admin, incubator: str, advisor: str) -> str:
         "location": "德胜科技园 A 座 3 层", "languages": ["zh", "en"], "topics": ["patent_filing", "trademarks"],
         "modes": ["online", "on_site"], "slot_minutes": 60, "cutoff_hours": 1, "booking_limit": 2,
         "advisor_ids": [advisor]})
-    for weekday in range(7):
+    for weekday in range(7 if hours else 0):
         await service.add_rule(admin, ws.id, advisor, weekday, time(9), time(12), date(2020, 1, 1), None)
     return ws.id
 
@@ -119,3 +119,46 @@ def _local_day(key: str) -> str:
 
     start = datetime.fromisoformat(key.split("|")[2].replace("Z", "+00:00"))
     return start.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+
+
+def test_an_advisor_publishes_weekly_hours_and_leave(open_page, make_user, make_incubator, live_server):
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    incubator = make_incubator("Hours Incubator", name_zh="时段测试孵化器")
+    admin = make_user("e2e-hours-admin", Role.admin)
+    advisor = make_user("e2e-hours-advisor", Role.ip_advisor, display_name="钱顾问")
+    live_server.run_coroutine(_workstation(live_server.state, admin, incubator, advisor.id, hours=False))
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    next_monday = (today + timedelta(days=7 - today.weekday())).isoformat()
+
+    page = open_page()
+    sign_in(page, "e2e-hours-advisor")
+    page.wait_for_selector("#rule-form")
+    page.click("#next-week")
+    page.wait_for_selector(f".day[data-day='{next_monday}']")
+    assert page.locator(f".day[data-day='{next_monday}'] .slot").count() == 0
+    page.select_option("#rule-weekday", "0")
+    page.fill("#rule-startTime", "14:00")
+    page.fill("#rule-endTime", "16:00")
+    page.click("#rule-add")
+    page.wait_for_selector("#rule-list li:has-text('星期一 14:00–16:00')")
+    page.wait_for_selector(f".day[data-day='{next_monday}'] .slot:has-text('15:00 钱顾问')")
+    assert page.locator(f".day[data-day='{next_monday}'] .slot").count() == 2
+
+    # an overlapping window is refused with a message, nothing added
+    page.fill("#rule-startTime", "15:00")
+    page.fill("#rule-endTime", "17:00")
+    page.click("#rule-add")
+    page.wait_for_selector("#rule-form .field-error:text-matches('.+')")
+    assert page.locator("#rule-list li").count() == 1
+
+    # leave on that Monday removes its slots
+    page.fill("#exception-date", next_monday)
+    page.fill("#exception-reason", "年假")
+    page.click("#exception-add")
+    page.wait_for_selector("#exception-list li:has-text('年假')")
+    page.wait_for_function(f"document.querySelectorAll(\".day[data-day='{next_monday}'] .slot\").length === 0")
+    shot(page, "bookings-advisor-hours")
+    assert_accessible(page)
+    assert not page.errors

@@ -242,6 +242,86 @@ async function mark(b, outcome) {
   try { await gql('BookingMarkAttendance', { bookingId: b.id, outcome }); await loadAdvisorDay(); } catch (error) { showError(error); }
 }
 
+// ---------------------------------------------------------------- the advisor's own availability
+const availabilityBox = el('div', { id: 'availability' });
+if (me.role === 'IP_ADVISOR') {
+  page.append(el('section', { class: 'card', 'aria-labelledby': 'avail-title' }, el('h2', { id: 'avail-title' }, t('bookings.availability')), availabilityBox));
+}
+const weekdayName = (n) => t(`weekday.${n}`);
+
+function availabilityField(id, labelKey, input) {
+  return el('div', { class: 'field' }, el('label', { for: id }, t(labelKey)), input, el('span', { class: 'field-error', id: `err-${id}`, role: 'status' }));
+}
+
+async function submitAvailability(kind, input, form) {
+  form.querySelectorAll('.field-error').forEach((x) => { x.textContent = ''; });
+  try {
+    await gql(kind === 'rule' ? 'AddAvailabilityRule' : 'AddAvailabilityException', { input });
+    notify(t(kind === 'rule' ? 'bookings.ruleAdded' : 'bookings.exceptionAdded'), 'ok');
+    await Promise.all([loadAvailability(), loadWeek()]);
+  } catch (error) {
+    if (error instanceof ApiError && Object.keys(error.fields).length) {
+      for (const [path, ext] of Object.entries(error.fields)) {
+        const slot = form.querySelector(`#err-${kind}-${path}`) || form.querySelector('.form-error');
+        slot.textContent = fieldMessage(ext);
+      }
+    }
+    if (error instanceof ApiError && !Object.keys(error.fields).length) form.querySelector('.form-error').textContent = error.userMessage;
+    else if (!(error instanceof ApiError)) showError(error);
+  }
+}
+
+async function loadAvailability() {
+  if (me.role !== 'IP_ADVISOR') return;
+  let schedule;
+  try { schedule = (await gql('AdvisorSchedule', { advisorId: me.id })).advisorSchedule; } catch (error) { showError(error); return; }
+  const mine = [...workstations.values()].filter((w) => w.advisors.some((a) => a.id === me.id));
+  const ruleForm = el('form', { id: 'rule-form', class: 'row', novalidate: true },
+    availabilityField('rule-workstationId', 'bookings.workstation', el('select', { id: 'rule-workstationId' }, mine.map((w) => el('option', { value: w.id }, pick(w, 'name'))))),
+    availabilityField('rule-weekday', 'bookings.weekday', el('select', { id: 'rule-weekday' }, [0, 1, 2, 3, 4, 5, 6].map((n) => el('option', { value: n }, weekdayName(n))))),
+    availabilityField('rule-startTime', 'bookings.from', el('input', { id: 'rule-startTime', type: 'time', value: '09:00' })),
+    availabilityField('rule-endTime', 'bookings.until', el('input', { id: 'rule-endTime', type: 'time', value: '12:00' })),
+    availabilityField('rule-validFrom', 'bookings.validFrom', el('input', { id: 'rule-validFrom', type: 'date', value: parkToday() })),
+    availabilityField('rule-validUntil', 'bookings.validUntil', el('input', { id: 'rule-validUntil', type: 'date' })),
+    el('button', { type: 'submit', id: 'rule-add' }, t('bookings.addRule')), el('p', { class: 'field-error form-error', role: 'status' }));
+  ruleForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const v = (id) => document.getElementById(id).value;
+    const input = { workstationId: v('rule-workstationId'), weekday: Number(v('rule-weekday')), startTime: v('rule-startTime'),
+      endTime: v('rule-endTime'), validFrom: v('rule-validFrom') || parkToday() };
+    if (v('rule-validUntil')) input.validUntil = v('rule-validUntil');
+    if (input.endTime <= input.startTime) { ruleForm.querySelector('#err-rule-endTime').textContent = t('bookings.endAfterStart'); return; }
+    submitAvailability('rule', input, ruleForm);
+  });
+  const exceptionForm = el('form', { id: 'exception-form', class: 'row', novalidate: true },
+    availabilityField('exception-date', 'bookings.date', el('input', { id: 'exception-date', type: 'date', value: parkToday() })),
+    availabilityField('exception-startTime', 'bookings.fromOptional', el('input', { id: 'exception-startTime', type: 'time' })),
+    availabilityField('exception-endTime', 'bookings.untilOptional', el('input', { id: 'exception-endTime', type: 'time' })),
+    availabilityField('exception-reason', 'bookings.reason', el('input', { id: 'exception-reason', maxlength: 200 })),
+    el('button', { type: 'submit', id: 'exception-add' }, t('bookings.addException')), el('p', { class: 'field-error form-error', role: 'status' }));
+  exceptionForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const v = (id) => document.getElementById(id).value;
+    const input = { workstationId: mine[0]?.id, date: v('exception-date'), reason: v('exception-reason') };
+    if (v('exception-startTime')) input.startTime = v('exception-startTime');
+    if (v('exception-endTime')) input.endTime = v('exception-endTime');
+    submitAvailability('exception', input, exceptionForm);
+  });
+  availabilityBox.replaceChildren(
+    el('h3', {}, t('bookings.rules')),
+    schedule.rules.length ? el('ul', { class: 'plain', id: 'rule-list' }, schedule.rules.map((r) => el('li', {},
+      `${weekdayName(r.weekday)} ${r.startTime.slice(0, 5)}–${r.endTime.slice(0, 5)} · ${pick(workstations.get(r.workstationId), 'name')} · `,
+      t('bookings.validRange', { from: fmtDate(r.validFrom), until: r.validUntil ? fmtDate(r.validUntil) : t('bookings.noEnd') }), ' ',
+      el('button', { type: 'button', class: 'secondary', onclick: async () => {
+        try { await gql('RemoveAvailabilityRule', { advisorId: me.id, ruleId: r.id }); await Promise.all([loadAvailability(), loadWeek()]); } catch (error) { showError(error); }
+      } }, t('bookings.removeRule'))))) : el('p', { class: 'muted' }, t('bookings.noRules')),
+    ruleForm,
+    el('h3', {}, t('bookings.exceptions')),
+    schedule.exceptions.length ? el('ul', { class: 'plain', id: 'exception-list' }, schedule.exceptions.map((x) => el('li', {},
+      `${fmtDate(x.date)} ${x.startTime ? `${x.startTime.slice(0, 5)}–${(x.endTime || '').slice(0, 5)}` : t('bookings.allDay')} · ${x.reason || ''}`))) : el('p', { class: 'muted' }, t('bookings.noExceptions')),
+    exceptionForm);
+}
+
 // ---------------------------------------------------------------- live updates
 const live = liveConnection();
 live.onConnected(async () => {
@@ -262,4 +342,4 @@ live.on('slot.freed', (data) => onSlotEvent(data, false));
 live.on('booking.promoted', () => { notify(t('bookings.promoted'), 'ok'); loadMine(); });
 
 await loadMine();
-await Promise.all([loadWeek(), loadAdvisorDay()]);
+await Promise.all([loadWeek(), loadAdvisorDay(), loadAvailability()]);
