@@ -1,0 +1,107 @@
+"""Room rules beyond the main flow: countdown end, presence pushes, chat limits, hidden questions,
+invitation-only rooms."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from backend.users.models import Role
+from cloud_incubator.rooms.runtime import now, runtime
+from tests.cloud.conftest import Park, Sockets, schedule, start
+
+
+async def _shorten_phase(state: Any, room: str, seconds: float) -> str:
+    """Make the running phase end in ``seconds`` (as if its length had been that short)."""
+    rt = runtime(state)
+    roadshow = await rt.repo.update_if(room, {}, {"$set": {"phase_ends_at": now() + timedelta(seconds=seconds)}})
+    assert roadshow is not None and roadshow.phase_ends_at is not None
+    rt.remember(roadshow)
+    rt.arm_countdown(roadshow)
+    return roadshow.phase_ends_at.isoformat()
+
+
+async def test_countdown_end_is_announced_by_the_server(park: Park, sockets: Sockets) -> None:
+    host = park.user("host", Role.manager, incubator_id=park.incubator())
+    room = schedule(park, host, [park.startup("s-cd", "Countdown")])
+    start(park, host, room)
+    mod = await sockets.connect(host)
+    viewer = await sockets.connect(park.user("viewer", Role.investor))
+    await mod.ok("room.join", {"room_id": room})
+    await viewer.ok("room.join", {"room_id": room})
+    await mod.ok("pitch.next", {"room_id": room})
+    park.run(_shorten_phase(park.live.state, room, 0.3))
+    ended = await viewer.event("countdown.ended", wait=10)
+    assert (ended["data"]["pitch_index"], ended["data"]["phase"]) == (0, "pitch") and "seq" in ended
+    # Moving on re-arms the countdown for the Q&A (5 minutes), so nothing else is announced meanwhile.
+    qa = await mod.ok("pitch.next", {"room_id": room})
+    assert qa["phase"] == "qa"
+
+
+async def test_presence_is_pushed_with_organisations_for_moderators_only(park: Park, sockets: Sockets) -> None:
+    park.config(presence_interval=0.2)
+    host = park.user("host", Role.manager, incubator_id=park.incubator(), organisation="Park Office")
+    room = schedule(park, host, [park.startup("s-pr", "Presence")])
+    mod = await sockets.connect(host)
+    viewer = await sockets.connect(park.user("viewer", Role.investor, organisation="Seed Fund"))
+    await mod.ok("room.join", {"room_id": room})
+    await viewer.ok("room.join", {"room_id": room})
+    seen = await viewer.event("presence", lambda e: e["data"]["count"] == 2)
+    assert seen["data"] == {"count": 2}
+    detail = await mod.event("presence.detail", lambda e: e["data"]["count"] == 2)
+    assert sorted(p["organisation"] for p in detail["data"]["people"]) == ["Park Office", "Seed Fund"]
+    assert not [e for e in viewer.events if e["event"] == "presence.detail"]
+    await viewer.close()
+    assert (await mod.event("presence", lambda e: e["data"]["count"] == 1))["data"]["count"] == 1
+
+
+async def test_chat_length_and_rate_limits(park: Park, sockets: Sockets) -> None:
+    park.config(chat_max_length=20, chat_rate="3/60 second")
+    host = park.user("host", Role.manager, incubator_id=park.incubator())
+    room = schedule(park, host, [park.startup("s-ch", "Chatty")])
+    mod = await sockets.connect(host)
+    viewer = await sockets.connect(park.user("viewer", Role.investor))
+    await mod.ok("room.join", {"room_id": room})
+    await viewer.ok("room.join", {"room_id": room})
+    long = await viewer.request("chat.send", {"room_id": room, "text": "x" * 21})
+    assert long["code"] == "chat.too_long" and long["details"] == {"limit": 20, "length": 21}
+    assert (await viewer.request("chat.send", {"room_id": room, "text": "   "}))["code"] == "chat.empty"
+    for n in range(3):
+        await viewer.ok("chat.send", {"room_id": room, "text": f"hi {n}"})
+    assert (await viewer.request("chat.send", {"room_id": room, "text": "hi 3"}))["code"] == "chat.rate_limited"
+    for n in range(5):  # moderators are not rate-limited
+        await mod.ok("chat.send", {"room_id": room, "text": f"mod {n}"})
+
+
+async def test_hidden_questions_leave_snapshots_except_for_moderators(park: Park, sockets: Sockets) -> None:
+    host = park.user("host", Role.manager, incubator_id=park.incubator())
+    room = schedule(park, host, [park.startup("s-qa", "Questions")])
+    mod = await sockets.connect(host)
+    asker = await sockets.connect(park.user("asker", Role.investor))
+    await mod.ok("room.join", {"room_id": room})
+    await asker.ok("room.join", {"room_id": room})
+    assert (await asker.request("qa.ask", {"room_id": room, "text": "no pitch yet?"}))["code"] == "qa.no_pitch"
+    keep = await asker.ok("qa.ask", {"room_id": room, "text": "Fair question", "pitch_index": 0})
+    spam = await asker.ok("qa.ask", {"room_id": room, "text": "Spam question", "pitch_index": 0})
+    await mod.ok("qa.hide", {"room_id": room, "question_id": spam["question_id"]})
+    assert (await asker.event("qa.hidden"))["data"] == {"question_id": spam["question_id"], "hidden": True}
+    late = await sockets.connect(park.user("late", Role.investor))
+    snap = (await late.ok("room.join", {"room_id": room}))["snapshot"]
+    assert [q["question_id"] for q in snap["questions"]] == [keep["question_id"]]
+    assert (await late.request("qa.upvote", {"room_id": room, "question_id": spam["question_id"]}))["code"] == \
+        "qa.not_found"
+    mod_again = await sockets.connect(host)
+    mod_snap = (await mod_again.ok("room.join", {"room_id": room}))["snapshot"]
+    assert [(q["text"], q["hidden"]) for q in mod_snap["questions"]] == [("Fair question", False),
+                                                                         ("Spam question", True)]
+
+
+async def test_invitation_only_room(park: Park, sockets: Sockets) -> None:
+    host = park.user("host", Role.manager, incubator_id=park.incubator())
+    guest = park.user("guest", Role.investor)
+    room = schedule(park, host, [park.startup("s-inv", "Invited")], audience="invited", invited_user_ids=[guest.id])
+    stranger = await sockets.connect(park.user("stranger", Role.investor))
+    refused = await stranger.request("room.join", {"room_id": room})
+    assert refused["code"] == "room.forbidden" and refused["details"] == {"audience": "invited"}
+    invited = await sockets.connect(guest)
+    assert (await invited.ok("room.join", {"room_id": room}))["snapshot"]["roadshow"]["audience"] == "invited"
