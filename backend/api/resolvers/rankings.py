@@ -191,8 +191,13 @@ class RankingQueries:
         i = result.index(inc)
         row = evaluated.row(inc) or {}
         gap = None
+        report = None
         if result.tiers[i] != "benchmark":
-            report = gap_to_benchmark(result, inc)
+            try:
+                report = gap_to_benchmark(result, inc)
+            except EvaluationError:
+                report = None  # e.g. too little reported data to say what to improve
+        if report is not None:
             gap = GapToBenchmark(
                 target_tier=report.target_tier, composite_needed=report.composite_needed,
                 dimension_shortfalls=dimension_scores(dict(report.dimension_shortfalls)),
