@@ -2,12 +2,16 @@
 room members. Files live in GridFS (bucket ``slides``); a ``slide_decks`` document per pitch lists them.
 
 POST /api/roadshows/{id}/pitches/{index}/slides   multipart ``files`` (one PDF, or 1–60 images)
-GET  /api/roadshows/{id}/slides/{file_id}          Authorization: Bearer … (or ?token=… for <img>)
+GET  /api/roadshows/{id}/slides/{file_id}          Authorization: Bearer …, or a signed URL
+                                                   (?exp=…&sig=…, as handed to room members) for <img>
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +31,7 @@ from backend.users.models import User
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_TOTAL_BYTES = 25 * 1024 * 1024
 MAX_IMAGES = 60
+URL_LIFETIME = 6 * 3600   # signed URLs stay valid 6–12 h and are stable within a 6 h window (caching)
 _PDF_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
 
 router = APIRouter()
@@ -41,6 +46,22 @@ class SlideError(Exception):
     def response(self) -> Response:
         body = {"code": self.code, "message_en": self.message_en, "message_zh": self.message_zh, **self.details}
         return Response(orjson.dumps(body), status_code=self.status, media_type="application/json")
+
+
+def _signing_key(state: AppState) -> bytes:
+    return hashlib.sha256(b"incubench-slides:" + state.settings.resolved_jwt_secret().encode()).digest()
+
+
+def _signature(state: AppState, roadshow_id: str, file_id: str, expires: int) -> str:
+    message = f"{roadshow_id}/{file_id}/{expires}".encode()
+    return hmac.new(_signing_key(state), message, hashlib.sha256).hexdigest()[:32]
+
+
+def signed_slide_url(state: AppState, roadshow_id: str, file_id: str, now: float | None = None) -> str:
+    """A URL to one slide file for room members (no token in the URL, so none lands in access logs)."""
+    expires = (int(now if now is not None else time.time()) // URL_LIFETIME + 2) * URL_LIFETIME
+    return (f"/api/roadshows/{roadshow_id}/slides/{file_id}"
+            f"?exp={expires}&sig={_signature(state, roadshow_id, file_id, expires)}")
 
 
 def sniff(data: bytes) -> str | None:
@@ -62,7 +83,7 @@ def pdf_pages(data: bytes) -> int:
 
 async def _user(request: Request, state: AppState) -> User:
     try:
-        token = bearer_token(request.headers.get("authorization")) or request.query_params.get("token")
+        token = bearer_token(request.headers.get("authorization"))
         if not token:
             raise Unauthenticated()
         return await state.user_service.user_from_token(token)
@@ -146,7 +167,7 @@ async def _upload(roadshow_id: str, pitch_index: int, request: Request) -> Respo
             except NoFile:
                 pass
     body = {"roadshow_id": roadshow_id, "pitch_index": pitch_index, "kind": deck["kind"], "pages": pages,
-            "urls": [f"/api/roadshows/{roadshow_id}/slides/{f['file_id']}" for f in stored]}
+            "urls": [signed_slide_url(state, roadshow_id, f["file_id"]) for f in stored]}
     return Response(orjson.dumps(body), status_code=201, media_type="application/json")
 
 
@@ -154,10 +175,19 @@ async def _upload(roadshow_id: str, pitch_index: int, request: Request) -> Respo
 async def get_slide(roadshow_id: str, file_id: str, request: Request) -> Response:
     try:
         state: AppState = request.app.state.incubench
-        user = await _user(request, state)
-        roadshow = await _roadshow(state, roadshow_id)
-        if not roadshow_service(state).may_enter(user, roadshow):
-            raise SlideError(403, "FORBIDDEN", "This roadshow is not open to you.", "您无权进入此路演。")
+        expires, signature = request.query_params.get("exp"), request.query_params.get("sig")
+        if expires is not None or signature is not None:
+            if not expires or not expires.isdigit() or not signature or not hmac.compare_digest(
+                    signature, _signature(state, roadshow_id, file_id, int(expires))):
+                raise SlideError(403, "BAD_SIGNATURE", "This slide link is not valid.", "幻灯片链接无效。")
+            if int(expires) < time.time():
+                raise SlideError(403, "URL_EXPIRED", "This slide link has expired: rejoin the room.",
+                                 "幻灯片链接已过期，请重新进入路演。")
+        else:
+            user = await _user(request, state)
+            roadshow = await _roadshow(state, roadshow_id)
+            if not roadshow_service(state).may_enter(user, roadshow):
+                raise SlideError(403, "FORBIDDEN", "This roadshow is not open to you.", "您无权进入此路演。")
         try:
             stream = await roadshow_service(state).repo.bucket.open_download_stream(ObjectId(file_id))
         except (InvalidId, NoFile) as error:

@@ -13,6 +13,7 @@ from pymongo.errors import DuplicateKeyError
 
 from backend.app import SHUTDOWN_HOOKS
 from backend.roadshows.models import Phase, Roadshow, RoadshowStatus
+from backend.roadshows.slides import signed_slide_url
 from backend.users.models import Role
 from cloud_incubator.broadcast import broadcaster, publish, publish_logged
 from cloud_incubator.gateway import DISCONNECT_HOOKS, Connection
@@ -141,8 +142,8 @@ def _current(roadshow: Roadshow) -> dict[str, Any]:
             "server_time": now()}
 
 
-def slide_url(roadshow_id: str, file_id: str) -> str:
-    return f"/api/roadshows/{roadshow_id}/slides/{file_id}"
+def slide_url(state: Any, roadshow_id: str, file_id: str) -> str:
+    return signed_slide_url(state, roadshow_id, file_id)
 
 
 async def _slide_state(rt: RoomRuntime, roadshow: Roadshow) -> dict[str, Any] | None:
@@ -154,7 +155,7 @@ async def _slide_state(rt: RoomRuntime, roadshow: Roadshow) -> dict[str, Any] | 
     if deck is None:
         return {"pitch_index": index, "page": page, "url": None, "kind": None, "pages": 0}
     file = deck.files[0] if deck.kind == "pdf" else deck.files[min(page, len(deck.files)) - 1]
-    return {"pitch_index": index, "page": page, "url": slide_url(roadshow.id, file.file_id), "kind": deck.kind,
+    return {"pitch_index": index, "page": page, "url": slide_url(rt.state, roadshow.id, file.file_id), "kind": deck.kind,
             "pages": deck.pages}
 
 
@@ -181,7 +182,7 @@ async def snapshot(ctx: ActionContext, rt: RoomRuntime, roadshow: Roadshow, mode
                        "startup_name_en": startup.name_en if startup else "", "pitch_minutes": item.pitch_minutes,
                        "qa_minutes": item.qa_minutes, "stream_url": item.stream_url,
                        "slides": {"kind": deck.kind, "pages": deck.pages,
-                                  "urls": [slide_url(roadshow.id, f.file_id) for f in deck.files]} if deck else None})
+                                  "urls": [slide_url(ctx.state, roadshow.id, f.file_id) for f in deck.files]} if deck else None})
     questions = [_question_view(q) for q in await rt.repo.questions_of(roadshow.id)
                  if moderator or not q.get("hidden")]
     count, people = await rt.presence(roadshow.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend.roadshows import slides
+from backend.roadshows.slides import signed_slide_url
 from backend.users.models import Role
 from tests.cloud.conftest import Park, schedule, start, token_for
 
@@ -47,13 +48,19 @@ async def test_upload_rules_and_serving(park: Park, monkeypatch: Any) -> None:
     assert second.status_code == 201 and second.json() | {"urls": None} == {
         "roadshow_id": room, "pitch_index": 1, "kind": "pdf", "pages": 1, "urls": None}
     # The replaced deck's files are gone; the new one is served to room members only.
-    old = await park.http.get(first.json()["urls"][0], params={"token": token_for(host)})
+    old = await park.http.get(first.json()["urls"][0])
     assert old.status_code == 404
     url = second.json()["urls"][0]
-    assert (await park.http.get(url, headers={"Authorization": f"Bearer {token_for(host)}"})).content == PDF_1
-    assert (await park.http.get(url, params={"token": token_for(outsider)})).status_code == 403
-    assert (await park.http.get(f"/api/roadshows/{room}/slides/not-an-id", params={"token": token_for(host)})
-            ).status_code == 404
+    bare = url.split("?")[0]
+    assert (await park.http.get(url)).content == PDF_1                       # signed link
+    assert (await park.http.get(bare, headers={"Authorization": f"Bearer {token_for(host)}"})).content == PDF_1
+    assert (await park.http.get(bare, headers={"Authorization": f"Bearer {token_for(outsider)}"})).status_code == 403
+    assert (await park.http.get(bare)).status_code == 401
+    assert (await park.http.get(bare + "?exp=1&sig=abc")).json()["code"] == "BAD_SIGNATURE"
+    expired = signed_slide_url(park.live.state, room, bare.rsplit("/", 1)[1], now=0)
+    assert (await park.http.get(expired)).json()["code"] == "URL_EXPIRED"
+    assert (await park.http.get(f"/api/roadshows/{room}/slides/not-an-id",
+                                headers={"Authorization": f"Bearer {token_for(host)}"})).status_code == 404
 
     # Live, but this pitch has not started yet: uploads still allowed (locking is in test_roadshow_flow).
     start(park, host, room)

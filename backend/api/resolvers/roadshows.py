@@ -11,6 +11,7 @@ from backend.api.types import roadshows as t
 from backend.errors import NotFound
 from backend.roadshows import models
 from backend.roadshows.service import roadshow_service
+from backend.roadshows.slides import signed_slide_url
 from backend.users.models import Role, User
 
 
@@ -50,7 +51,7 @@ async def to_type(info: Info, roadshow: models.Roadshow) -> t.Roadshow:
             startup_name_zh=startup.name_zh if startup else "", startup_name_en=startup.name_en if startup else "",
             pitch_minutes=item.pitch_minutes, qa_minutes=item.qa_minutes, stream_url=item.stream_url,
             slides=t.SlideDeck(kind=deck.kind, pages=deck.pages,
-                               urls=[f"/api/roadshows/{roadshow.id}/slides/{f.file_id}" for f in deck.files])
+                               urls=[signed_slide_url(state, roadshow.id, f.file_id) for f in deck.files])
             if deck else None))
     return t.Roadshow(
         id=strawberry.ID(roadshow.id), title_zh=roadshow.title_zh, title_en=roadshow.title_en,
