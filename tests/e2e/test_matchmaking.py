@@ -74,3 +74,23 @@ def test_mutual_interest_makes_a_match_and_the_thread_is_live(open_page, live_se
     shot(investor_page, "matchmaking-thread-phone")
     assert_accessible(startup_page)
     assert not startup_page.errors and not investor_page.errors
+
+
+def test_a_startup_edits_its_profile_with_checks_next_to_fields(open_page, live_server):
+    live_server.run_coroutine(_seed_and_pick_pair(live_server.state))
+    page = open_page(viewport=PHONE)
+    sign_in(page, "startup02", DEMO_PASSWORD)
+    page.click("#profile-details summary")
+    page.fill("#p-askMin", "3000")
+    page.fill("#p-askMax", "1000")
+    page.click("#profile-save")
+    assert page.inner_text("#err-p-askMax") == "上限不能低于下限。"
+    page.fill("#p-askMax", "6000")
+    page.fill("#p-teamSize", "42")
+    page.click("#profile-save")
+    page.wait_for_selector("#notice:has-text('档案已保存')")
+    stored = live_server.run_coroutine(live_server.state.startups.by_ids(["demo-startup-02"]))[0]
+    assert (stored.ask_min, stored.ask_max, stored.team_size) == (3000, 6000, 42)
+    shot(page, "matchmaking-profile-phone")
+    assert_accessible(page)
+    assert not page.errors

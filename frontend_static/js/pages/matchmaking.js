@@ -1,7 +1,7 @@
 // Matchmaking: recommendations with their reasons, interest/decline, matches, the negotiation thread
 // (live over /ws/v1) and the signed-in party's matchmaking-session schedule.
 import { t, tk, pick, fmtNumber, fmtDateTime, currentLang } from '../i18n.js';
-import { gql } from '../api.js';
+import { gql, ApiError, fieldMessage } from '../api.js';
 import { initPage, el, notify, showError } from '../shell.js';
 import { liveConnection, LiveError } from '../live.js';
 import { param, setParams } from '../util.js';
@@ -17,8 +17,9 @@ const recBox = el('div', { id: 'recommendations' });
 const matchBox = el('div', { id: 'matches' });
 const threadBox = el('div', { id: 'thread' });
 const scheduleBox = el('div', { id: 'schedule' });
+const profileBox = el('div', { id: 'profile' });
 page.replaceChildren(el('h1', {}, t('match.title')),
-  el('div', { class: 'card' }, partyBox),
+  el('div', { class: 'card' }, partyBox), profileBox,
   el('div', { class: 'grid grid-3' },
     el('section', { class: 'card', 'aria-labelledby': 'rec-title' }, el('h2', { id: 'rec-title' }, t('match.recommendations')),
       el('div', { class: 'field', id: 'rec-kind-field' }, el('label', { for: 'rec-kind' }, t('match.kind')), kindSelect), recBox),
@@ -44,6 +45,7 @@ async function choosePartyAndLoad() {
     state.party = param('startup') || startups[0]?.id; state.side = 'startup';
     const select = el('select', { id: 'party-select', onchange: () => { state.party = select.value; setParams({ startup: state.party }); loadRecommendations(); } },
       startups.map((s) => el('option', { value: s.id, selected: s.id === state.party }, pick(s, 'name'))));
+    select.addEventListener('change', () => loadProfile());
     partyBox.replaceChildren(el('div', { class: 'field' }, el('label', { for: 'party-select' }, t('match.forStartup')), select));
   }
   if (me.role === 'STARTUP' || me.role === 'INVESTOR') partyBox.replaceChildren(el('p', {}, t(me.role === 'STARTUP' ? 'match.introStartup' : 'match.introInvestor')));
@@ -151,6 +153,67 @@ async function loadSchedule() {
   } catch (error) { showError(error); }
 }
 
+// ---------------------------------------------------------------- the startup's own profile
+const NEEDS = ['FUNDING', 'SUPPLY_CHAIN', 'IP', 'MARKET', 'OFFICE', 'LEGAL', 'FINANCE'];
+const STAGES = ['SEED', 'ANGEL', 'PRE_A', 'SERIES_A', 'SERIES_B', 'SERIES_C_PLUS'];
+
+function profileField(id, labelKey, input) {
+  return el('div', { class: 'field' }, el('label', { for: `p-${id}` }, t(labelKey)), input,
+    el('span', { class: 'field-error', id: `err-p-${id}`, role: 'status' }));
+}
+
+async function loadProfile() {
+  if (state.side !== 'startup' || !state.party) { profileBox.replaceChildren(); return; }
+  let p;
+  try { p = (await gql('StartupProfile', { id: state.party })).startupProfile; } catch (error) { showError(error); return; }
+  const num = (v) => (v === null || v === undefined ? '' : String(v));
+  const form = el('form', { id: 'profile-form', novalidate: true },
+    el('div', { class: 'fields' },
+      profileField('stage', 'match.profile.stage', el('select', { id: 'p-stage' }, el('option', { value: '' }, '—'),
+        STAGES.map((x) => el('option', { value: x, selected: p.stage === x }, t(`match.stage.${x}`))))),
+      profileField('foundedYear', 'match.profile.foundedYear', el('input', { id: 'p-foundedYear', type: 'number', value: num(p.foundedYear) })),
+      profileField('teamSize', 'match.profile.teamSize', el('input', { id: 'p-teamSize', type: 'number', value: num(p.teamSize) })),
+      profileField('askMin', 'match.profile.askMin', el('input', { id: 'p-askMin', type: 'number', step: 'any', value: num(p.askMin) })),
+      profileField('askMax', 'match.profile.askMax', el('input', { id: 'p-askMax', type: 'number', step: 'any', value: num(p.askMax) }))),
+    el('fieldset', { id: 'p-needs' }, el('legend', {}, t('match.profile.needs')), el('div', { class: 'row' },
+      NEEDS.map((n) => el('label', {}, el('input', { type: 'checkbox', name: 'need', value: n, checked: (p.needs || []).includes(n) }), ' ', t(`match.need.${n}`)))),
+    el('span', { class: 'field-error', id: 'err-p-needs', role: 'status' })),
+    profileField('description', 'match.profile.description', el('textarea', { id: 'p-description', rows: 3, maxlength: 2000 }, p.description || '')),
+    profileField('supplyNeed', 'match.profile.supplyNeed', el('textarea', { id: 'p-supplyNeed', rows: 2, maxlength: 1000 }, p.supplyNeed || '')),
+    el('button', { type: 'submit', id: 'profile-save' }, t('common.save')));
+  form.addEventListener('submit', (e) => { e.preventDefault(); saveProfile(form); });
+  profileBox.replaceChildren(el('details', { class: 'card', id: 'profile-details' }, el('summary', {}, t('match.profile.title', { name: pick(p, 'name') })), form));
+}
+
+async function saveProfile(form) {
+  form.querySelectorAll('.field-error').forEach((x) => { x.textContent = ''; });
+  const v = (id) => document.getElementById(`p-${id}`).value.trim();
+  const n = (id) => (v(id) === '' ? null : Number(v(id)));
+  const input = { stage: v('stage') || null, foundedYear: n('foundedYear'), teamSize: n('teamSize'), askMin: n('askMin'), askMax: n('askMax'),
+    needs: [...form.querySelectorAll('input[name=need]:checked')].map((x) => x.value), description: v('description'), supplyNeed: v('supplyNeed') };
+  // the server's checks, mirrored (matchmaking validate_startup)
+  const problems = [];
+  const year = new Date().getFullYear();
+  if (input.foundedYear !== null && !(input.foundedYear >= 1980 && input.foundedYear <= year)) problems.push(['foundedYear', t('match.check.year', { max: year })]);
+  if (input.teamSize !== null && !(Number.isInteger(input.teamSize) && input.teamSize >= 1 && input.teamSize <= 100000)) problems.push(['teamSize', t('match.check.teamSize')]);
+  if (input.needs.includes('FUNDING') && input.askMin === null && input.askMax === null) problems.push(['askMin', t('match.check.askRequired')]);
+  else if ((input.askMin === null) !== (input.askMax === null)) problems.push([input.askMin === null ? 'askMin' : 'askMax', t('match.check.bothEnds')]);
+  for (const f of ['askMin', 'askMax']) if (input[f] !== null && !(input[f] > 0 && input[f] <= 10000000)) problems.push([f, t('match.check.amount')]);
+  if (input.askMin !== null && input.askMax !== null && input.askMax < input.askMin) problems.push(['askMax', t('match.check.upperBelowLower')]);
+  const show = (field, message) => { const slot = document.getElementById(`err-p-${field}`) || document.getElementById('err-p-needs'); slot.textContent = message; };
+  if (problems.length) { problems.forEach(([f, m]) => show(f, m)); notify(t('error.BAD_USER_INPUT'), 'error'); return; }
+  try {
+    await gql('UpdateStartupProfile', { startupId: state.party, input });
+    notify(t('match.profile.saved'), 'ok');
+    await loadRecommendations();
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'BAD_USER_INPUT') {
+      for (const [path, ext] of Object.entries(error.fields)) show(path, fieldMessage(ext));
+      notify(t('error.BAD_USER_INPUT'), 'error');
+    } else showError(error);
+  }
+}
+
 // ---------------------------------------------------------------- live
 const live = liveConnection();
 live.on('negotiation.message', (m) => { if (m.match_id === state.openMatch) addMessage({ ...m, senderName: m.sender_name }); });
@@ -158,4 +221,5 @@ live.on('match.created', (d) => { notify(t('match.createdWith', { name: pick(sta
 live.onConnected(() => { document.body.dataset.live = 'socket'; });
 
 await choosePartyAndLoad().catch(showError);
+await loadProfile();
 await Promise.all([loadMatches(), loadSchedule()]);
