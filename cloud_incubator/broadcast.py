@@ -20,7 +20,7 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pymongo.errors import DuplicateKeyError, PyMongoError
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from backend.state import AppState
 
 log = logging.getLogger(__name__)
+EPHEMERAL_KEEP_SECONDS = 300
 
 
 class Subscriber(Protocol):
@@ -161,13 +162,24 @@ class MongoBroadcaster(Broadcaster):
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._follow(), name="ws-change-stream")
+        self._sweeper = asyncio.create_task(self._sweep(), name="ws-event-sweeper")
         await asyncio.wait_for(self._ready.wait(), 30)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+        for task in (self._task, getattr(self, "_sweeper", None)):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+
+    async def _sweep(self) -> None:
+        """Events that are not logged only travel through the collection: delete them after a while."""
+        while True:
+            await asyncio.sleep(EPHEMERAL_KEEP_SECONDS / 5)
+            try:
+                await self.store.delete_ephemeral_before(datetime.now(UTC) - timedelta(seconds=EPHEMERAL_KEEP_SECONDS))
+            except PyMongoError as error:
+                log.warning("could not sweep transient events: %s", error)
 
     async def publish(self, topic: str, event: str, data: dict[str, Any]) -> None:
         await self.store.insert({"_id": f"~{uuid.uuid4().hex}", "topic": topic, "event": event, "data": data,

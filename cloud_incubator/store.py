@@ -15,7 +15,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from backend.db import Document, durable, register_indexes
 
 EVENTS = "ws_events"
-register_indexes(EVENTS, IndexModel([("topic", ASCENDING), ("seq", ASCENDING)], name="topic_seq"))
+register_indexes(EVENTS, IndexModel([("topic", ASCENDING), ("seq", ASCENDING)], name="topic_seq"),
+                 IndexModel([("ephemeral", ASCENDING), ("at", ASCENDING)], name="ephemeral_at"))
 
 
 def event_key(topic: str, seq: int) -> str:
@@ -28,6 +29,10 @@ class EventStore:
 
     async def insert(self, document: dict[str, Any]) -> None:
         await self.collection.insert_one(document)
+
+    async def delete_ephemeral_before(self, before: datetime) -> int:
+        result = await self.collection.delete_many({"ephemeral": True, "at": {"$lt": before}})
+        return result.deleted_count
 
     async def last_seq(self, topic: str) -> int:
         doc = await self.collection.find_one({"topic": topic, "seq": {"$gte": 0}}, sort=[("seq", DESCENDING)],

@@ -55,10 +55,23 @@ def attendance_analytics(rows: list[tuple[str, datetime, datetime | None]], star
     result: dict[str, Any] = {"unique_viewers": len(per_user), "peak_viewers": peak,
                               "average_viewers": round(average, 2),
                               "duration_seconds": round((ended - started).total_seconds(), 1), "pitches": []}
+    windows: dict[int, list[Interval]] = defaultdict(list)
     for index, start, end in pitches:
-        present = {u: _clip(v, start, end) for u, v in per_user.items()}
-        present = {u: v for u, v in present.items() if v}
-        pitch_peak, pitch_average = _peak_and_average(present, start, end)
-        result["pitches"].append({"index": index, "viewers": len(present), "peak_viewers": pitch_peak,
-                                  "average_viewers": round(pitch_average, 2)})
+        windows[index].append((start, end))  # a pitch restarted by a moderator has several windows
+    for index in sorted(windows):
+        spans = _merged(windows[index])
+        present: dict[str, list[Interval]] = {}
+        for user, intervals in per_user.items():
+            clipped = [piece for a, b in spans for piece in _clip(intervals, a, b)]
+            if clipped:
+                present[user] = clipped
+        peak_here = 0
+        area = 0.0
+        for a, b in spans:
+            span_peak, span_average = _peak_and_average(present, a, b)
+            peak_here = max(peak_here, span_peak)
+            area += span_average * (b - a).total_seconds()
+        total = sum((b - a).total_seconds() for a, b in spans)
+        result["pitches"].append({"index": index, "viewers": len(present), "peak_viewers": peak_here,
+                                  "average_viewers": round(area / total, 2) if total > 0 else 0.0})
     return result

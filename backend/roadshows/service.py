@@ -265,7 +265,7 @@ def pitch_windows_of(roadshow: Roadshow) -> list[tuple[int, datetime, datetime]]
     windows: list[tuple[int, datetime, datetime]] = []
     for position, entry in enumerate(times):
         until = times[position + 1]["started_at"] if position + 1 < len(times) else end
-        if until > entry["started_at"]:
+        if until > entry["started_at"] and int(entry["index"]) >= 0:  # index -1 marks "agenda done"
             windows.append((int(entry["index"]), entry["started_at"], until))
     return windows
 

@@ -37,6 +37,17 @@ def test_attendance_figures_worked_by_hand() -> None:
     ]
 
 
+def test_a_restarted_pitch_counts_both_of_its_windows() -> None:
+    """Pitch 0 ran 0–10 and again 20–30 (a moderator went back to it). a: 0–30; b: 5–8; c: 12–18 (only
+    between the two windows, so not a viewer of pitch 0). Viewers 2, peak 2; person-minutes 10 + 3 + 10 =
+    23 over 20 minutes → average 1.15."""
+    rows = [("a", at(0), at(30)), ("b", at(5), at(8)), ("c", at(12), at(18))]
+    result = attendance_analytics(rows, at(0), at(30), [(0, at(0), at(10)), (1, at(10), at(20)),
+                                                        (0, at(20), at(30))])
+    assert result["pitches"][0] == {"index": 0, "viewers": 2, "peak_viewers": 2, "average_viewers": 1.15}
+    assert result["pitches"][1] == {"index": 1, "viewers": 2, "peak_viewers": 2, "average_viewers": 1.6}
+
+
 def _input(startup: str, **overrides: Any) -> dict[str, Any]:
     values = {"titleZh": "路演", "titleEn": "Roadshow", "startsAt": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
               "audience": "REGISTERED", "agenda": [{"startupId": startup, "pitchMinutes": 10, "qaMinutes": 5}]}
