@@ -78,3 +78,9 @@ def test_error_codes_raised_by_the_server_have_messages():
         codes |= set(re.findall(r'^\s+code(?::\s*ClassVar\[str\])?\s*=\s*"([A-Z_]+)"', path.read_text(encoding="utf-8"), re.M))
     assert codes
     assert sorted(c for c in codes if f"error.{c}" not in DICTS["zh"]) == []
+
+
+def test_pages_hold_no_chinese_text_of_their_own():
+    """Every Chinese word on a page comes from zh.json (so the English page has none)."""
+    offenders = [str(p.relative_to(ROOT)) for p in SOURCES if CJK.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
