@@ -17,6 +17,7 @@ taken over the available values only.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -75,8 +76,11 @@ def minmax(x: FloatArray, cost: BoolArray, lo: FloatArray | None = None,
 def zscore(x: FloatArray, cost: BoolArray) -> tuple[FloatArray, FloatArray, FloatArray]:
     """z-score mapped by the normal CDF to 0–100. Returns (values, mean, sd)."""
     nan = _has_nan(x)
-    mean = np.nanmean(x, axis=0) if nan else x.mean(axis=0)
-    sd = np.nanstd(x, axis=0) if nan else x.std(axis=0)
+    with warnings.catch_warnings():
+        # A column nobody reported has no mean: it stays NaN and the missing-data policy handles it.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(x, axis=0) if nan else x.mean(axis=0)
+        sd = np.nanstd(x, axis=0) if nan else x.std(axis=0)
     flat = sd <= 0
     z = (x - mean) / np.where(flat, 1.0, sd)
     z = np.where(cost, -z, z)
