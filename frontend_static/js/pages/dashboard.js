@@ -7,7 +7,7 @@ import { drawFigure } from '../charts.js';
 import { recentQuarters, param, setParams } from '../util.js';
 import * as R from '../ranking_api.js';
 
-const me = await initPage({ roles: ['ADMIN', 'EVALUATOR'], title: 'nav.dashboard' });
+await initPage({ roles: ['ADMIN', 'EVALUATOR'], title: 'nav.dashboard' });
 const page = document.getElementById('page');
 const state = { quarter: param('quarter') || recentQuarters(2)[1], scheme: param('scheme') || '', method: param('method') || '',
   dimension: param('dimension') || '', subArea: '', industry: '', sort: { key: 'rank', dir: 1 }, ranking: null,
@@ -232,4 +232,3 @@ async function exportAs(format) {
 await loadRanking();
 await Promise.all([renderCharts(), loadMissing()]);
 watch();
-void me;

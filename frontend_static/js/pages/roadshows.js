@@ -1,5 +1,5 @@
 // Roadshow calendar: upcoming and live roadshows first, then past ones; each opens its live room.
-import { t, tk, pick, fmtDateTime, fmtNumber } from '../i18n.js';
+import { t, tk, pick, fmtDateTime } from '../i18n.js';
 import { gql, ApiError, fieldMessage } from '../api.js';
 import { initPage, el, notify, showError } from '../shell.js';
 
@@ -32,7 +32,6 @@ async function renderLists() {
       past.length ? el('ul', { class: 'plain grid grid-2', id: 'past' }, past.map(card)) : el('p', { class: 'muted' }, t('roadshow.nonePast'))));
 }
 await renderLists();
-void fmtNumber;
 
 // ---------------------------------------------------------------- scheduling (managers and admins)
 const INDUSTRIES = ['fintech', 'digital', 'rd_design', 'culture_tech', 'other'];

@@ -2,12 +2,12 @@
 // upvotes, reactions, viewer count, the investor's "interested" button and moderator controls.
 // Reconnects by itself and resumes from the last seq it saw (docs/protocol.md).
 import { t, tk, pick, fmtNumber, fmtTime } from '../i18n.js';
-import { token, gql, ApiError } from '../api.js';
+import { gql, ApiError } from '../api.js';
 import { initPage, el, notify, showError } from '../shell.js';
 import { liveConnection, LiveError, liveErrorMessage } from '../live.js';
 import { param } from '../util.js';
 
-const me = await initPage({ title: 'nav.roadshows' });
+await initPage({ title: 'nav.roadshows' });
 const roomId = param('id');
 const page = document.getElementById('page');
 const REACTIONS = ['clap', 'like', 'heart', 'fire', 'think'];
@@ -116,7 +116,7 @@ setInterval(tick, 500);
 function renderSlide() {
   const s = room.slide;
   if (!s || !s.url) { slideBox.replaceChildren(t('roomPage.noSlide')); return; }
-  const url = `${s.url}?token=${encodeURIComponent(token())}`;
+  const url = s.url; // signed, expiring URL handed to room members (no access token in it)
   slideBox.replaceChildren(s.kind === 'pdf'
     ? el('div', {}, el('p', {}, t('roomPage.slidePage', { page: s.page, pages: s.pages })), el('a', { href: `${url}#page=${s.page}`, target: '_blank', rel: 'noopener', class: 'button secondary' }, t('roomPage.openPdf')))
     : el('figure', {}, el('img', { src: url, alt: t('roomPage.slideAlt', { page: s.page, pages: s.pages }) }),
@@ -294,4 +294,3 @@ live.on('participant.muted', (d) => { if (d.user_id === room.me.user_id) { room.
 live.on('room.removed', () => { notify(liveErrorMessage('room.removed'), 'error'); live.close(); });
 live.on('participant.removed', (d) => { if (d.user_id === room.me.user_id) { notify(liveErrorMessage('room.removed'), 'error'); live.close(); } });
 live.on('countdown.ended', () => tick());
-void me;
