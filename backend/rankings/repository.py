@@ -35,6 +35,9 @@ class SnapshotRepository:
         return await self.snapshots.find_one({"quarter": quarter, "version": version},
                                              None if with_inputs else SUMMARY)
 
-    async def versions(self, quarter: str) -> list[dict[str, Any]]:
-        cursor = self.snapshots.find({"quarter": quarter}, {"inputs": 0, "outputs": 0}).sort("version", ASCENDING)
+    async def versions(self, quarter: str, after_version: int | None = None, limit: int = 0) -> list[dict[str, Any]]:
+        query: dict[str, Any] = {"quarter": quarter}
+        if after_version is not None:
+            query["version"] = {"$gt": after_version}
+        cursor = self.snapshots.find(query, {"inputs": 0, "outputs": 0}).sort("version", ASCENDING).limit(limit)
         return [d async for d in cursor]

@@ -139,6 +139,11 @@ async def test_published_snapshot_is_immutable_reproducible_and_versioned(gql, r
     assert ids(old["data"]["ranking"])[0] == park.incubator
     versions = await gql.op("PublishedRankings", {"quarter": "2025Q3"}, token=park.tokens["manager"])
     assert [v["version"] for v in versions["data"]["publishedRankings"]] == [1, 2]
+    first_page = await gql.op("PublishedRankings", {"quarter": "2025Q3", "first": 1}, token=park.tokens["manager"])
+    assert [v["version"] for v in first_page["data"]["publishedRankings"]] == [1]
+    next_page = await gql.op("PublishedRankings", {"quarter": "2025Q3", "first": 1, "afterVersion": 1},
+                             token=park.tokens["manager"])
+    assert [v["version"] for v in next_page["data"]["publishedRankings"]] == [2]
 
 
 async def test_compare_and_explain_change(gql, ranked):

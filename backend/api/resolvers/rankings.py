@@ -33,7 +33,7 @@ from backend.api.types.rankings import (
     WhatIfResult,
 )
 from backend.errors import BadUserInput, Forbidden, IssueCollector, NotFound
-from backend.pagination import encode_cursor
+from backend.pagination import check_page_size, encode_cursor
 from backend.rankings.service import Evaluated, rank_by_dimension, ranking_service
 from backend.submissions.models import camel
 from backend.submissions.service import field_aliases, scheme
@@ -172,11 +172,15 @@ class RankingQueries:
         return await build_ranking(info, quarter, _value(method), dimension, _value(view) if view else None,
                                    version, first, after, scheme)
 
-    @strawberry.field(permission_classes=[IsAuthenticated], description="Every published version of a quarter.")
-    async def published_rankings(self, info: Info, quarter: str) -> list[PublishedRanking]:
+    @strawberry.field(permission_classes=[IsAuthenticated],
+                      description="Published versions of a quarter, oldest first: `first` versions after `afterVersion`.")
+    async def published_rankings(self, info: Info, quarter: str, first: int = 50,
+                                 after_version: int | None = None) -> list[PublishedRanking]:
         service = ranking_service(info.context.state)
         service.check(quarter)
-        return [PublishedRanking.from_document(d) for d in await service.snapshots.versions(quarter)]
+        check_page_size(first)
+        documents = await service.snapshots.versions(quarter, after_version=after_version, limit=first)
+        return [PublishedRanking.from_document(d) for d in documents]
 
     @strawberry.field(permission_classes=[OwnIncubator],
                       description="An incubator's full scorecard: indicators, weights, contributions, thresholds, gap.")
