@@ -10,6 +10,7 @@ from strawberry.fastapi import BaseContext
 
 from backend.errors import Unauthenticated
 from backend.incubators.models import Incubator
+from backend.roadshows.service import roadshow_service
 from backend.state import AppState
 from backend.users.models import User
 from cloud_incubator.bookings.service import bookings
@@ -22,6 +23,8 @@ class DataLoaders:
         self.user = DataLoader[str, User | None](load_fn=state.users.by_ids)
         self.incubator = DataLoader[str, Incubator | None](load_fn=state.incubators.by_ids)
         self.ip_workstation = DataLoader(load_fn=bookings(state).repo.workstations_by_ids)
+        self.startup = DataLoader(load_fn=state.startups.by_ids)
+        self.roadshow_decks = DataLoader(load_fn=roadshow_service(state).repo.decks_of_many)
 
 
 class Context(BaseContext):

@@ -3,6 +3,7 @@ attendance, presence), slide decks (GridFS) and investor leads."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -176,8 +177,16 @@ class RoadshowRepository:
         return SlideDeck.model_validate(doc) if doc else None
 
     async def decks_of(self, roadshow_id: str) -> list[SlideDeck]:
-        cursor = self.decks.find({"roadshow_id": roadshow_id}, sort=[("pitch_index", ASCENDING)])
-        return [SlideDeck.model_validate(d) async for d in cursor]
+        return (await self.decks_of_many([roadshow_id]))[0]
+
+    async def decks_of_many(self, roadshow_ids: Sequence[str]) -> list[list[SlideDeck]]:
+        """The decks of several roadshows in one query (a DataLoader batch), in the order asked."""
+        grouped: dict[str, list[SlideDeck]] = {i: [] for i in roadshow_ids}
+        cursor = self.decks.find({"roadshow_id": {"$in": list(roadshow_ids)}},
+                                 sort=[("roadshow_id", ASCENDING), ("pitch_index", ASCENDING)])
+        async for document in cursor:
+            grouped[document["roadshow_id"]].append(SlideDeck.model_validate(document))
+        return [grouped[i] for i in roadshow_ids]
 
     async def replace_deck(self, document: dict[str, Any]) -> SlideDeck | None:
         """Stores the new deck; returns the previous one (its files are then deleted)."""

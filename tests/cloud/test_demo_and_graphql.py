@@ -117,3 +117,29 @@ async def test_demo_roadshows_past_with_transcript_and_upcoming(gql: Any, state:
     analytics = (await gql.op("RoadshowAnalytics", {"id": fintech["id"]}, token=token))["data"]["roadshowAnalytics"]
     assert analytics["uniqueViewers"] == 7 and analytics["interestCount"] == 3 and analytics["questions"] == 2
     assert [p["interestCount"] for p in analytics["pitches"]] == [2, 1]
+
+
+async def test_roadshow_list_round_trips_do_not_grow_with_roadshows(gql: Any, people: Any, state: AppState) -> None:
+    """Listing 8 roadshows costs the same number of database commands as listing 2 (DataLoaders batch
+    the startups and slide decks of every roadshow in the list)."""
+    from tests.rankings.conftest import COUNTER
+
+    incubator = await people.incubator()
+    await people.make("mgr", Role.manager, incubator_id=incubator)
+    token = await gql.login("mgr")
+    for number in range(3):
+        await state.startups.insert({"_id": f"s-{number}", "name_zh": f"企{number}", "name_en": f"S{number}",
+                                     "incubator_id": incubator})
+    database = state.settings.database_name
+
+    async def list_cost(total: int) -> int:
+        while await state.db["roadshows"].count_documents({}) < total:
+            agenda = [{"startupId": f"s-{n}", "pitchMinutes": 10, "qaMinutes": 5} for n in range(3)]
+            assert "errors" not in await gql.op("ScheduleRoadshow", _input("s-0", agenda=agenda), token=token)
+        before = COUNTER.counts.get(database, 0)
+        result = await gql.op("Roadshows", {"first": 50}, token=token)
+        assert len(result["data"]["roadshows"]) == total
+        assert all(a["startupNameEn"] for r in result["data"]["roadshows"] for a in r["agenda"])
+        return COUNTER.counts.get(database, 0) - before
+
+    assert await list_cost(2) == await list_cost(8)

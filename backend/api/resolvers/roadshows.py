@@ -40,8 +40,9 @@ def _values(payload: ScheduleRoadshowInput | UpdateRoadshowInput) -> dict[str, A
 async def to_type(info: Info, roadshow: models.Roadshow) -> t.Roadshow:
     state = info.context.state
     service = roadshow_service(state)
-    startups = await state.startups.by_ids(roadshow.startup_ids())
-    decks = {d.pitch_index: d for d in await service.repo.decks_of(roadshow.id)}
+    # DataLoaders: a list of roadshows costs one startups query and one decks query in all.
+    startups = await info.context.loaders.startup.load_many(roadshow.startup_ids())
+    decks = {d.pitch_index: d for d in await info.context.loaders.roadshow_decks.load(roadshow.id)}
     user: User = info.context.require_user()
     agenda = []
     for index, (item, startup) in enumerate(zip(roadshow.agenda, startups, strict=True)):
