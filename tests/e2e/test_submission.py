@@ -36,9 +36,16 @@ def test_bad_field_errors_show_next_to_the_field_then_the_fixed_quarter_is_store
     page.wait_for_selector("#err-graduatedTenants:has-text('不能为负数')")
     assert page.get_attribute("#f-graduatedTenants", "aria-invalid") == "true"
 
-    # 2. a server-side consistency error (graduated > tenants) comes back next to its field
+    # 2. a consistency rule between fields (graduated ≤ tenants) is checked in the page too ...
     page.fill("#f-graduatedTenants", "300")
     page.click("#submit-final")
+    page.wait_for_selector("#err-graduatedTenants:has-text('毕业企业数不能超过在孵企业数')")
+    # ... and the server stays the authority: with the page's copy of the rules emptied, the request goes
+    # out and the server's own message comes back next to the same field
+    page.evaluate("import('/js/constraints.js').then(m => { m.CONSTRAINTS.length = 0; })")
+    with page.expect_response(lambda r: r.url.endswith("/graphql") and r.request.method == "POST") as sent:
+        page.click("#submit-final")
+    assert sent.value.json()["errors"][0]["extensions"]["field"] == "metrics.graduatedTenants"
     page.wait_for_selector("#err-graduatedTenants:has-text('毕业企业数不能超过在孵企业数')")
     shot(page, "submission-field-error")
     assert_accessible(page)

@@ -84,3 +84,16 @@ def test_pages_hold_no_chinese_text_of_their_own():
     """Every Chinese word on a page comes from zh.json (so the English page has none)."""
     offenders = [str(p.relative_to(ROOT)) for p in SOURCES if CJK.search(p.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+def test_the_forms_consistency_rules_are_the_schemes():
+    """js/constraints.js mirrors the scheme's [[constraints]]; each rule's message is the server's message."""
+    from backend.submissions.models import camel
+
+    rules = tomllib.loads((ROOT / "evaluation/schemes/default.toml").read_text(encoding="utf-8"))["constraints"]
+    mirrored = re.findall(r"\{ left: '(\w+)', op: '([<>=]+)', right: '(\w+)' \}",
+                          (STATIC / "js" / "constraints.js").read_text(encoding="utf-8"))
+    assert mirrored == [(camel(r["left"]), r["op"], camel(r["right"])) for r in rules]
+    for r in rules:
+        key = f"submit.constraint.{camel(r['left'])}"
+        assert (DICTS["zh"][key], DICTS["en"][key]) == (r["message_zh"] + "。", r["message_en"] + ".")

@@ -1,9 +1,10 @@
 // Manager submission: the quarter's raw fields grouped by dimension, client checks mirroring the
-// server's (number, range, whole counts), server field errors next to their fields, drafts, history, upload.
+// server's (number, range, whole counts, the scheme's consistency rules), server field errors next to their fields, drafts, history, upload.
 import { t, pick, fmtNumber, fmtDateTime, tk, currentLang } from '../i18n.js';
 import { gql, ApiError, fieldMessage, upload, download } from '../api.js';
 import { initPage, el, notify, showError } from '../shell.js';
 import { recentQuarters, allIncubators, param, setParams, uuid } from '../util.js';
+import { brokenConstraints } from '../constraints.js';
 
 const me = await initPage({ roles: ['ADMIN', 'MANAGER'], title: 'nav.submit' });
 const page = document.getElementById('page');
@@ -88,7 +89,8 @@ function setFieldError(id, message) {
   if (slot) slot.textContent = message;
 }
 
-// Mirrors the server's per-field checks (validate_metrics): a number, ≥ min, ≤ max, whole for counts.
+// Mirrors the server's per-field checks (validate_metrics): a number, ≥ min, ≤ max, whole for counts;
+// the consistency rules between fields follow in save() (constraints.js).
 function clientCheck(f, raw) {
   if (raw === '') return null;
   const value = Number(raw.replace(/,/g, ''));
@@ -109,6 +111,11 @@ async function save(final) {
     const problem = clientCheck(f, raw);
     if (problem) { setFieldError(f.id, problem); bad = bad || f.id; continue; }
     metrics.push({ field: f.id, value: raw === '' ? null : Number(raw.replace(/,/g, '')) });
+  }
+  const values = Object.fromEntries(metrics.map((m) => [m.field, m.value]));
+  for (const broken of brokenConstraints(values)) {
+    setFieldError(broken.field, t(broken.key));
+    bad = bad || broken.field;
   }
   if (bad) {
     notify(t('error.BAD_USER_INPUT'), 'error');
