@@ -17,6 +17,7 @@ import pytest
 import uvicorn
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from pymongo import monitoring
 
 from backend.app import create_app
 from backend.embedded_db import EmbeddedDatabase, free_loopback_port
@@ -26,6 +27,31 @@ from backend.state import AppState
 from backend.users.models import NewUser, Role, User
 
 OPERATIONS_DIR = Path(__file__).resolve().parent.parent / "graphql" / "operations"
+
+
+class CommandCounter(monitoring.CommandListener):
+    """Counts database commands per database name (registered once, for clients created afterwards)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        with self.lock:
+            self.counts[event.database_name] = self.counts.get(event.database_name, 0) + 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+COUNTER = CommandCounter()
+monitoring.register(COUNTER)
+
+
+
 TEST_PASSWORD = "correct-horse-battery"
 JWT_SECRET = "test-secret-" + "x" * 40
 

@@ -122,7 +122,7 @@ async def test_demo_roadshows_past_with_transcript_and_upcoming(gql: Any, state:
 async def test_roadshow_list_round_trips_do_not_grow_with_roadshows(gql: Any, people: Any, state: AppState) -> None:
     """Listing 8 roadshows costs the same number of database commands as listing 2 (DataLoaders batch
     the startups and slide decks of every roadshow in the list)."""
-    from tests.rankings.conftest import COUNTER
+    from tests.conftest import COUNTER
 
     incubator = await people.incubator()
     await people.make("mgr", Role.manager, incubator_id=incubator)

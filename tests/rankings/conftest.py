@@ -2,36 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 
 import pytest
-from pymongo import monitoring
 
 from backend.submissions.service import SaveRequest, submission_service
+from tests.conftest import COUNTER, CommandCounter
 from tests.submissions.helpers import BASE_METRICS, Park, make_park
-
-
-class CommandCounter(monitoring.CommandListener):
-    """Counts database commands per database name (registered once, for clients created afterwards)."""
-
-    def __init__(self) -> None:
-        self.counts: dict[str, int] = {}
-        self.lock = threading.Lock()
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        with self.lock:
-            self.counts[event.database_name] = self.counts.get(event.database_name, 0) + 1
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
-COUNTER = CommandCounter()
-monitoring.register(COUNTER)
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import strawberry
@@ -75,7 +76,8 @@ class RoadshowQueries:
         user = info.context.require_user()
         rows = await roadshow_service(info.context.state).visible(user, status.value if status else None,
                                                                   max(1, min(first, 100)))
-        return [await to_type(info, r) for r in rows]
+        # Converted together, so the DataLoaders batch every roadshow's startups and decks into one query each.
+        return list(await asyncio.gather(*(to_type(info, r) for r in rows)))
 
     @strawberry.field(permission_classes=[IsAuthenticated])
     async def roadshow(self, info: Info, id: strawberry.ID) -> t.Roadshow:
