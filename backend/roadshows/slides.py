@@ -22,9 +22,9 @@ from fastapi import APIRouter, Request, Response
 from gridfs.errors import NoFile
 
 from backend.errors import AppError, Unauthenticated
+from backend.http import request_user
 from backend.roadshows.models import RoadshowStatus
 from backend.roadshows.service import roadshow_service
-from backend.security import bearer_token
 from backend.state import AppState
 from backend.users.models import User
 
@@ -83,10 +83,7 @@ def pdf_pages(data: bytes) -> int:
 
 async def _user(request: Request, state: AppState) -> User:
     try:
-        token = bearer_token(request.headers.get("authorization"))
-        if not token:
-            raise Unauthenticated()
-        return await state.user_service.user_from_token(token)
+        return (await request_user(request))[1]
     except Unauthenticated as error:
         raise SlideError(401, "UNAUTHENTICATED", error.message_en, error.message_zh) from error
 

@@ -8,9 +8,9 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request, Response, UploadFile
 
-from backend.errors import AppError, BadUserInput, Forbidden, NotFound, Unauthenticated
+from backend.errors import AppError, BadUserInput, Forbidden, NotFound
+from backend.http import error_response, request_user
 from backend.rankings.service import rank_by_dimension, ranking_service
-from backend.security import bearer_token
 from backend.state import AppState
 from backend.submissions.service import scheme, submission_service
 from backend.submissions.tabular import MAX_IMPORT_BYTES, Table, parse_import, read_table, to_csv, to_xlsx
@@ -22,26 +22,11 @@ MEDIA = {"csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def _error(error: AppError) -> Response:
-    body: dict[str, Any] = {"error": error.extensions}
-    if isinstance(error, BadUserInput):
-        body["errors"] = [issue.as_extensions() for issue in error.issues]
-    return Response(orjson.dumps(body), status_code=error.http_status, media_type="application/json")
-
-
-async def _user(request: Request) -> tuple[AppState, User]:
-    state: AppState = request.app.state.incubench
-    token = bearer_token(request.headers.get("authorization"))
-    if token is None:
-        raise Unauthenticated()
-    return state, await state.user_service.user_from_token(token)
-
-
 @router.post("/api/submissions/import")
 async def import_metrics(request: Request, file: UploadFile, dry_run: bool = False) -> Response:
     """All-or-nothing: every line is checked first; any problem → 400 with one error per line and field."""
     try:
-        state, user = await _user(request)
+        state, user = await request_user(request)
         if user.role not in (Role.admin, Role.manager):
             raise Forbidden("Only admins and incubator managers import metrics.", "只有系统管理员和孵化器管理员可以导入指标。")
         content = await file.read(MAX_IMPORT_BYTES + 1)
@@ -53,7 +38,7 @@ async def import_metrics(request: Request, file: UploadFile, dry_run: bool = Fal
                             media_type="application/json")
         revisions = await service.save_many(user, requests, source="import")
     except AppError as error:
-        return _error(error)
+        return error_response(error)
     body = {"rows": len(requests), "stored": len(revisions), "dryRun": False,
             "revisions": [{"incubatorId": r.incubator_id, "quarter": r.quarter, "revision": r.revision,
                            "status": r.status.value} for r in revisions]}
@@ -65,7 +50,7 @@ async def export_view(view: str, fmt: str, request: Request) -> Response:
     try:
         if fmt not in MEDIA:
             raise BadUserInput.single("format", "Export as csv or xlsx.", "导出格式须为 csv 或 xlsx。")
-        state, user = await _user(request)
+        state, user = await request_user(request)
         params = request.query_params
         builders = {"submissions": _submissions, "ranking": _ranking, "scorecard": _scorecard,
                     "revisions": _revisions, "missing": _missing, "compare": _compare}
@@ -74,7 +59,7 @@ async def export_view(view: str, fmt: str, request: Request) -> Response:
                            field="view")
         table = await builders[view](state, user, params)
     except AppError as error:
-        return _error(error)
+        return error_response(error)
     body = to_csv(table) if fmt == "csv" else to_xlsx(table)
     name = "-".join([view, *[str(params[k]) for k in ("quarter", "incubatorId") if params.get(k)]])
     return Response(body, media_type=MEDIA[fmt],

@@ -9,10 +9,9 @@ import orjson
 from bson import Binary
 from fastapi import APIRouter, Request, Response, UploadFile
 
-from backend.errors import AppError, BadUserInput, Conflict, Forbidden, NotFound, Unauthenticated
-from backend.security import bearer_token
-from backend.state import AppState
-from backend.users.models import Role, User
+from backend.errors import AppError, BadUserInput, Conflict, Forbidden, NotFound
+from backend.http import error_response, request_user
+from backend.users.models import Role
 from cloud_incubator.bookings.models import AttachmentTooLarge, AttachmentType, BookingStatus
 from cloud_incubator.bookings.service import bookings
 
@@ -28,26 +27,13 @@ ALLOWED_TYPES: dict[str, tuple[bytes, ...]] = {
 router = APIRouter()
 
 
-def _error(error: AppError) -> Response:
-    return Response(orjson.dumps({"error": error.extensions}), status_code=error.http_status,
-                    media_type="application/json")
-
-
-async def _user(request: Request) -> tuple[AppState, User]:
-    state: AppState = request.app.state.incubench
-    token = bearer_token(request.headers.get("authorization"))
-    if token is None:
-        raise Unauthenticated()
-    return state, await state.user_service.user_from_token(token)
-
-
 @router.get("/api/bookings/{booking_id}.ics")
 async def booking_ics(booking_id: str, request: Request) -> Response:
     try:
-        state, user = await _user(request)
+        state, user = await request_user(request)
         body = await bookings(state).booking_ics(user, booking_id)
     except AppError as error:
-        return _error(error)
+        return error_response(error)
     return Response(body, media_type="text/calendar; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="booking-{booking_id}.ics"'})
 
@@ -55,10 +41,10 @@ async def booking_ics(booking_id: str, request: Request) -> Response:
 @router.get("/api/advisors/{advisor_id}/schedule.ics")
 async def advisor_ics(advisor_id: str, request: Request) -> Response:
     try:
-        state, user = await _user(request)
+        state, user = await request_user(request)
         body = await bookings(state).advisor_ics(user, advisor_id)
     except AppError as error:
-        return _error(error)
+        return error_response(error)
     return Response(body, media_type="text/calendar; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="advisor-{advisor_id}.ics"'})
 
@@ -66,7 +52,7 @@ async def advisor_ics(advisor_id: str, request: Request) -> Response:
 @router.post("/api/bookings/{booking_id}/attachments")
 async def upload_attachment(booking_id: str, request: Request, file: UploadFile) -> Response:
     try:
-        state, user = await _user(request)
+        state, user = await request_user(request)
         service = bookings(state)
         booking = await service.repo.booking(booking_id)
         if booking is None:
@@ -95,7 +81,7 @@ async def upload_attachment(booking_id: str, request: Request, file: UploadFile)
             "_id": secrets.token_hex(12), "booking_id": booking.id, "filename": name, "content_type": declared,
             "size": len(content), "uploaded_by": user.id, "created_at": datetime.now(UTC), "data": Binary(content)})
     except AppError as error:
-        return _error(error)
+        return error_response(error)
     return Response(orjson.dumps({"id": attachment.id, "filename": attachment.filename, "size": attachment.size,
                                   "contentType": attachment.content_type,
                                   "downloadUrl": f"/api/bookings/attachments/{attachment.id}"}),
@@ -105,14 +91,14 @@ async def upload_attachment(booking_id: str, request: Request, file: UploadFile)
 @router.get("/api/bookings/attachments/{attachment_id}")
 async def download_attachment(attachment_id: str, request: Request) -> Response:
     try:
-        state, user = await _user(request)
+        state, user = await request_user(request)
         service = bookings(state)
         document = await service.repo.attachment_data(attachment_id)
         booking = await service.repo.booking(document["booking_id"]) if document else None
         if document is None or booking is None or not await service.can_view(user, booking):
             raise NotFound("No attachment has this id.", "不存在此附件。")
     except AppError as error:
-        return _error(error)
+        return error_response(error)
     return Response(bytes(document["data"]), media_type=document["content_type"],
                     headers={"Content-Disposition": f'attachment; filename="{attachment_id}"',
                              "X-Content-Type-Options": "nosniff"})
