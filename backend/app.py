@@ -33,7 +33,8 @@ STARTUP_HOOKS: list[StartupHook] = []
 SHUTDOWN_HOOKS: list[StartupHook] = []
 
 
-def create_app(settings: Settings | None = None, *, seed_demo_if_empty: bool = False) -> FastAPI:
+def create_app(settings: Settings | None = None, *, seed_demo_if_empty: bool = False,
+               on_ready: StartupHook | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_production()
     logging.basicConfig(level=settings.log_level.upper(),
@@ -59,12 +60,15 @@ def create_app(settings: Settings | None = None, *, seed_demo_if_empty: bool = F
             app.state.incubench = state
             app.state.embedded_db = embedded
             settings.resolved_jwt_secret()
+            for hook in STARTUP_HOOKS:
+                await hook(state)
+            # After the hooks: demo seeders publish live events through the started broadcaster.
             if seed_demo_if_empty:
                 from backend.demo.seed import seed_demo_if_empty as seed
 
                 await seed(state)
-            for hook in STARTUP_HOOKS:
-                await hook(state)
+            if on_ready is not None:
+                await on_ready(state)
             yield
             for hook in SHUTDOWN_HOOKS:
                 await hook(state)

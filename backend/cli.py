@@ -44,7 +44,7 @@ def _banner(settings: Settings) -> str:
 def cmd_run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from backend.app import STARTUP_HOOKS, create_app
+    from backend.app import create_app
 
     settings = get_settings()
     if args.port:
@@ -53,8 +53,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     async def print_banner(_: object) -> None:
         print(_banner(settings), flush=True)
 
-    STARTUP_HOOKS.append(print_banner)
-    app = create_app(settings, seed_demo_if_empty=args.seed_demo_if_empty)
+    app = create_app(settings, seed_demo_if_empty=args.seed_demo_if_empty, on_ready=print_banner)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
                 ws_per_message_deflate=False, ws_max_size=256 * 1024, proxy_headers=False)
     return 0

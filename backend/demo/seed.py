@@ -165,7 +165,7 @@ async def seed_demo_if_empty(state: AppState) -> list[str]:
 
 
 def demo_logins() -> list[tuple[str, str]]:
-    rows = [("admin", "admin"), ("evaluator1, evaluator2", "evaluator"), ("ipadvisor1", "ip_advisor"),
+    rows = [("admin", "admin"), ("evaluator1, evaluator2", "evaluator"), ("ipadvisor1 … ipadvisor3", "ip_advisor"),
             (f"manager01 … manager{len(DEMO_INCUBATORS):02d}", "manager (one per incubator)"),
             (f"startup01 … startup{len(DEMO_STARTUPS):02d}", "startup"),
             (f"investor01 … investor{len(DEMO_INVESTORS):02d}", "investor")]

@@ -77,5 +77,6 @@ def test_run_serves_seeds_once_and_stops_cleanly(tmp_path):
     assert first_count >= 12
     for line in ("http://127.0.0.1:", "/graphql", "/healthz", "incubench-demo", "manager01", "evaluator1"):
         assert line in output
+    assert "Traceback" not in output and " ERROR " not in output, output
     second_count, _ = _run_once(tmp_path / "var")
     assert second_count == first_count
