@@ -498,7 +498,7 @@ async def announce_status(state: Any, roadshow: Roadshow) -> None:
 async def reaction_send(ctx: ActionContext, payload: ReactionPayload) -> dict[str, Any] | None:
     rt, roadshow, _ = await _joined(ctx, payload.room_id)
     _require_live(roadshow)
-    rt.react(roadshow.id, payload.kind)
+    rt.react(roadshow.id, roadshow.pitch_index, payload.kind)
     return {"kind": payload.kind, "interval": rt.config.reaction_interval}
 
 

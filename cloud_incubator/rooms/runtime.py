@@ -51,7 +51,8 @@ class RoomRuntime:
         self.people: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
         self._roadshows: dict[str, Roadshow] = {}
         self._flags: dict[tuple[str, str], dict[str, Any]] = {}
-        self.reactions: dict[str, Counter[str]] = defaultdict(Counter)
+        # (room, pitch index at click time) → kind → clicks since the last flush
+        self.reactions: dict[tuple[str, int], Counter[str]] = defaultdict(Counter)
         self._last_presence: dict[str, tuple[Any, ...]] = {}
         self._timers: dict[str, asyncio.Task[None]] = {}
         self._tasks: list[asyncio.Task[None]] = []
@@ -166,16 +167,14 @@ class RoomRuntime:
                                                             {"count": count, "people": people}))
 
     # -- reactions -------------------------------------------------------------------------------
-    def react(self, roadshow_id: str, kind: str) -> None:
-        self.reactions[roadshow_id][kind] += 1
+    def react(self, roadshow_id: str, pitch_index: int, kind: str) -> None:
+        self.reactions[(roadshow_id, pitch_index)][kind] += 1
 
     async def _reaction_tick(self) -> None:
         pending, self.reactions = self.reactions, defaultdict(Counter)
-        for roadshow_id, counts in pending.items():
+        for (roadshow_id, index), counts in pending.items():
             if not counts:
                 continue
-            roadshow = await self.roadshow(roadshow_id)
-            index = roadshow.pitch_index
             await publish(self.state, room_topic(roadshow_id), "reactions",
                           {"counts": dict(counts), "pitch_index": index,
                            "interval": self.config.reaction_interval})

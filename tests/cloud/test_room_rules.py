@@ -105,3 +105,27 @@ async def test_invitation_only_room(park: Park, sockets: Sockets) -> None:
     assert refused["code"] == "room.forbidden" and refused["details"] == {"audience": "invited"}
     invited = await sockets.connect(guest)
     assert (await invited.ok("room.join", {"room_id": room}))["snapshot"]["roadshow"]["audience"] == "invited"
+
+
+async def test_reactions_count_for_the_pitch_they_were_sent_in(park: Park, sockets: Sockets) -> None:
+    """Two claps during pitch 0, then the moderator moves to pitch 1 before the aggregation interval
+    ends: the claps still belong to pitch 0 (event and analytics), one fire sent later to pitch 1."""
+    park.config(reaction_interval=3600)  # flushed by hand
+    host = park.user("host", Role.manager, incubator_id=park.incubator())
+    room = schedule(park, host, [park.startup("s-r0", "React Zero"), park.startup("s-r1", "React One")])
+    start(park, host, room)
+    mod = await sockets.connect(host)
+    viewer = await sockets.connect(park.user("viewer", Role.investor))
+    await mod.ok("room.join", {"room_id": room})
+    await viewer.ok("room.join", {"room_id": room})
+    await mod.ok("pitch.next", {"room_id": room})
+    for _ in range(2):
+        await viewer.ok("reaction.send", {"room_id": room, "kind": "clap"})
+    await mod.ok("pitch.start", {"room_id": room, "index": 1})
+    await viewer.ok("reaction.send", {"room_id": room, "kind": "fire"})
+    park.run(runtime(park.live.state)._reaction_tick())
+    events = [await viewer.event("reactions"), await viewer.event("reactions")]
+    assert sorted((e["data"]["pitch_index"], e["data"]["counts"]) for e in events) == [  # type: ignore[type-var]
+        (0, {"clap": 2}), (1, {"fire": 1})]
+    stored = park.run(runtime(park.live.state).repo.roadshows.find_one({"_id": room}))
+    assert stored["reactions"] == {"0": {"clap": 2}, "1": {"fire": 1}}
