@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 
 from backend.errors import BadUserInput, IssueCollector
 from backend.submissions.service import SaveRequest, field_aliases, scheme
@@ -19,6 +20,8 @@ XLSX_MAGIC = b"PK\x03\x04"
 # Columns an export writes that an import ignores (so an exported file can be edited and re-imported).
 META_COLUMNS = {"name_en", "name_zh", "revision", "status", "submitted_at", "submitted_revision", "updated_at"}
 TRUE = {"1", "true", "yes", "y", "final", "是"}
+# Text starting with these is a formula to spreadsheets (names and authors are user-written).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FALSE = {"0", "false", "no", "n", "draft", "否"}
 
 
@@ -123,7 +126,7 @@ def to_csv(table: Table) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(table.columns)
-    writer.writerows([["" if v is None else v for v in row] for row in table.rows])
+    writer.writerows([["" if v is None else _text_only(v) for v in row] for row in table.rows])
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens Chinese text correctly
 
 
@@ -132,10 +135,24 @@ def to_xlsx(table: Table) -> bytes:
     sheet = book.create_sheet(title=table.title[:31] or "export")
     sheet.append(table.columns)
     for row in table.rows:
-        sheet.append([_plain(v) for v in row])
+        sheet.append([_xlsx_cell(sheet, _plain(v)) for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _text_only(value: Any) -> Any:
+    """CSV: text a spreadsheet would evaluate gets a leading apostrophe."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
+def _xlsx_cell(sheet: Any, value: Any) -> Any:
+    """XLSX: strings stay strings (openpyxl would store "=…" as a formula)."""
+    if not isinstance(value, str) or not value.startswith("="):
+        return value
+    cell = WriteOnlyCell(sheet, value)
+    cell.data_type = "s"
+    return cell
 
 
 def _plain(value: Any) -> Any:

@@ -144,3 +144,21 @@ async def test_dry_run_checks_a_file_without_storing_it(client, gql, park):
     bad = await upload(client, park.tokens["admin"], csv_file([line(park.incubator, "2025Q3", mentors=-1)]),
                        dry_run="true")
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "rows[2].metrics.mentors"
+
+
+async def test_exported_text_cannot_become_a_spreadsheet_formula(client, gql, park):
+    """A manager may name their incubator anything: an export must show "=1+2" as text, never as a formula
+    (XLSX) nor as a cell that spreadsheets evaluate (CSV, prefixed with an apostrophe)."""
+    renamed = await gql.op("UpdateIncubator", {"incubatorId": park.incubator, "input": {"nameEn": "=1+2"}},
+                           token=park.tokens["manager"])
+    assert "errors" not in renamed or not renamed["errors"], renamed
+    await upload(client, park.tokens["admin"], csv_file([line(park.incubator, "2025Q3")]))
+    auth = {"Authorization": f"Bearer {park.tokens['evaluator']}"}
+    xlsx = await client.get("/api/export/submissions.xlsx", params={"quarter": "2025Q3"}, headers=auth)
+    sheet = load_workbook(io.BytesIO(xlsx.content)).worksheets[0]
+    cell = sheet.cell(row=2, column=2)
+    assert (cell.value, cell.data_type) == ("=1+2", "s")
+    response = await client.get("/api/export/submissions.csv", params={"quarter": "2025Q3"}, headers=auth)
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0]["name_en"] == "'=1+2"
+    assert rows[0]["mentors"] == "18.0"
