@@ -3,6 +3,7 @@ sessions with an optimal schedule, signed cooperations. Load → pure core (scor
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import logging
 import re
@@ -12,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from pymongo.errors import DuplicateKeyError
 
 from backend.errors import BadUserInput, Conflict, Forbidden, IssueCollector, NotFound
 from backend.startups.models import StartupProfile
@@ -751,12 +753,20 @@ class MatchmakingService:
         _text(values, "note", "note", issues, limit=500)
         issues.raise_if_any()
         assert signed_on is not None
-        document = {"_id": secrets.token_hex(12), "match_id": match.id, "startup_id": match.startup_id,
+        # The id is derived from what was signed: a double submit, or the other party recording the same
+        # signing, hits the unique _id instead of counting twice in the evaluation.
+        amount_key = f"{float(amount):.2f}" if amount is not None else "-"
+        key = hashlib.sha256(f"{match.id}|{kind}|{signed_on.isoformat()}|{amount_key}".encode()).hexdigest()[:24]
+        document = {"_id": key, "match_id": match.id, "startup_id": match.startup_id,
                     "counterpart_id": match.counterpart_id, "incubator_id": match.incubator_id, "type": kind,
                     "amount": float(amount) if amount is not None else None, "signed_on": signed_on,
                     "quarter": quarter_of(signed_on), "note": (values.get("note") or "").strip(),
                     "recorded_by": user.id, "created_at": datetime.now(UTC)}
-        return await self.repo.insert_cooperation(document)
+        try:
+            return await self.repo.insert_cooperation(document)
+        except DuplicateKeyError as error:
+            raise Conflict("This cooperation (same type, amount and date) is already recorded for this match.",
+                           "此配对已登记过相同类型、金额和日期的合作签约。") from error
 
 
 def message_data(message: Message) -> dict[str, Any]:

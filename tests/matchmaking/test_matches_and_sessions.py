@@ -120,6 +120,28 @@ async def test_signed_cooperation_is_validated_and_counted_per_quarter(gql, park
         "INVESTMENT", "SUPPLY_CHAIN"]
 
 
+
+async def test_the_same_signing_recorded_twice_is_stored_once(gql, park, state):
+    """A double submit, or both parties recording the same signing (same type, amount and date), even at
+    the same moment, must not count twice in the evaluation's indicators: one is stored, the other is a
+    CONFLICT. Another type the same day is a separate cooperation."""
+    mm = service(state)
+    await mm.decide(park.chain_user, park.chain, park.x, Decision.interested)
+    match, _ = await mm.decide(park.investor_x, park.chain, park.x, Decision.interested)
+    today = str(datetime.now(UTC).date())
+    signing = {"matchId": match.id, "type": "INVESTMENT", "amount": 800, "signedOn": today}
+    tokens = [await gql.login("chain_user"), await gql.login("investor_x")]
+    results = await asyncio.gather(*(gql.op("RecordCooperation", {"input": signing}, token=t) for t in tokens))
+    assert sorted(error_codes(r) for r in results) == [[], ["CONFLICT"]]
+    again = await gql.op("RecordCooperation", {"input": signing}, token=tokens[0])
+    assert error_codes(again) == ["CONFLICT"]
+    other = await gql.op("RecordCooperation", {"input": {**signing, "type": "SERVICE", "amount": None}},
+                         token=tokens[0])
+    assert "errors" not in other, other
+    counts = await cooperation_counts(state, park.incubator_id, quarter_of(datetime.now(UTC).date()))
+    assert (counts["investment"], counts["service"], counts["investment_amount"], counts["total"]) == (1, 1, 800.0, 2)
+
+
 def _session_input(park, **overrides):
     start = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
     value = {"title": "金融科技对接会 Fintech matchmaking", "meetingMinutes": 20,
