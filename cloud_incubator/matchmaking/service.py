@@ -248,7 +248,11 @@ class MatchmakingService:
 
     async def party_user_ids(self, match: Match) -> list[str]:
         cp = await self.counterpart(match.counterpart_id)
-        ids = await self.repo.user_ids_of_startup(match.startup_id) + await self.owner_ids(cp)
+        startup_side = await self.repo.user_ids_of_startup(match.startup_id)
+        if not startup_side and match.incubator_id:
+            # A startup without an account is represented by its incubator's manager (who decided for it).
+            startup_side = [u.id for u in await self.state.users.managers_of(match.incubator_id)]
+        ids = startup_side + await self.owner_ids(cp)
         return list(dict.fromkeys(ids))
 
     # -- profiles -----------------------------------------------------------------------------------

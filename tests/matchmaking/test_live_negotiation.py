@@ -103,3 +103,48 @@ async def test_mutual_interest_notifies_both_live_and_they_negotiate(live):
         "negotiation.text_invalid"
     assert (await founder_ws.request("negotiation.send", {"text": "hi"}))["code"] == "payload.invalid"
     assert not [e for e in outsider_ws.events if e["event"] in ("match.created", "negotiation.message")]
+
+
+async def test_a_manager_acting_for_a_startup_without_account_is_notified_and_negotiates(live, live_server):
+    """A startup without an account is represented by its incubator's manager (who decides for it): when
+    the investor is interested too, that manager gets ``match.created`` live and may talk in the thread;
+    a manager of another incubator may not."""
+    state = live_server.state
+
+    async def setup() -> dict[str, Any]:
+        startup = (await state.startups.by_ids([live["startup"]]))[0]
+        assert startup is not None
+        admin = (await state.users.by_username("live_admin"))
+        quiet = await service(state).create_startup(admin, {
+            "name_zh": "无账号企业", "name_en": "No Account Co", "incubator_id": startup.incubator_id,
+            "industry": "fintech", "stage": "series_a", "needs": ["funding"], "ask_min": 800, "ask_max": 800})
+        manager = await state.user_service.create_user(NewUser(
+            username="live_manager", display_name="孵化器管理员", role=Role.manager, password=TEST_PASSWORD,
+            incubator_id=startup.incubator_id))
+        other = await state.incubator_service.create({
+            "name_zh": "另一孵化器", "name_en": "Another Incubator", "kind": "incubator",
+            "accreditation": "municipal", "sub_area": "desheng", "industries": ["fintech"],
+            "founded_on": __import__("datetime").date(2016, 1, 1), "floor_area": 900.0, "operator": "测试"})
+        stranger = await state.user_service.create_user(NewUser(
+            username="live_other_manager", display_name="Other", role=Role.manager, password=TEST_PASSWORD,
+            incubator_id=other.id))
+        return {"quiet": quiet.id, "manager": manager, "stranger": stranger}
+
+    extra = live_server.run_coroutine(setup())
+    manager: User = extra["manager"]
+    gql: GraphQLClient = live["gql"]
+    manager_ws = await live["sockets"].connect(manager)
+    investor_ws = await live["sockets"].connect(live["investor"])
+    stranger_ws = await live["sockets"].connect(extra["stranger"])
+    pair = {"startupId": extra["quiet"], "counterpartId": live["fund"], "decision": "INTERESTED"}
+    assert (await gql.op("DecideOnMatch", pair, token=token_for(manager)))["data"]["decideOnMatch"][
+        "matchCreated"] is False
+    second = await gql.op("DecideOnMatch", pair, token=token_for(live["investor"]))
+    match_id = second["data"]["decideOnMatch"]["match"]["id"]
+    assert (await manager_ws.event("match.created"))["data"]["match_id"] == match_id
+    assert (await investor_ws.event("match.created"))["data"]["match_id"] == match_id
+    await manager_ws.ok("negotiation.send", {"match_id": match_id, "text": "我代表企业联系您"})
+    assert (await investor_ws.event("negotiation.message"))["data"]["sender_user_id"] == manager.id
+    assert (await stranger_ws.request("negotiation.send", {"match_id": match_id, "text": "hi"}))["code"] == \
+        "match.forbidden"
+    assert not [e for e in stranger_ws.events if e["event"] in ("match.created", "negotiation.message")]
