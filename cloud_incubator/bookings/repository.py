@@ -69,7 +69,9 @@ register_indexes(
                name="slot_status_seq"),
     IndexModel([("startup_id", ASCENDING), ("status", ASCENDING)], name="startup_status"),
 )
-register_indexes(ATTACHMENTS, IndexModel([("booking_id", ASCENDING)], name="booking"))
+register_indexes(ATTACHMENTS, IndexModel([("booking_id", ASCENDING)], name="booking"),
+                 # attachments_of sorts by upload time within the booking
+                 IndexModel([("booking_id", ASCENDING), ("created_at", ASCENDING)], name="booking_created"))
 
 
 class BookingRepository:

@@ -615,7 +615,15 @@ class BookingService:
             else:
                 raise Forbidden("Advisors see their own day.", "顾问只能查看自己的日程。")
         start, end = local_day_bounds(day)
-        return await self.repo.of_advisor(advisor_id, start, end)
+        rows = await self.repo.of_advisor(advisor_id, start, end)
+        return self._own_incubator_only(user, advisor_id, rows)
+
+    @staticmethod
+    def _own_incubator_only(user: User, advisor_id: str, rows: list[Booking]) -> list[Booking]:
+        """A manager sees only its incubator's consultations of an advisor who may also staff others'."""
+        if user.role is Role.manager and user.id != advisor_id:
+            return [b for b in rows if b.incubator_id == user.incubator_id]
+        return rows
 
     async def mark_attendance(self, user: User, booking_id: str, held: bool) -> Booking:
         booking = await self._booking(booking_id)
@@ -688,8 +696,8 @@ class BookingService:
                     incubator_id=user.incubator_id, advisor_id=advisor_id)):
                 raise Forbidden("Advisors export their own schedule.", "顾问只能导出自己的日程。")
         now = self.clock()
-        bookings = await self.repo.of_advisor(advisor_id, now - timedelta(days=30), now + timedelta(days=366),
-                                              include_cancelled=True)
+        bookings = self._own_incubator_only(user, advisor_id, await self.repo.of_advisor(
+            advisor_id, now - timedelta(days=30), now + timedelta(days=366), include_cancelled=True))
         ids = sorted({b.workstation_id for b in bookings})
         workstations = {w.id: w for w in await self.repo.workstations_by_ids(ids) if w}
         return ical.calendar([self._event(b, workstations.get(b.workstation_id)) for b in bookings],

@@ -162,3 +162,52 @@ def test_an_advisor_publishes_weekly_hours_and_leave(open_page, make_user, make_
     shot(page, "bookings-advisor-hours")
     assert_accessible(page)
     assert not page.errors
+
+
+def test_advisor_marks_attendance_once_and_a_manager_picks_only_own_advisors(open_page, make_user, make_incubator,
+                                                                             live_server):
+    """Once marked, a consultation offers no attendance buttons (marking twice can only fail); a manager's
+    advisor picker lists only the advisors of its own incubator's workstations."""
+    from datetime import UTC, timedelta
+    from zoneinfo import ZoneInfo
+
+    ours = make_incubator("Attendance Incubator", name_zh="出席测试孵化器")
+    theirs = make_incubator("Elsewhere Incubator", name_zh="别处孵化器")
+    admin = make_user("e2e-att-admin", Role.admin)
+    make_user("e2e-att-manager", Role.manager, incubator_id=ours)
+    advisor = make_user("e2e-att-advisor", Role.ip_advisor, display_name="孙顾问")
+    ws_id = live_server.run_coroutine(_workstation(live_server.state, admin, ours, advisor.id, hours=False))
+    other = make_user("e2e-att-elsewhere2", Role.ip_advisor, display_name="别处顾问二")
+    live_server.run_coroutine(_workstation(live_server.state, admin, theirs, other.id, hours=False))
+    # a consultation that began five minutes ago (stored directly: the API books future slots only)
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+    live_server.run_coroutine(live_server.state.db.ip_bookings.insert_one({
+        "_id": "e2e-att-booking", "workstation_id": ws_id, "incubator_id": ours, "advisor_id": advisor.id,
+        "startup_id": "e2e-att-startup", "user_id": "e2e-att-startup-user", "start": start,
+        "end": start + timedelta(hours=1), "topic": "trademarks", "mode": "online", "question": "商标异议怎么办？",
+        "status": "booked", "active": True, "sequence": 0, "hold_id": "h", "note": None, "from_waitlist": False,
+        "created_at": start, "updated_at": start}))
+    day = start.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+
+    page = open_page()
+    sign_in(page, "e2e-att-advisor")
+    page.goto("/pages/bookings.html")
+    page.wait_for_selector("#day-date")
+    page.fill("#day-date", day)
+    page.dispatch_event("#day-date", "change")
+    item = "#day-list li:has-text('商标异议怎么办')"
+    page.wait_for_selector(f"{item} button:has-text('标记为已咨询')")
+    page.click(f"{item} button:has-text('标记为已咨询')")
+    page.wait_for_selector(f"{item} .badge:has-text('已咨询')")
+    assert page.locator(f"{item} button:has-text('标记为')").count() == 0
+    shot(page, "bookings-attendance-marked")
+    assert not page.errors
+
+    manager = open_page()
+    sign_in(manager, "e2e-att-manager")
+    manager.goto("/pages/bookings.html")
+    manager.wait_for_selector("#day-advisor")
+    options = manager.eval_on_selector_all("#day-advisor option", "os => os.map(o => o.textContent)")
+    assert options == ["孙顾问"]
+    assert_accessible(manager)
+    assert not manager.errors

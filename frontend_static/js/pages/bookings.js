@@ -208,7 +208,9 @@ async function reschedule(slot) {
 let advisorDate = parkToday();
 async function loadAdvisorDay() {
   if (me.role === 'STARTUP') return;
-  const advisors = [...new Map([...workstations.values()].flatMap((w) => w.advisors).map((a) => [a.id, a])).values()];
+  // Managers pick among the advisors of their own incubator's workstations (others' days are not theirs).
+  const staffed = [...workstations.values()].filter((w) => me.role !== 'MANAGER' || w.incubatorId === me.incubatorId);
+  const advisors = [...new Map(staffed.flatMap((w) => w.advisors).map((a) => [a.id, a])).values()];
   const picker = me.role === 'IP_ADVISOR' ? null : el('div', { class: 'field' }, el('label', { for: 'day-advisor' }, t('bookings.advisor')),
     el('select', { id: 'day-advisor', onchange: loadAdvisorDay }, advisors.map((a) => el('option', { value: a.id }, a.displayName))));
   const chosen = document.getElementById('day-advisor')?.value || (me.role === 'IP_ADVISOR' ? null : advisors[0]?.id);
@@ -225,7 +227,7 @@ async function loadAdvisorDay() {
     el('strong', {}, `${fmtTime(b.start)}–${fmtTime(b.end)}`), ' · ', pick(b.workstation, 'name'), ' · ', catalogueName(catalogue.topics, b.topic), ' · ',
     catalogueName(catalogue.modes, b.mode), ' · ', el('span', { class: 'badge role-badge' }, tk('bookings.status', b.status, 'common.none')),
     el('p', {}, b.question),
-    me.role === 'IP_ADVISOR' || me.role === 'ADMIN' ? el('div', { class: 'row' },
+    (me.role === 'IP_ADVISOR' || me.role === 'ADMIN') && b.status === 'BOOKED' ? el('div', { class: 'row' },
       el('button', { type: 'button', class: 'secondary', onclick: () => mark(b, 'HELD') }, t('bookings.markHeld')),
       el('button', { type: 'button', class: 'secondary', onclick: () => mark(b, 'NO_SHOW') }, t('bookings.markNoShow'))) : null,
     me.role === 'IP_ADVISOR' ? noteEditor(b) : null))) : el('p', { class: 'muted' }, t('bookings.dayEmpty')));

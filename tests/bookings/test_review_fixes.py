@@ -1,0 +1,58 @@
+"""Review fixes: a manager sees only its own incubator's consultations of an advisor who also staffs
+another incubator's workstation (day view and .ics export)."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from backend.users.models import Role
+from tests.bookings.conftest import TODAY, local, next_weekday
+
+
+async def test_manager_sees_only_own_incubators_consultations_of_a_shared_advisor(gql, park, people, client):
+    """adv staffs park's desk (incubator A, Tuesdays 09–12) and desk "Other" of incubator B (Wednesdays
+    09–12). One booking on each desk; A's manager sees only A's one, B's manager only B's one."""
+    other_incubator = await people.incubator("Other Booking Incubator")
+    other_manager = await people.make("mgr-other", Role.manager, incubator_id=other_incubator)
+    other_ws = await park.service.create_workstation(other_manager, {
+        "incubator_id": other_incubator, "name_zh": "其他", "name_en": "Other", "location": "B", "languages": ["zh"],
+        "topics": ["patent_filing"], "modes": ["online"], "slot_minutes": 60, "cutoff_hours": 1, "booking_limit": 2,
+        "advisor_ids": [park.advisor.id]})
+    await park.service.add_rule(park.advisor, other_ws.id, None, 2, time(9), time(12), TODAY, None)
+    mine = await park.book(await park.startup(), next_weekday(1), "09:00")
+    theirs_startup = await park.startup(incubator_id=other_incubator)
+    theirs = await park.service.book(theirs_startup, other_ws.id, park.advisor.id, local(next_weekday(2), "10:00"),
+                                     "patent_filing", "online", "Other incubator's question")
+
+    async def day_ids(manager, day):
+        result = await gql.op("BookingAdvisorDay", {"date": day.isoformat(), "advisorId": park.advisor.id},
+                              token=park.token(manager))
+        assert "errors" not in result, result
+        return [b["id"] for b in result["data"]["advisorDay"]]
+
+    assert await day_ids(park.manager, next_weekday(1)) == [mine.id]
+    assert await day_ids(park.manager, next_weekday(2)) == []
+    assert await day_ids(other_manager, next_weekday(1)) == []
+    assert await day_ids(other_manager, next_weekday(2)) == [theirs.id]
+    # the advisor sees both
+    own = await gql.op("BookingAdvisorDay", {"date": next_weekday(2).isoformat()}, token=park.token(park.advisor))
+    assert [b["id"] for b in own["data"]["advisorDay"]] == [theirs.id]
+
+    # .ics export: the same restriction
+    response = await client.get(f"/api/advisors/{park.advisor.id}/schedule.ics",
+                                headers={"Authorization": f"Bearer {park.token(park.manager)}"})
+    assert response.status_code == 200
+    assert f"booking-{mine.id}@" in response.text and f"booking-{theirs.id}@" not in response.text
+    response = await client.get(f"/api/advisors/{park.advisor.id}/schedule.ics",
+                                headers={"Authorization": f"Bearer {park.token(park.advisor)}"})
+    assert f"booking-{mine.id}@" in response.text and f"booking-{theirs.id}@" in response.text
+
+
+def test_the_attachment_list_query_and_its_sort_are_covered_by_an_index():
+    """attachments_of filters by booking_id and sorts by created_at: an index must cover both."""
+    from backend.db import registered_indexes
+    from cloud_incubator.bookings import repository
+
+    keys = [list(index.document["key"].items()) for entry in registered_indexes() if entry.collection == repository.ATTACHMENTS
+            for index in entry.indexes]
+    assert [("booking_id", 1), ("created_at", 1)] in keys
