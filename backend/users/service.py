@@ -53,12 +53,19 @@ class UserService:
                 issues.add("incubatorId", "No incubator has this id.", "不存在此编号的孵化器。")
         elif new.incubator_id and new.role is not Role.startup:
             issues.add("incubatorId", "Only managers are bound to an incubator.", "只有孵化器管理员绑定孵化器。")
+        incubator_id = new.incubator_id
         if new.role is Role.startup:
+            profile = (await self.startups.by_ids([new.startup_id]))[0] if new.startup_id else None
             if not new.startup_id:
                 issues.add("startupId", "A startup account must be bound to a startup profile.",
                            "创业企业账号必须绑定企业档案。")
-            elif (await self.startups.by_ids([new.startup_id]))[0] is None:
+            elif profile is None:
                 issues.add("startupId", "No startup profile has this id.", "不存在此编号的企业档案。")
+            elif new.incubator_id and new.incubator_id != profile.incubator_id:
+                issues.add("incubatorId", "A startup account belongs to its profile's incubator.",
+                           "创业企业账号须属于其企业档案所在的孵化器。")
+            else:
+                incubator_id = profile.incubator_id  # the binding follows the profile
         elif new.startup_id:
             issues.add("startupId", "Only startup accounts are bound to a startup profile.",
                        "只有创业企业账号绑定企业档案。")
@@ -69,7 +76,7 @@ class UserService:
             "display_name": new.display_name.strip(),
             "role": new.role.value,
             "organisation": new.organisation.strip(),
-            "incubator_id": new.incubator_id if new.role in (Role.manager, Role.startup) else None,
+            "incubator_id": incubator_id if new.role in (Role.manager, Role.startup) else None,
             "startup_id": new.startup_id if new.role is Role.startup else None,
             "password_hash": password_hash or await hash_password(new.password),
             "active": True,

@@ -170,3 +170,19 @@ async def test_healthz_reports_the_database(client):
     assert response.status_code == 200
     assert response.json()["database"] == "up"
     assert response.headers["x-request-id"]
+
+
+async def test_a_startup_account_is_bound_to_its_profiles_incubator(gql, people, state):
+    await people.make("root", Role.admin)
+    token = await gql.login("root")
+    home = await people.incubator("Home Incubator")
+    elsewhere = await people.incubator("Elsewhere Incubator")
+    profile = await state.startups.insert({"_id": "s-bound", "name_zh": "初创", "name_en": "Bound Startup",
+                                           "incubator_id": home, "industry": "fintech"})
+    base = {"displayName": "S", "role": "STARTUP", "password": "long-enough-1", "startupId": profile.id}
+    wrong = await gql.op("CreateUser", {"input": {**base, "username": "wrong", "incubatorId": elsewhere}},
+                         token=token)
+    assert [e["extensions"]["field"] for e in wrong["errors"]] == ["incubatorId"]
+    assert await state.db.users.count_documents({"username": "wrong"}) == 0
+    made = await gql.op("CreateUser", {"input": {**base, "username": "bound"}}, token=token)
+    assert made["data"]["createUser"]["incubatorId"] == home
