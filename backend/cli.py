@@ -150,8 +150,14 @@ def _feature_commands() -> list[Callable[[argparse._SubParsersAction], None]]:  
 
 
 def main(argv: list[str] | None = None) -> int:
+    from backend.settings import ConfigurationError
+
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except ConfigurationError as error:  # a setting to fix, not a crash: the message, no traceback
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

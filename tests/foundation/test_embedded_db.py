@@ -150,3 +150,20 @@ def test_cli_create_user_and_seed_demo_are_idempotent(embedded_server, tmp_path)
         assert db.users.count_documents({"role": "manager"}) == db.incubators.count_documents({})
         assert db.users.count_documents({"username": "newadmin"}) == 1
         client.drop_database("cli_test")
+
+
+def test_production_refusal_is_a_message_and_exit_code_not_a_traceback(tmp_path, monkeypatch, capsys):
+    from backend import cli
+    from backend.settings import get_settings
+
+    monkeypatch.setenv("INCUBENCH_ENV", "production")
+    monkeypatch.setenv("INCUBENCH_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("INCUBENCH_JWT_SECRET", raising=False)
+    monkeypatch.delenv("INCUBENCH_MONGODB_URI", raising=False)
+    get_settings.cache_clear()
+    try:
+        assert cli.main(["run"]) == 2
+    finally:
+        get_settings.cache_clear()
+    err = capsys.readouterr().err
+    assert "INCUBENCH_JWT_SECRET" in err and "INCUBENCH_MONGODB_URI" in err and "Traceback" not in err
