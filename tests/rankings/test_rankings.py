@@ -166,6 +166,18 @@ async def test_compare_and_explain_change(gql, ranked):
     assert nodes[park.other]["delta"] == pytest.approx(0, abs=1e-9)
 
 
+
+async def test_compare_bad_input_names_the_field_at_fault(gql, ranked):
+    park = ranked.park
+    for incubator_ids, quarters, fields in (([], ["2025Q3"], ["incubatorIds"]),
+                                            ([park.incubator], [], ["quarters"]),
+                                            ([], [], ["incubatorIds", "quarters"])):
+        for role in ("evaluator", "manager"):
+            result = await gql.op("Compare", {"incubatorIds": incubator_ids, "quarters": quarters},
+                                  token=park.tokens[role])
+            assert [(e["extensions"]["code"], e["extensions"]["field"]) for e in result["errors"]] == \
+                [("BAD_USER_INPUT", f) for f in fields], (role, incubator_ids, quarters)
+
 async def test_chart_returns_plotly_figures(gql, ranked):
     park = ranked.park
     for kind in ("RANKING_BARS", "RANK_INTERVALS", "DIMENSION_HEATMAP"):

@@ -269,11 +269,15 @@ class RankingQueries:
                       method: RankingMethod = RankingMethod("arithmetic")) -> list[CompareSeries]:  # type: ignore[valid-type]
         user = info.context.require_user()
         ids = [str(i) for i in incubator_ids]
+        issues = IssueCollector()
+        if not 1 <= len(ids) <= MAX_COMPARE_INCUBATORS:
+            issues.add("incubatorIds", f"Compare 1–{MAX_COMPARE_INCUBATORS} incubators.",
+                       f"可比较 1–{MAX_COMPARE_INCUBATORS} 个孵化器。")
+        if not 1 <= len(quarters) <= MAX_COMPARE_QUARTERS:
+            issues.add("quarters", f"Compare over 1–{MAX_COMPARE_QUARTERS} quarters.",
+                       f"可比较 1–{MAX_COMPARE_QUARTERS} 个季度。")
+        issues.raise_if_any()
         _own_only(user, ids)
-        if not 1 <= len(quarters) <= MAX_COMPARE_QUARTERS or not 1 <= len(ids) <= MAX_COMPARE_INCUBATORS:
-            raise BadUserInput.single("quarters", f"Compare 1–{MAX_COMPARE_INCUBATORS} incubators over 1–"
-                                      f"{MAX_COMPARE_QUARTERS} quarters.",
-                                      f"可比较 1–{MAX_COMPARE_INCUBATORS} 个孵化器、1–{MAX_COMPARE_QUARTERS} 个季度。")
         service = ranking_service(info.context.state)
         per_quarter = {}
         for k, q in enumerate(quarters):
