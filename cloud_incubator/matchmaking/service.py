@@ -490,7 +490,15 @@ class MatchmakingService:
         if user.role is Role.admin:
             query: dict[str, Any] = {}
         elif user.role is Role.manager:
-            query = {"incubator_id": user.incubator_id}
+            own = await self.repo.matches_page({"incubator_id": user.incubator_id}, before, first)
+            created = await self.repo.counterparts_created_by(user.id)
+            if not created:
+                return own
+            # Also the matches of the offers/calls this manager posted (any incubator's startups): two
+            # pages in the same order, merged.
+            theirs = await self.repo.matches_page({"counterpart_id": {"$in": created}}, before, first)
+            merged = {m.id: m for m in own + theirs}
+            return sorted(merged.values(), key=lambda m: (m.created_at, m.id), reverse=True)[:first]
         elif user.role is Role.startup:
             query = {"startup_id": user.startup_id}
         else:

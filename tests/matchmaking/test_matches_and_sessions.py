@@ -261,3 +261,32 @@ async def test_an_edit_based_on_a_stale_schedule_is_refused(gql, park, state):
         await mm._save(stale, [m.model_dump() for m in stale.meetings])
     current = await mm.repo.session(session_id)
     assert current is not None and current.meetings[0].locked and current.version == stale.version + 1
+
+
+async def test_a_manager_lists_the_matches_of_offers_they_created_for_other_incubators(gql, park, state):
+    """A manager who posted a provider offer decides for it; when a startup of another incubator matches
+    it, the match is in that manager's ``matches`` (they are its counterpart party), next to their own
+    incubator's matches, newest first."""
+    mm = service(state)
+    other = await state.users.by_username("mm_other_manager")
+    offer = await mm.save_counterpart(other, None, "provider", {
+        "name_zh": "另一家知识产权服务", "name_en": "Other IP Office", "organisation": "另一家事务所",
+        "services": ["ip"]})
+    await mm.decide(park.chain_user, park.chain, offer.id, Decision.interested)
+    match, created = await mm.decide(other, park.chain, offer.id, Decision.interested)
+    assert created and match is not None and match.incubator_id == park.incubator_id
+    token = await gql.login("mm_other_manager")
+    listed = await gql.op("Matches", token=token)
+    assert [m["id"] for m in listed["data"]["matches"]["nodes"]] == [match.id]
+    # The startup's own manager sees it too (their incubator); another's match of theirs stays unseen.
+    own = await gql.op("Matches", token=await gql.login("mm_manager"))
+    assert [m["id"] for m in own["data"]["matches"]["nodes"]] == [match.id]
+    await mm.decide(park.brush_user, park.brush, park.w, Decision.interested)
+    later, _ = await mm.decide(park.investor_w, park.brush, park.w, Decision.interested)
+    listed = await gql.op("Matches", {"first": 1}, token=token)
+    assert [m["id"] for m in listed["data"]["matches"]["nodes"]] == [match.id]
+    assert listed["data"]["matches"]["hasNextPage"] is False
+    own = await gql.op("Matches", {"first": 1}, token=await gql.login("mm_manager"))
+    page2 = await gql.op("Matches", {"first": 1, "after": own["data"]["matches"]["endCursor"]},
+                         token=await gql.login("mm_manager"))
+    assert [own["data"]["matches"]["nodes"][0]["id"], page2["data"]["matches"]["nodes"][0]["id"]] == [later.id, match.id]
