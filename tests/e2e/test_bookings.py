@@ -46,6 +46,10 @@ def test_a_slot_booked_in_one_page_shows_taken_in_another(open_page, make_user, 
         page.click("#next-week")  # next week's slots are all in the future
         page.wait_for_selector(".slot[data-state='free']")
     key = first.get_attribute(".slot[data-state='free']", "data-slot")
+    # a slot's accessible name says its day (the column's heading) and workstation, not only time and advisor
+    assert first.evaluate("""document.querySelectorAll('.slot').length > 0 && [...document.querySelectorAll('.day')].every(
+        d => [...d.querySelectorAll('.slot')].every(s => (s.getAttribute('aria-label') || '').startsWith(
+            d.querySelector('h3').textContent + ' ') && s.getAttribute('aria-label').endsWith('西城知识产权工作站')))""")
     assert second.get_attribute(f".slot[data-slot='{key}']", "data-state") == "free"
 
     first.click(f".slot[data-slot='{key}']")

@@ -113,14 +113,19 @@ function slotButton(slot) {
   const mine = state.mine.find((b) => b.start === slot.start && b.advisorId === slot.advisorId && b.status === 'BOOKED');
   const label = `${slot.localStart} ${slot.advisor?.displayName || ''}`;
   const key = `${slot.workstationId}|${slot.advisorId}|${slot.start}`;
-  if (mine) return el('button', { type: 'button', class: 'slot mine', disabled: true, dataset: { slot: key, state: 'mine' } }, `${label} · ${t('bookings.yours')}`);
+  // The accessible name carries the day and workstation, which sighted users read from the column and dialog.
+  const named = (text) => ({ 'aria-label': `${dayLabel(slot.localDate)} ${text} · ${pick(workstations.get(slot.workstationId), 'name') || ''}` });
+  if (mine) {
+    const text = `${label} · ${t('bookings.yours')}`;
+    return el('button', { type: 'button', class: 'slot mine', disabled: true, dataset: { slot: key, state: 'mine' }, ...named(text) }, text);
+  }
   if (slot.taken) {
+    const text = `${label} · ${t('bookings.taken')}${slot.waitlistLength ? ` · ${t('bookings.waiting', { n: slot.waitlistLength })}` : ''}`;
     return el('button', { type: 'button', class: 'slot taken', dataset: { slot: key, state: 'taken' }, disabled: me.role !== 'STARTUP',
-      onclick: () => openBookDialog(slot, true) },
-    `${label} · ${t('bookings.taken')}${slot.waitlistLength ? ` · ${t('bookings.waiting', { n: slot.waitlistLength })}` : ''}`);
+      onclick: () => openBookDialog(slot, true), ...named(text) }, text);
   }
   return el('button', { type: 'button', class: 'slot', dataset: { slot: key, state: 'free' }, disabled: me.role !== 'STARTUP',
-    onclick: () => (state.rescheduling ? reschedule(slot) : openBookDialog(slot, false)) }, label);
+    onclick: () => (state.rescheduling ? reschedule(slot) : openBookDialog(slot, false)), ...named(label) }, label);
 }
 
 function renderWeek() {
