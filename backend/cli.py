@@ -150,6 +150,7 @@ def _feature_commands() -> list[Callable[[argparse._SubParsersAction], None]]:  
 
 
 def main(argv: list[str] | None = None) -> int:
+    from backend.embedded_db import EmbeddedDatabaseError
     from backend.settings import ConfigurationError
 
     args = build_parser().parse_args(argv)
@@ -157,6 +158,10 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args))
     except ConfigurationError as error:  # a setting to fix, not a crash: the message, no traceback
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except EmbeddedDatabaseError as error:
+        print(f"error: {error}. Is `incubench run` already using this data directory? Stop it, or point "
+              "INCUBENCH_MONGODB_URI at that server's database.", file=sys.stderr)
         return 2
 
 

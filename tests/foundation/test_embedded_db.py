@@ -167,3 +167,23 @@ def test_production_refusal_is_a_message_and_exit_code_not_a_traceback(tmp_path,
         get_settings.cache_clear()
     err = capsys.readouterr().err
     assert "INCUBENCH_JWT_SECRET" in err and "INCUBENCH_MONGODB_URI" in err and "Traceback" not in err
+
+
+def test_a_command_on_a_data_directory_in_use_says_so_without_a_traceback(tmp_path, monkeypatch, capsys):
+    """`incubench create-user` while `make run` serves the same var/: the storage is locked; a clear message."""
+    from backend import cli
+    from backend.settings import get_settings
+
+    running = EmbeddedDatabase(storage_path=str(tmp_path / "db"))
+    running.start()
+    try:
+        monkeypatch.setenv("INCUBENCH_VAR_DIR", str(tmp_path))
+        monkeypatch.delenv("INCUBENCH_MONGODB_URI", raising=False)
+        get_settings.cache_clear()
+        code = cli.main(["create-user", "someone", "--role", "investor", "--password", "long-enough-1"])
+    finally:
+        get_settings.cache_clear()
+        running.stop()
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "already using this data directory" in err and "Traceback" not in err
