@@ -711,8 +711,10 @@ class MatchmakingService:
         triples = [(s_idx[m["startup_id"]], c_idx[m["counterpart_id"]], m["slot"]) for m in meetings]
         problems = assign_core.check_feasible(triples, s_av, c_av, np.array([p.capacity for p in session.startups]),
                                               np.array([p.capacity for p in session.counterparts]))
-        names = {**{i: p.party_id for i, p in enumerate(session.startups)}}
-        return [re.sub(r"startup (\d+)", lambda m: f"startup {names[int(m.group(1))]}", p) for p in problems]
+        names = {"startup": [p.party_id for p in session.startups],
+                 "counterpart": [p.party_id for p in session.counterparts]}
+        return [re.sub(r"(startup|counterpart) (\d+)", lambda m: f"{m.group(1)} {names[m.group(1)][int(m.group(2))]}", p)
+                for p in problems]
 
     async def _save(self, session: Session, meetings: list[dict[str, Any]], optimal: bool | None = False) -> Session:
         """Store an edited schedule (a swap leaves it feasible but no longer proven optimal)."""

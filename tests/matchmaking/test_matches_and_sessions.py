@@ -290,3 +290,22 @@ async def test_a_manager_lists_the_matches_of_offers_they_created_for_other_incu
     page2 = await gql.op("Matches", {"first": 1, "after": own["data"]["matches"]["endCursor"]},
                          token=await gql.login("mm_manager"))
     assert [own["data"]["matches"]["nodes"][0]["id"], page2["data"]["matches"]["nodes"][0]["id"]] == [later.id, match.id]
+
+
+def test_swap_problems_name_the_parties_not_their_positions():
+    """A schedule where counterpart "fund-b" meets two startups in slot 0 and startup "s-2" is booked in a
+    slot it marked unavailable: the problems name "fund-b" and "s-2", not their positions (1 and 1)."""
+    from cloud_incubator.matchmaking.models import Session
+    from cloud_incubator.matchmaking.service import MatchmakingService
+
+    session = Session.model_validate({
+        "_id": "sess", "title": "t", "organiser_user_id": "u", "meeting_minutes": 20,
+        "slots": [datetime(2026, 6, 1, 9, tzinfo=UTC), datetime(2026, 6, 1, 10, tzinfo=UTC)],
+        "created_at": datetime(2026, 5, 1, tzinfo=UTC),
+        "startups": [{"party_id": "s-1", "capacity": 2}, {"party_id": "s-2", "capacity": 2, "unavailable": [0]}],
+        "counterparts": [{"party_id": "fund-a", "capacity": 2}, {"party_id": "fund-b", "capacity": 2}]})
+    meetings = [{"startup_id": "s-1", "counterpart_id": "fund-b", "slot": 0},
+                {"startup_id": "s-2", "counterpart_id": "fund-b", "slot": 0}]
+    problems = MatchmakingService._check(session, meetings)
+    assert problems == ["startup s-2 or counterpart fund-b is not available in slot 0",
+                        "counterpart fund-b has two meetings in slot 0"]
