@@ -312,6 +312,24 @@ class BookingService:
         await self._change_schedule(advisor_id, apply)
         return doc
 
+    async def remove_exception(self, user: User, advisor_id: str, exception_id: str) -> bool:
+        schedule = (await self.repo.schedules_of([advisor_id]))[advisor_id]
+        if not any(e.id == exception_id for e in schedule.exceptions):
+            raise NotFound("No leave or exception has this id.", "不存在此编号的休假/例外。", field="exceptionId")
+        # An exception names no workstation: the advisor, an admin, or a manager of a workstation they staff.
+        if not (user.id == advisor_id or user.role is Role.admin or (
+                user.role is Role.manager and user.incubator_id
+                and await self.repo.find_workstations(incubator_id=user.incubator_id, advisor_id=advisor_id))):
+            raise Forbidden("Advisors edit their own availability; managers their workstation's.",
+                            "顾问只能编辑自己的可预约时间；管理员可编辑本工作站的。")
+
+        def apply(current: Schedule) -> Schedule:
+            current.exceptions = [e for e in current.exceptions if e.id != exception_id]
+            return current
+
+        await self._change_schedule(advisor_id, apply)
+        return True
+
     async def schedule(self, advisor_id: str) -> Schedule:
         return (await self.repo.schedules_of([advisor_id]))[advisor_id]
 

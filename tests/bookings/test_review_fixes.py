@@ -56,3 +56,35 @@ def test_the_attachment_list_query_and_its_sort_are_covered_by_an_index():
     keys = [list(index.document["key"].items()) for entry in registered_indexes() if entry.collection == repository.ATTACHMENTS
             for index in entry.indexes]
     assert [("booking_id", 1), ("created_at", 1)] in keys
+
+
+async def test_leave_entered_by_mistake_can_be_removed_and_its_slots_return(gql, park, people):
+    """adv's Tuesday (09–12, three 60-min slots) is blocked by a whole-day leave; removing the leave gives
+    the three slots back. Another incubator's manager and a startup may not remove it; an unknown id is NOT_FOUND."""
+    from tests.conftest import error_codes
+
+    tuesday = next_weekday(1)
+    week = {"from": tuesday.isoformat(), "to": tuesday.isoformat(), "workstationId": park.workstation_id}
+    startup = await park.startup()
+
+    async def adv_slots():
+        result = await gql.op("IpSlots", {"filter": week}, token=park.token(startup))
+        return [s["localStart"] for s in result["data"]["ipSlots"] if s["advisor"]["id"] == park.advisor.id]
+
+    assert await adv_slots() == ["09:00", "10:00", "11:00"]
+    added = await gql.op("AddAvailabilityException", {"input": {"workstationId": park.workstation_id,
+                                                                "date": tuesday.isoformat(), "reason": "typo"}},
+                         token=park.token(park.advisor))
+    exception_id = added["data"]["addAvailabilityException"]["id"]
+    assert await adv_slots() == []
+
+    other_manager = await people.make("mgr-elsewhere", Role.manager, incubator_id=await people.incubator("Elsewhere"))
+    variables = {"advisorId": park.advisor.id, "exceptionId": exception_id}
+    for who in (other_manager, startup):
+        assert error_codes(await gql.op("RemoveAvailabilityException", variables, token=park.token(who))) == ["FORBIDDEN"]
+    assert await adv_slots() == []
+    removed = await gql.op("RemoveAvailabilityException", variables, token=park.token(park.advisor))
+    assert removed["data"]["removeAvailabilityException"] is True
+    assert await adv_slots() == ["09:00", "10:00", "11:00"]
+    again = await gql.op("RemoveAvailabilityException", variables, token=park.token(park.manager))
+    assert error_codes(again) == ["NOT_FOUND"]

@@ -170,6 +170,13 @@ class BookingMutations:
             input.date, input.start_time, input.end_time, input.reason)
         return AvailabilityException.from_model(created)
 
+    @strawberry.mutation(permission_classes=[roles(Role.admin, Role.manager, Role.ip_advisor)],
+                         description="Withdraw a leave or exception (e.g. entered by mistake): its slots return.")
+    async def remove_availability_exception(self, info: Info, advisor_id: strawberry.ID,
+                                            exception_id: strawberry.ID) -> bool:
+        return await bookings(info.context.state).remove_exception(info.context.require_user(), str(advisor_id),
+                                                                   str(exception_id))
+
     @strawberry.mutation(permission_classes=[roles(Role.startup)],
                          description="Book a slot. Errors: SLOT_TAKEN, SLOT_IN_PAST, SLOT_OUTSIDE_AVAILABILITY, "
                                      "BOOKING_LIMIT_REACHED, BOOKING_OVERLAP, BAD_USER_INPUT.")

@@ -325,7 +325,10 @@ async function loadAvailability() {
     ruleForm,
     el('h3', {}, t('bookings.exceptions')),
     schedule.exceptions.length ? el('ul', { class: 'plain', id: 'exception-list' }, schedule.exceptions.map((x) => el('li', {},
-      `${fmtDate(x.date)} ${x.startTime ? `${x.startTime.slice(0, 5)}–${(x.endTime || '').slice(0, 5)}` : t('bookings.allDay')} · ${x.reason || ''}`))) : el('p', { class: 'muted' }, t('bookings.noExceptions')),
+      `${fmtDate(x.date)} ${x.startTime ? `${x.startTime.slice(0, 5)}–${(x.endTime || '').slice(0, 5)}` : t('bookings.allDay')} · ${x.reason || ''}`, ' ',
+      el('button', { type: 'button', class: 'secondary', onclick: async () => {
+        try { await gql('RemoveAvailabilityException', { advisorId: me.id, exceptionId: x.id }); await Promise.all([loadAvailability(), loadWeek()]); } catch (error) { showError(error); }
+      } }, t('bookings.removeRule'))))) : el('p', { class: 'muted' }, t('bookings.noExceptions')),
     exceptionForm);
 }
 
