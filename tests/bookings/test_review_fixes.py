@@ -88,3 +88,22 @@ async def test_leave_entered_by_mistake_can_be_removed_and_its_slots_return(gql,
     assert await adv_slots() == ["09:00", "10:00", "11:00"]
     again = await gql.op("RemoveAvailabilityException", variables, token=park.token(park.manager))
     assert error_codes(again) == ["NOT_FOUND"]
+
+
+async def test_my_waitlist_omits_waits_for_slots_that_have_begun(gql, park, state):
+    """A startup waiting for a slot that has since begun no longer sees that wait (it could never be
+    promoted); its wait for a future slot stays listed."""
+    from datetime import UTC, datetime, timedelta
+
+    holder, waiter = await park.startup(), await park.startup()
+    tuesday = next_weekday(1)
+    await park.book(holder, tuesday, "09:00")
+    future = await park.service.join_waitlist(waiter, park.workstation_id, park.advisor.id, local(tuesday, "09:00"),
+                                              "patent_filing", "online", "Q")
+    past_start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)
+    await state.db.ip_waitlist.insert_one({
+        "_id": "past-wait", "workstation_id": park.workstation_id, "advisor_id": park.advisor.id, "start": past_start,
+        "startup_id": waiter.startup_id, "user_id": waiter.id, "topic": "patent_filing", "mode": "online",
+        "question": "Q", "seq": 1, "status": "waiting", "created_at": past_start})
+    result = await gql.op("MyIpWaitlist", {}, token=park.token(waiter))
+    assert [e["id"] for e in result["data"]["myIpWaitlist"]] == [future.id]

@@ -96,7 +96,9 @@ class BookingQueries:
     async def my_ip_waitlist(self, info: Info) -> list[IpWaitlistEntry]:
         service = bookings(info.context.state)
         user = info.context.require_user()
-        entries = await service.repo.waits_of_startup(user.startup_id or "")
+        now = service.clock()
+        # a wait for a slot that has begun is moot: it is not shown (nor offered to be left)
+        entries = [e for e in await service.repo.waits_of_startup(user.startup_id or "") if e.start > now]
         return [IpWaitlistEntry.from_model(e, await service.waitlist_position(e)) for e in entries]
 
     @strawberry.field(permission_classes=[roles(Role.ip_advisor, Role.admin, Role.manager)],
