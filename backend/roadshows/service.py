@@ -230,7 +230,13 @@ class RoadshowService:
                                 "author_organisation": q.get("author_organisation", ""), "text": q["text"],
                                 "pitch_index": q.get("pitch_index"), "answer": (q.get("answer") or {}).get("text"),
                                 "upvotes": q.get("upvotes", 0)})
+        # Which investor is interested is the organisers' (and that startup's) business: in the room only
+        # moderators see it, so a presenting startup's transcript names only the interest in its own pitches.
+        sees_all = self.is_moderator(user, roadshow) or (
+            user.role is Role.manager and roadshow.incubator_id is not None and user.incubator_id == roadshow.incubator_id)
         for lead in await self.repo.leads_of(roadshow_id):
+            if not sees_all and lead.get("startup_id") != user.startup_id:
+                continue
             entries.append({"kind": "interest", "at": lead["at"], "author_name": lead.get("investor_name", ""),
                             "author_organisation": lead.get("investor_organisation", ""), "text": "",
                             "pitch_index": lead.get("pitch_index"), "answer": None, "upvotes": 0})

@@ -129,3 +129,33 @@ async def test_reactions_count_for_the_pitch_they_were_sent_in(park: Park, socke
         (0, {"clap": 2}), (1, {"fire": 1})]
     stored = park.run(runtime(park.live.state).repo.roadshows.find_one({"_id": room}))
     assert stored["reactions"] == {"0": {"clap": 2}, "1": {"fire": 1}}
+
+
+async def test_a_presenter_transcript_names_only_the_investors_interested_in_it(park: Park, sockets: Sockets) -> None:
+    """In the room only moderators learn which investor is interested (``interest.detail``); after the
+    event the organiser's transcript lists both investors' interest, startup A's only the one in A, and
+    startup B's only the one in B."""
+    incubator = park.incubator()
+    host = park.user("host", Role.manager, incubator_id=incubator)
+    a, b = park.startup("s-ta", "Transcript A", incubator), park.startup("s-tb", "Transcript B", incubator)
+    alpha = park.user("alpha", Role.startup, startup_id=a, incubator_id=incubator)
+    beta = park.user("beta", Role.startup, startup_id=b, incubator_id=incubator)
+    fund_a = park.user("fund_a", Role.investor, display_name="Fund A")
+    fund_b = park.user("fund_b", Role.investor, display_name="Fund B")
+    room = schedule(park, host, [a, b])
+    start(park, host, room)
+    for investor, index in ((fund_a, 0), (fund_b, 1)):
+        client = await sockets.connect(investor)
+        await client.ok("room.join", {"room_id": room})
+        await client.ok("interest.signal", {"room_id": room, "pitch_index": index})
+    assert "errors" not in await park.op("EndRoadshow", {"id": room}, host)
+
+    async def interest(user: Any) -> list[tuple[str, int]]:
+        result = await park.op("RoadshowTranscript", {"id": room}, user)
+        assert "errors" not in result, result
+        return sorted((e["authorName"], e["pitchIndex"]) for e in result["data"]["roadshowTranscript"]["entries"]
+                      if e["kind"] == "interest")
+
+    assert await interest(host) == [("Fund A", 0), ("Fund B", 1)]
+    assert await interest(alpha) == [("Fund A", 0)]
+    assert await interest(beta) == [("Fund B", 1)]
