@@ -48,9 +48,14 @@ def window(quarter: str) -> list[str]:
     return [shift_quarter(quarter, -k) for k in range(LOOKBACK + 1)]
 
 
+def stamp_window(quarter: str) -> list[str]:
+    """Quarters whose inputs a cached ranking depends on: its window, plus the previous quarter's (rank change)."""
+    return [shift_quarter(quarter, -k) for k in range(LOOKBACK + 2)]
+
+
 def affected_by(quarter: str) -> list[str]:
-    """Quarters whose scores read ``quarter``'s metrics."""
-    return [shift_quarter(quarter, k) for k in range(LOOKBACK + 1)]
+    """Quarters whose rankings (scores, or rank change) read ``quarter``'s metrics."""
+    return [shift_quarter(quarter, k) for k in range(LOOKBACK + 2)]
 
 
 def _f(v: Any) -> float | None:
@@ -213,7 +218,7 @@ class RankingService:
         """Scores of ``quarter`` from the cache, recomputed only when a submitted input changed."""
         self.check(quarter, method)
         key = (quarter, scheme().version, method)
-        stamps = await self.submissions.repository.stamps_for(window(quarter))
+        stamps = await self.submissions.repository.stamps_for(stamp_window(quarter))
         cached = self._cache.get(key)
         if cached is not None and cached.stamps == stamps:
             return cached

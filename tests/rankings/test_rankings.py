@@ -115,6 +115,30 @@ async def test_score_cache_recomputes_only_when_an_input_changes(gql, ranked, st
     assert service.computations == computed + 1
 
 
+
+LATE = dict.fromkeys(("financing_amount", "tech_conversion_value", "tenant_rd_spend"))
+
+
+async def test_rank_change_follows_an_amendment_of_the_previous_quarters_inputs(gql, ranked, state):
+    """2025Q3's rank change compares with 2025Q2's ranks, and 2025Q2's scores read 2024Q2 (an indicator Alpha did
+    not report in 2025Q2 is imputed from 2025Q1's, whose trailing four quarters start in 2024Q2). So a late
+    2024Q2 submission must refresh the cached 2025Q3 ranking, whose previous ranks stay 2025Q2's current ranks."""
+    park = ranked.park
+    service = ranking_service(state)
+    await submit(state, ranked.users["admin"], park.incubator, "2025Q2", scaled(0.5, **LATE), base=1)
+    await gql.op("Ranking", {"quarter": "2025Q3"}, token=park.tokens["evaluator"])
+    computed = service.computations
+    await submit(state, ranked.users["admin"], park.incubator, "2024Q2", scaled(1.0))
+    now = (await gql.op("Ranking", {"quarter": "2025Q3"}, token=park.tokens["evaluator"]))["data"]["ranking"]
+    assert service.computations > computed
+    card = (await gql.op("IncubatorScorecard", {"incubatorId": park.incubator, "quarter": "2025Q2"},
+                         token=park.tokens["evaluator"]))["data"]["incubatorScorecard"]
+    status = {i["indicatorId"]: i["status"] for i in card["indicators"]}
+    assert status["financing_per_tenant"] == "imputed:previous_quarter"  # 2024Q2 now reaches 2025Q2
+    before = (await gql.op("Ranking", {"quarter": "2025Q2"}, token=park.tokens["evaluator"]))["data"]["ranking"]
+    assert {e["incubatorId"]: e["previousRank"] for e in now["entries"]} == \
+        {e["incubatorId"]: e["rank"] for e in before["entries"]}
+
 async def test_published_snapshot_is_immutable_reproducible_and_versioned(gql, ranked, state):
     park = ranked.park
     before = await gql.op("Ranking", {"quarter": "2025Q3"}, token=park.tokens["evaluator"])
