@@ -53,6 +53,9 @@ def test_a_slot_booked_in_one_page_shows_taken_in_another(open_page, make_user, 
     assert second.get_attribute(f".slot[data-slot='{key}']", "data-state") == "free"
 
     first.click(f".slot[data-slot='{key}']")
+    first.click("#book-confirm")  # no question yet: the dictionary's message next to the field, dialog still open
+    first.wait_for_selector("#err-question:text-is('请简要描述您的问题。')")
+    assert first.is_visible("#book-dialog")
     first.select_option("#book-topic", "trademarks")
     first.fill("#book-question", "商标注册类别如何选择？")
     first.click("#book-confirm")

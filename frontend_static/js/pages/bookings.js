@@ -67,7 +67,8 @@ function openBookDialog(slot, waitlist) {
   const topics = (w?.topics || []).filter((c) => !state.topic || c === state.topic);
   const modes = (w?.modes || []).filter((c) => !state.mode || c === state.mode);
   const errorSlot = el('p', { class: 'field-error', id: 'book-error', role: 'alert' });
-  const form = el('form', { method: 'dialog', id: 'book-form' },
+  // novalidate: the page's own (dictionary) message, not the browser's bubble in the browser's language
+  const form = el('form', { method: 'dialog', id: 'book-form', novalidate: true },
     el('h2', { id: 'book-title' }, t(waitlist ? 'bookings.joinWaitlistTitle' : 'bookings.bookTitle')),
     el('p', {}, `${pick(w, 'name')} · ${slot.advisor?.displayName || ''}`), el('p', {}, `${dayLabel(slot.localDate)} ${slot.localStart}`),
     el('div', { class: 'field' }, el('label', { for: 'book-topic' }, t('bookings.topic')),
