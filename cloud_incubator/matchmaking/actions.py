@@ -21,7 +21,7 @@ from cloud_incubator.registry import ActionContext, action
 
 class SendPayload(BaseModel):
     match_id: str = Field(min_length=1, max_length=64)
-    text: str = Field(max_length=4000)
+    text: str  # length checked by the service (negotiation.text_invalid); the frame limit bounds it
 
 
 class HistoryPayload(BaseModel):

@@ -148,3 +148,18 @@ async def test_a_manager_acting_for_a_startup_without_account_is_notified_and_ne
     assert (await stranger_ws.request("negotiation.send", {"match_id": match_id, "text": "hi"}))["code"] == \
         "match.forbidden"
     assert not [e for e in stranger_ws.events if e["event"] in ("match.created", "negotiation.message")]
+
+
+async def test_an_overlong_message_gets_the_documented_code(live):
+    """Over 2,000 characters is ``negotiation.text_invalid`` whatever the length (within the frame limit)."""
+    founder: User = live["founder"]
+    gql: GraphQLClient = live["gql"]
+    pair = {"startupId": live["startup"], "counterpartId": live["fund"], "decision": "INTERESTED"}
+    await gql.op("DecideOnMatch", pair, token=token_for(founder))
+    match_id = (await gql.op("DecideOnMatch", pair, token=token_for(live["investor"])))[
+        "data"]["decideOnMatch"]["match"]["id"]
+    ws = await live["sockets"].connect(founder)
+    for length in (2001, 5000):
+        answer = await ws.request("negotiation.send", {"match_id": match_id, "text": "长" * length})
+        assert (answer["code"], answer["details"]["field"]) == ("negotiation.text_invalid", "text")
+    assert (await ws.ok("negotiation.send", {"match_id": match_id, "text": "长" * 2000}))["message"]["text"] == "长" * 2000
