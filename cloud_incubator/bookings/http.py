@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 import orjson
 from bson import Binary
@@ -25,6 +26,12 @@ ALLOWED_TYPES: dict[str, tuple[bytes, ...]] = {
 }
 
 router = APIRouter()
+
+
+def _disposition(filename: str) -> str:
+    """The uploaded file's own name (RFC 6266/5987: an ASCII fallback plus the UTF-8 name)."""
+    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 @router.get("/api/bookings/{booking_id}.ics")
@@ -100,5 +107,5 @@ async def download_attachment(attachment_id: str, request: Request) -> Response:
     except AppError as error:
         return error_response(error)
     return Response(bytes(document["data"]), media_type=document["content_type"],
-                    headers={"Content-Disposition": f'attachment; filename="{attachment_id}"',
+                    headers={"Content-Disposition": _disposition(document.get("filename") or attachment_id),
                              "X-Content-Type-Options": "nosniff"})

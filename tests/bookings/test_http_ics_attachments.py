@@ -90,5 +90,8 @@ async def test_attachment_upload_checks_size_and_type_and_stores_nothing_on_erro
     assert [(a["filename"], a["size"], a["contentType"]) for a in listed] == [("专利草案.pdf", len(PDF), "application/pdf")]
     download = await client.get(listed[0]["downloadUrl"], headers={"Authorization": f"Bearer {park.token(park.advisor)}"})
     assert download.status_code == 200 and download.content == PDF
+    # saved under the name it was uploaded with (UTF-8 per RFC 5987), not the attachment's id
+    assert download.headers["content-disposition"] == (
+        "attachment; filename=\"____.pdf\"; filename*=UTF-8''%E4%B8%93%E5%88%A9%E8%8D%89%E6%A1%88.pdf")
     assert (await client.get(listed[0]["downloadUrl"],
                              headers={"Authorization": f"Bearer {park.token(stranger)}"})).status_code == 404
