@@ -247,7 +247,7 @@ class RoadshowService:
         roadshow = await self._results_roadshow(user, roadshow_id)
         pitch_windows = pitch_windows_of(roadshow)
         attendance = await self.repo.attendance_of(roadshow_id)
-        questions = [q for q in await self.repo.questions_of(roadshow_id)]
+        questions = [q for q in await self.repo.questions_of(roadshow_id) if not q.get("hidden")]  # as the transcript
         leads = await self.repo.leads_of(roadshow_id)
         assert roadshow.started_at is not None and roadshow.ended_at is not None
         result = attendance_analytics(

@@ -159,3 +159,26 @@ async def test_a_presenter_transcript_names_only_the_investors_interested_in_it(
     assert await interest(host) == [("Fund A", 0), ("Fund B", 1)]
     assert await interest(alpha) == [("Fund A", 0)]
     assert await interest(beta) == [("Fund B", 1)]
+
+
+async def test_hidden_questions_do_not_count_in_the_analytics(park: Park, sockets: Sockets) -> None:
+    """Two questions on pitch 0, one hidden by a moderator as spam: the analytics count 1 (as the
+    transcript lists 1), for the roadshow and for the pitch."""
+    host = park.user("host", Role.manager, incubator_id=park.incubator())
+    room = schedule(park, host, [park.startup("s-hq", "Hidden Q")])
+    start(park, host, room)
+    mod = await sockets.connect(host)
+    asker = await sockets.connect(park.user("asker", Role.investor))
+    await mod.ok("room.join", {"room_id": room})
+    await asker.ok("room.join", {"room_id": room})
+    await mod.ok("pitch.next", {"room_id": room})
+    await asker.ok("qa.ask", {"room_id": room, "text": "Fair question"})
+    spam = await asker.ok("qa.ask", {"room_id": room, "text": "Spam question"})
+    await mod.ok("qa.hide", {"room_id": room, "question_id": spam["question_id"]})
+    assert "errors" not in await park.op("EndRoadshow", {"id": room}, host)
+    result = await park.op("RoadshowAnalytics", {"id": room}, host)
+    analytics = result["data"]["roadshowAnalytics"]
+    assert analytics["questions"] == 1 and [p["questions"] for p in analytics["pitches"]] == [1]
+    transcript = await park.op("RoadshowTranscript", {"id": room}, host)
+    assert [e["text"] for e in transcript["data"]["roadshowTranscript"]["entries"] if e["kind"] == "question"] == [
+        "Fair question"]
