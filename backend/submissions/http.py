@@ -3,6 +3,7 @@ authenticated with the same bearer token as GraphQL."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
@@ -61,7 +62,9 @@ async def export_view(view: str, fmt: str, request: Request) -> Response:
     except AppError as error:
         return error_response(error)
     body = to_csv(table) if fmt == "csv" else to_xlsx(table)
-    name = "-".join([view, *[str(params[k]) for k in ("quarter", "incubatorId") if params.get(k)]])
+    # Only safe characters in the header (the parameters are the caller's text: quotes, CR/LF, Chinese).
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", "-".join(
+        [view, *[str(params[k]) for k in ("quarter", "incubatorId") if params.get(k)]]))
     return Response(body, media_type=MEDIA[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
 

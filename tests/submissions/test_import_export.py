@@ -162,3 +162,13 @@ async def test_exported_text_cannot_become_a_spreadsheet_formula(client, gql, pa
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0]["name_en"] == "'=1+2"
     assert rows[0]["mentors"] == "18.0"
+
+
+async def test_export_file_name_keeps_only_safe_characters(client, park):
+    """The file name repeats the caller's parameters: a quote, CR/LF or Chinese text must not break the header."""
+    auth = {"Authorization": f"Bearer {park.tokens['evaluator']}"}
+    response = await client.get("/api/export/submissions.csv",
+                                params={"quarter": "2025Q3", "incubatorId": 'a"\r\nX-Evil: 1 孵化器'}, headers=auth)
+    assert response.status_code == 200
+    assert "x-evil" not in response.headers
+    assert response.headers["content-disposition"] == 'attachment; filename="submissions-2025Q3-a___X-Evil__1____.csv"'
