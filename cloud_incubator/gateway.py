@@ -201,11 +201,16 @@ class Connection:
 
 
 def origin_allowed(websocket: WebSocket, allowed: list[str]) -> bool:
-    """Browsers always send Origin: it must be one of the configured ones. Non-browser clients send none."""
+    """Browsers always send Origin: it must be the app's own (same scheme and host:port as the request,
+    whatever port it serves on) or one of the configured ones. Non-browser clients send none."""
     origin = websocket.headers.get("origin")
     if origin is None:
         return True
-    return origin.rstrip("/") in {o.rstrip("/") for o in allowed} or "*" in allowed
+    origin = origin.rstrip("/")
+    host = websocket.headers.get("host")
+    if host and origin == f"{'https' if websocket.url.scheme == 'wss' else 'http'}://{host}":
+        return True
+    return origin in {o.rstrip("/") for o in allowed} or "*" in allowed
 
 
 @router.websocket("/ws/v1")

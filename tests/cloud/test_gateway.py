@@ -119,6 +119,20 @@ async def test_origin_is_checked(park: Park, sockets: Sockets) -> None:
     assert (await good.request("ping"))["type"] == "pong"
 
 
+async def test_the_apps_own_pages_connect_on_any_port(park: Park, sockets: Sockets) -> None:
+    """The live server runs on a random port that is not in cors_origins: its own pages (Origin equal to
+    the request's host) are admitted; the same host on another port is not."""
+    from urllib.parse import urlparse
+
+    user = park.user("olga", Role.investor)
+    target = urlparse(sockets.url)
+    own = await sockets.connect(user, origin=f"http://{target.hostname}:{target.port}")
+    assert (await own.request("ping"))["type"] == "pong"
+    other_port = await sockets.connect(origin=f"http://{target.hostname}:{target.port + 1}")
+    code, reason, _ = await closed_with(other_port)
+    assert (code, reason) == (4403, "origin.forbidden")
+
+
 async def test_flooding_client_is_rate_limited_then_disconnected(park: Park, sockets: Sockets) -> None:
     park.config(frames_per_second=2, frame_burst=5, flood_strikes=10, flood_window=60)
     user = park.user("frank", Role.investor)
