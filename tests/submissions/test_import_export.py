@@ -172,3 +172,11 @@ async def test_export_file_name_keeps_only_safe_characters(client, park):
     assert response.status_code == 200
     assert "x-evil" not in response.headers
     assert response.headers["content-disposition"] == 'attachment; filename="submissions-2025Q3-a___X-Evil__1____.csv"'
+
+
+async def test_ranking_export_refuses_an_unknown_version_or_source(client, park):
+    auth = {"Authorization": f"Bearer {park.tokens['evaluator']}"}
+    for params, field in (({"version": "latest"}, "version"), ({"source": "draft"}, "source")):
+        response = await client.get("/api/export/ranking.csv", params={"quarter": "2025Q3", **params}, headers=auth)
+        assert response.status_code == 400, params
+        assert [e["field"] for e in response.json()["errors"]] == [field]
