@@ -34,6 +34,12 @@ export function t(key, params = {}) {
   });
 }
 
+// A unit from the indicator scheme (stored in Chinese) in the current language, via the unit.* keys.
+export function unitText(unit) {
+  const key = `unit.${unit}`;
+  return has(key) ? t(key) : unit;
+}
+
 // A key built from an enum value or error code, with a fallback key when the dictionary lacks it.
 export function tk(prefix, value, fallback) {
   const key = `${prefix}.${value}`;

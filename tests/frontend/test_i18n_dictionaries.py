@@ -97,3 +97,13 @@ def test_the_forms_consistency_rules_are_the_schemes():
     for r in rules:
         key = f"submit.constraint.{camel(r['left'])}"
         assert (DICTS["zh"][key], DICTS["en"][key]) == (r["message_zh"] + "。", r["message_en"] + ".")
+
+
+def test_every_unit_of_the_scheme_has_a_text_in_both_languages():
+    """Units are stored in Chinese in the scheme ("件/10家"); the pages show them through `unit.<unit>` keys."""
+    scheme = tomllib.loads((ROOT / "evaluation/schemes/default.toml").read_text(encoding="utf-8"))
+    units = {entry["unit"] for section in ("raw_fields", "indicators") for entry in scheme[section]}
+    assert units
+    for lang in ("zh", "en"):
+        assert sorted(u for u in units if f"unit.{u}" not in DICTS[lang]) == [], lang
+    assert all(not re.search(r"[\u4e00-\u9fff]", DICTS["en"][f"unit.{u}"]) for u in units)

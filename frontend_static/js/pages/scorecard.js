@@ -1,7 +1,7 @@
 // Incubator scorecard: radar against the benchmark threshold, indicators with contributions, the gap to
 // benchmark as a to-do list, a what-if panel recomputed as targets are edited, and the change since the
 // previous quarter explained by indicator.
-import { t, tk, pick, fmtNumber } from '../i18n.js';
+import { t, tk, pick, fmtNumber, unitText } from '../i18n.js';
 import { gql, ApiError, fieldMessage } from '../api.js';
 import { initPage, el, showError } from '../shell.js';
 import { drawFigure } from '../charts.js';
@@ -60,7 +60,7 @@ function renderGap(card) {
       g.dimensionShortfalls.map((d) => `${tk('dimension', d.dimension, 'dimension.other')} ${num1(d.score)}`).join(' · ')) : null,
     el('ul', { class: 'plain todo', id: 'gap-list' }, g.items.map((item) => el('li', { dataset: { lever: item.lever } },
       t(item.change >= 0 ? 'scorecard.todoMore' : 'scorecard.todoFewer', {
-        n: fmtNumber(Math.abs(item.change)), unit: item.unit, lever: pick(item, 'leverName'), indicator: pick(item, 'name'),
+        n: fmtNumber(Math.abs(item.change)), unit: unitText(item.unit), lever: pick(item, 'leverName'), indicator: pick(item, 'name'),
         threshold: fmtNumber(item.threshold) }),
       el('span', { class: 'muted' }, ` ${t('scorecard.pointsGained', { points: num1(item.pointsGained) })}`),
       item.feasible ? null : el('span', { class: 'muted' }, ` ${t('scorecard.notFeasible')}`)))));
@@ -72,10 +72,10 @@ function renderWhatIf(card) {
   for (const item of card.gap?.items || []) if (!levers.has(item.lever)) levers.set(item.lever, item);
   if (!levers.size) { whatIfBox.replaceChildren(el('p', { class: 'muted' }, t('scorecard.whatIfNone'))); whatIfResult.replaceChildren(); return; }
   whatIfBox.replaceChildren(el('div', { class: 'fields' }, [...levers.values()].map((item) => el('div', { class: 'field' },
-    el('label', { for: `wi-${item.lever}` }, t('scorecard.whatIfField', { lever: pick(item, 'leverName'), unit: item.unit })),
+    el('label', { for: `wi-${item.lever}` }, t('scorecard.whatIfField', { lever: pick(item, 'leverName'), unit: unitText(item.unit) })),
     el('input', { id: `wi-${item.lever}`, type: 'number', step: 'any', value: '0', dataset: { lever: item.lever },
       oninput: () => { clearTimeout(whatIfTimer); whatIfTimer = setTimeout(runWhatIf, 300); } }),
-    el('span', { class: 'help' }, t('scorecard.whatIfSuggested', { n: fmtNumber(item.change), unit: item.unit }))))),
+    el('span', { class: 'help' }, t('scorecard.whatIfSuggested', { n: fmtNumber(item.change), unit: unitText(item.unit) }))))),
   el('button', { type: 'button', class: 'secondary', id: 'what-if-apply-gap', onclick: () => {
     for (const item of levers.values()) document.getElementById(`wi-${item.lever}`).value = String(item.change);
     runWhatIf();
@@ -131,7 +131,7 @@ function renderIndicators(card) {
     el('tbody', {}, rows.map((r) => el('tr', { dataset: { indicator: r.indicatorId } },
       el('td', {}, tk('dimension', r.dimension, 'dimension.other')),
       el('td', { style: 'white-space: normal', title: r.basis }, pick(r, 'name')),
-      el('td', { class: 'num' }, r.value === null ? '—' : `${fmtNumber(r.value)} ${r.unit}`),
+      el('td', { class: 'num' }, r.value === null ? '—' : `${fmtNumber(r.value)} ${unitText(r.unit)}`),
       el('td', { class: 'num' }, r.threshold === null ? '—' : fmtNumber(r.threshold)),
       el('td', { class: 'num' }, r.normalized === null ? '—' : num1(r.normalized)),
       el('td', { class: 'num' }, fmtNumber(r.effectiveWeight, { style: 'percent', maximumFractionDigits: 1 })),

@@ -1,6 +1,6 @@
 // Manager submission: the quarter's raw fields grouped by dimension, client checks mirroring the
 // server's (number, range, whole counts, the scheme's consistency rules), server field errors next to their fields, drafts, history, upload.
-import { t, pick, fmtNumber, fmtDateTime, tk, currentLang } from '../i18n.js';
+import { t, pick, fmtNumber, fmtDateTime, tk, currentLang, unitText } from '../i18n.js';
 import { gql, ApiError, fieldMessage, upload, download } from '../api.js';
 import { initPage, el, notify, showError } from '../shell.js';
 import { recentQuarters, allIncubators, param, setParams, uuid } from '../util.js';
@@ -63,7 +63,7 @@ function renderForm() {
     el('div', { class: 'fields' }, fields.map((f) => {
       const value = valueOf(state.head?.metrics, f.id);
       return el('div', { class: 'field', dataset: { field: f.id } },
-        el('label', { for: `f-${f.id}` }, pick(f, 'name'), ' ', el('span', { class: 'unit' }, `(${f.unit})`)),
+        el('label', { for: `f-${f.id}` }, pick(f, 'name'), ' ', el('span', { class: 'unit' }, `(${unitText(f.unit)})`)),
         el('input', { id: `f-${f.id}`, name: f.id, type: 'text', inputmode: f.integer ? 'numeric' : 'decimal',
           value: value === null ? '' : String(value), 'aria-describedby': `help-${f.id} err-${f.id}`,
           oninput: () => clearFieldError(f.id) }),
@@ -95,10 +95,10 @@ function clientCheck(f, raw) {
   if (raw === '') return null;
   const value = Number(raw.replace(/,/g, ''));
   const name = pick(f, 'name');
-  if (!Number.isFinite(value)) return t('submit.check.number', { name, unit: f.unit });
-  if (value < f.min) return f.min === 0 ? t('submit.check.negative', { name }) : t('submit.check.min', { name, min: f.min, unit: f.unit });
-  if (f.max !== null && value > f.max) return t('submit.check.max', { name, max: f.max, unit: f.unit });
-  if (f.integer && !Number.isInteger(value)) return t('submit.check.integer', { name, unit: f.unit });
+  if (!Number.isFinite(value)) return t('submit.check.number', { name, unit: unitText(f.unit) });
+  if (value < f.min) return f.min === 0 ? t('submit.check.negative', { name }) : t('submit.check.min', { name, min: f.min, unit: unitText(f.unit) });
+  if (f.max !== null && value > f.max) return t('submit.check.max', { name, max: f.max, unit: unitText(f.unit) });
+  if (f.integer && !Number.isInteger(value)) return t('submit.check.integer', { name, unit: unitText(f.unit) });
   return null;
 }
 
