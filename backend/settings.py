@@ -60,12 +60,16 @@ class Settings(BaseSettings):
             return self.jwt_secret
         self.check_production()
         path = self.var_dir / "jwt_secret"
-        if path.exists():
-            return path.read_text().strip()
+        kept = path.read_text().strip() if path.exists() else ""
+        if kept:  # read once (not on every token check); an empty file is no secret
+            self.jwt_secret = kept
+            return kept
         path.parent.mkdir(parents=True, exist_ok=True)
         secret = secrets.token_urlsafe(48)
-        path.write_text(secret)
-        path.chmod(0o600)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # never readable by others
+        os.fchmod(descriptor, 0o600)  # also when the (empty) file was already there
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secret)
         self.jwt_secret = secret
         return secret
 

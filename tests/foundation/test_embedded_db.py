@@ -187,3 +187,17 @@ def test_a_command_on_a_data_directory_in_use_says_so_without_a_traceback(tmp_pa
     assert code == 2
     err = capsys.readouterr().err
     assert "already using this data directory" in err and "Traceback" not in err
+
+
+def test_kept_jwt_secret_is_private_read_once_and_never_empty(tmp_path):
+    var = tmp_path / "var"
+    var.mkdir()
+    (var / "jwt_secret").write_text("\n")  # e.g. truncated by a full disk: not a usable secret
+    settings = Settings(env="test", mongodb_uri=None, var_dir=var, jwt_secret=None)
+    secret = settings.resolved_jwt_secret()
+    assert len(secret) >= 32 and (var / "jwt_secret").read_text() == secret
+    assert (var / "jwt_secret").stat().st_mode & 0o077 == 0
+    fresh = Settings(env="test", mongodb_uri=None, var_dir=var, jwt_secret=None)
+    assert fresh.resolved_jwt_secret() == secret
+    (var / "jwt_secret").unlink()
+    assert fresh.resolved_jwt_secret() == secret  # kept in memory after the first read
