@@ -25,7 +25,10 @@ SLIDES_BUCKET = "slides"
 LEADS = "leads"
 
 register_indexes(ROADSHOWS, IndexModel([("status", ASCENDING), ("starts_at", ASCENDING)], name="status_starts"),
-                 IndexModel([("starts_at", ASCENDING)], name="starts_at"))
+                 IndexModel([("starts_at", ASCENDING)], name="starts_at"),
+                 IndexModel([("status", ASCENDING), ("starts_at", DESCENDING), ("_id", DESCENDING)],
+                            name="status_starts_desc_id"),
+                 IndexModel([("starts_at", DESCENDING), ("_id", DESCENDING)], name="starts_desc_id"))
 register_indexes(ROOM_LOG, IndexModel([("topic", ASCENDING), ("event", ASCENDING), ("seq", ASCENDING)], name="topic_event_seq"),
                  IndexModel([("topic", ASCENDING), ("data.message_id", ASCENDING)], name="topic_message"))
 register_indexes(QUESTIONS, IndexModel([("roadshow_id", ASCENDING), ("at", ASCENDING)], name="room_at"))
@@ -71,9 +74,15 @@ class RoadshowRepository:
         found = {d["_id"]: Roadshow.model_validate(d) async for d in self.roadshows.find({"_id": {"$in": ids}})}
         return [found.get(i) for i in ids]
 
-    async def listing(self, status: str | None, limit: int) -> list[Roadshow]:
+    async def listing(self, status: str | None, limit: int, before: tuple[datetime, str] | None = None
+                      ) -> list[Roadshow]:
+        """Newest first (by start time, then id), starting strictly before ``before`` when given."""
         query: dict[str, Any] = {"status": status} if status else {}
-        sort = [("status", ASCENDING), ("starts_at", ASCENDING)] if status else [("starts_at", ASCENDING)]
+        if before is not None:
+            starts_at, roadshow_id = before
+            query["$or"] = [{"starts_at": {"$lt": starts_at}}, {"starts_at": starts_at, "_id": {"$lt": roadshow_id}}]
+        order = [("starts_at", DESCENDING), ("_id", DESCENDING)]
+        sort = [("status", ASCENDING), *order] if status else order
         return [Roadshow.model_validate(d) async for d in self.roadshows.find(query, sort=sort, limit=limit)]
 
     async def update_if(self, roadshow_id: str, condition: dict[str, Any], changes: dict[str, Any]) -> Roadshow | None:

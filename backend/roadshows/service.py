@@ -144,8 +144,19 @@ class RoadshowService:
             raise NotFound("No roadshow has this id.", "不存在此编号的路演。", field="id")
         return roadshow
 
-    async def visible(self, user: User, status: str | None, limit: int = 100) -> list[Roadshow]:
-        return [r for r in await self.repo.listing(status, limit * 3) if self.may_enter(user, r)][:limit]
+    async def visible(self, user: User, status: str | None, limit: int = 100,
+                      before: tuple[datetime, str] | None = None) -> list[Roadshow]:
+        """Up to ``limit`` roadshows this user may enter, newest first, keyset-paged by ``before``; reads on
+        in batches past the ones the user may not see, so a page is full whenever enough exist."""
+        found: list[Roadshow] = []
+        batch = max(limit * 2, 20)
+        while len(found) < limit:
+            rows = await self.repo.listing(status, batch, before)
+            found.extend(r for r in rows if self.may_enter(user, r))
+            if len(rows) < batch:
+                break
+            before = (rows[-1].starts_at, rows[-1].id)
+        return found[:limit]
 
     # -- who may do what -------------------------------------------------------------------------
     @staticmethod

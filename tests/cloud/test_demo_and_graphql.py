@@ -106,10 +106,10 @@ async def test_demo_roadshows_past_with_transcript_and_upcoming(gql: Any, state:
     await seed_roadshows(ctx)
     token = await gql.login("manager01", "incubench-demo")
     listed = (await gql.op("Roadshows", {}, token=token))["data"]["roadshows"]
-    assert [r["status"] for r in listed] == ["ENDED", "ENDED", "SCHEDULED", "SCHEDULED"]
+    assert [r["status"] for r in listed] == ["SCHEDULED", "SCHEDULED", "ENDED", "ENDED"]  # newest first
     investor3 = (await gql.op("Roadshows", {}, token=await gql.login("investor03", "incubench-demo")))["data"]
     assert len(investor3["roadshows"]) == 3  # not invited to the closed-door session
-    fintech = listed[0]
+    fintech = listed[-1]  # the oldest
     assert fintech["titleEn"] == "Financial Street fintech pitch day"
     transcript = (await gql.op("RoadshowTranscript", {"id": fintech["id"]}, token=token))["data"]["roadshowTranscript"]
     kinds = [e["kind"] for e in transcript["entries"]]
@@ -143,3 +143,30 @@ async def test_roadshow_list_round_trips_do_not_grow_with_roadshows(gql: Any, pe
         return COUNTER.counts.get(database, 0) - before
 
     assert await list_cost(2) == await list_cost(8)
+
+
+async def test_roadshow_list_is_newest_first_and_pages_past_roadshows_a_user_may_not_enter(
+        gql: Any, people: Any, state: AppState) -> None:
+    """Five roadshows a day apart; the 2nd and 4th newest are for invited investors only. An unrelated investor
+    paging two at a time sees the other three newest first, with full pages despite the hidden ones."""
+    incubator = await people.incubator()
+    await people.make("mgr", Role.manager, incubator_id=incubator)
+    await people.make("inv", Role.investor)
+    guest = await people.make("guest", Role.investor)
+    await state.startups.insert({"_id": "s-ok", "name_zh": "好", "name_en": "Ok", "incubator_id": incubator})
+    token = await gql.login("mgr")
+    base = datetime.now(UTC) + timedelta(days=1)
+    for day in range(5):
+        invited_only = day in (1, 3)
+        result = await gql.op("ScheduleRoadshow", _input(
+            "s-ok", titleEn=f"Day {day}", startsAt=(base + timedelta(days=day)).isoformat(),
+            audience="INVITED" if invited_only else "REGISTERED",
+            invitedUserIds=[guest.id] if invited_only else []), token=token)
+        assert "errors" not in result, result
+    investor = await gql.login("inv")
+    first = (await gql.op("RoadshowsPage", {"first": 2}, token=investor))["data"]["roadshows"]
+    assert [r["titleEn"] for r in first] == ["Day 4", "Day 2"]
+    rest = (await gql.op("RoadshowsPage", {"first": 2, "after": first[-1]["id"]}, token=investor))["data"]["roadshows"]
+    assert [r["titleEn"] for r in rest] == ["Day 0"]
+    organiser = (await gql.op("RoadshowsPage", {"first": 10}, token=token))["data"]["roadshows"]
+    assert [r["titleEn"] for r in organiser] == ["Day 4", "Day 3", "Day 2", "Day 1", "Day 0"]

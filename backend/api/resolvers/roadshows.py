@@ -10,6 +10,7 @@ from backend.api.inputs.roadshows import AgendaItemInput, ScheduleRoadshowInput,
 from backend.api.permissions import IsAuthenticated, roles
 from backend.api.types import roadshows as t
 from backend.errors import NotFound
+from backend.pagination import check_page_size
 from backend.roadshows import models
 from backend.roadshows.service import roadshow_service
 from backend.roadshows.slides import signed_slide_url
@@ -70,13 +71,18 @@ async def to_type(info: Info, roadshow: models.Roadshow) -> t.Roadshow:
 @strawberry.type
 class RoadshowQueries:
     @strawberry.field(permission_classes=[IsAuthenticated],
-                      description="Roadshows open to the caller, by start time (optionally one status).")
+                      description="Roadshows open to the caller, newest start first (optionally one status); "
+                                  "`after` = the id of the last roadshow of the previous page.")
     async def roadshows(self, info: Info, status: t.RoadshowStatus | None = None,  # type: ignore[valid-type]
-                        first: int = 50) -> list[t.Roadshow]:
+                        first: int = 50, after: strawberry.ID | None = None) -> list[t.Roadshow]:
         user = info.context.require_user()
-        rows = await roadshow_service(info.context.state).visible(user, status.value if status else None,
-                                                                  max(1, min(first, 100)))
-        # Converted together, so the DataLoaders batch every roadshow's startups and decks into one query each.
+        service = roadshow_service(info.context.state)
+        check_page_size(first)
+        before = None
+        if after is not None:
+            last = await service.get(str(after))
+            before = (last.starts_at, last.id)
+        rows = await service.visible(user, status.value if status else None, first, before)
         return list(await asyncio.gather(*(to_type(info, r) for r in rows)))
 
     @strawberry.field(permission_classes=[IsAuthenticated])
