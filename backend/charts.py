@@ -100,7 +100,9 @@ def radar(result: EvaluationResult, incubator_id: str, names: Mapping[str, str] 
                                   line_color=TIER_COLORS.get(result.tiers[i], "#607d8b")))
     fig.add_trace(go.Scatterpolar(r=[thr] * (len(dims) + 1), theta=[*dims, dims[0]], name=t["threshold"],
                                   line={"dash": "dash", "color": "#424242"}))
-    fig.update_layout(title=f"{_name(names, incubator_id)} · {t['radar_title']}",
+    # Name and subject on two lines: long English names would otherwise be cut at the chart's edge.
+    fig.update_layout(title={"text": f"{_name(names, incubator_id)}<br><sub>{t['radar_title']}</sub>",
+                             "font": {"size": 14}},
                       polar={"radialaxis": {"range": [0, 100], "angle": 90, "tickfont": {"size": 9}},
                              "angularaxis": {"tickfont": {"size": 11}}},
                       margin={"l": 70, "r": 70, "t": 60, "b": 60}, showlegend=True,
@@ -148,6 +150,9 @@ def dimension_heatmap(result: EvaluationResult, names: Mapping[str, str] | None 
         z=[[_num(v) for v in result.dimension_scores[i]] for i in rows], x=_dim_names(result, lang),
         y=[_name(names, result.incubator_ids[i]) for i in rows], zmin=0, zmax=100, colorscale="RdYlGn",
         colorbar={"title": t["score"]}, hovertemplate="%{y}<br>%{x}: %{z:.1f}<extra></extra>"))
-    fig.update_layout(title=f"{t['heatmap_title']} · {result.quarter}", yaxis={"autorange": "reversed"},
-                      xaxis={"title": t["dimension"]})
+    # Every incubator labelled (Plotly thins category ticks to fit unless told otherwise).
+    fig.update_layout(title=f"{t['heatmap_title']} · {result.quarter}",
+                      yaxis={"autorange": "reversed", "dtick": 1, "automargin": True, "tickfont": {"size": 10}},
+                      xaxis={"title": t["dimension"], "automargin": True},
+                      height=max(360, 120 + 22 * len(rows)))
     return _plain(fig)
