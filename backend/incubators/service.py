@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -55,6 +56,8 @@ def validate_incubator_fields(values: dict[str, Any], issues: IssueCollector, *,
 class IncubatorService:
     def __init__(self, repository: IncubatorRepository) -> None:
         self.repository = repository
+        # Called with the incubator's id after its name changed (caches holding names drop them).
+        self.rename_listeners: list[Callable[[str], Awaitable[None]]] = []
 
     async def create(self, values: dict[str, Any]) -> Incubator:
         issues = IssueCollector()
@@ -106,6 +109,9 @@ class IncubatorService:
             raise
         if updated is None:
             raise NotFound("No incubator has this id.", "不存在此编号的孵化器。", field="id")
+        if "name_zh" in changes or "name_en" in changes:
+            for listener in self.rename_listeners:
+                await listener(incubator_id)
         return updated
 
     async def page(self, filters: IncubatorFilter, first: int, after: str | None

@@ -170,6 +170,8 @@ class RankingService:
         self.snapshots = SnapshotRepository(state.db)
         self.events = RankingEvents()
         self._cache: dict[tuple[str, str, str], Evaluated] = {}
+        # Cached rankings carry incubator names: a rename in this process drops them.
+        state.incubator_service.rename_listeners.append(self._incubator_renamed)
         self._locks: dict[tuple[str, str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
         self._replays: dict[str, EvaluationResult] = {}
         self.computations = 0  # evaluations actually run (tests check the cache with it)
@@ -247,6 +249,9 @@ class RankingService:
                 self._cache.pop(next(iter(self._cache)))
             self._cache[key] = entry
             return entry
+
+    async def _incubator_renamed(self, incubator_id: str) -> None:
+        self._cache.clear()
 
     async def inputs_changed(self, quarter: str, incubator_ids: list[str]) -> None:
         quarters = affected_by(quarter)

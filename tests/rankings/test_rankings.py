@@ -322,3 +322,15 @@ async def test_an_unscoreable_stored_quarter_is_left_out_not_fatal(gql, ranked, 
     await state.db["metric_stamps"].update_one({"_id": "2025Q3"}, {"$inc": {"stamp": 1}})
     result = await gql.op("Ranking", {"quarter": "2025Q3"}, token=park.tokens["evaluator"])
     assert ids(result["data"]["ranking"]) == [park.incubator, park.other]
+
+
+async def test_live_ranking_shows_an_incubators_new_name_after_a_rename(gql, ranked):
+    park = ranked.park
+    before = await gql.op("Ranking", {"quarter": "2025Q3"}, token=park.tokens["evaluator"])
+    assert "Alpha Incubator" in [e["nameEn"] for e in before["data"]["ranking"]["entries"]]
+    renamed = await gql.op("UpdateIncubator", {"incubatorId": park.incubator, "input": {"nameEn": "Alpha Renamed"}},
+                           token=park.tokens["manager"])
+    assert "errors" not in renamed, renamed
+    after = await gql.op("Ranking", {"quarter": "2025Q3"}, token=park.tokens["evaluator"])
+    names = [e["nameEn"] for e in after["data"]["ranking"]["entries"]]
+    assert "Alpha Renamed" in names and "Alpha Incubator" not in names
