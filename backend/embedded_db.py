@@ -36,12 +36,18 @@ def free_loopback_port() -> int:
 
 
 def _die_with_parent() -> None:
-    """In the child: get SIGTERM when the app process dies, even by SIGKILL (Linux)."""
+    """In the child: be killed when the app process dies, even by SIGKILL (Linux).
+
+    SIGKILL, not SIGTERM: the kernel sends the parent-death signal again each time the child is
+    handed to another of the dying app's threads, and the server's SIGTERM handler deadlocks when
+    it is re-entered. The app dying hard is a crash either way; with sync-on-commit every
+    acknowledged write is already on disk and WiredTiger recovers it at the next start.
+    """
     if sys.platform.startswith("linux"):
         import ctypes
 
         PR_SET_PDEATHSIG = 1
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _server_command() -> list[str]:

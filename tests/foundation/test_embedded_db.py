@@ -53,25 +53,46 @@ async def test_app_starts_and_stops_its_embedded_database_and_keeps_data(tmp_pat
     assert (tmp_path / "var" / "db").is_dir()
 
 
-def test_child_dies_when_the_app_is_killed_hard(tmp_path):
-    """Even SIGKILL of the app (no shutdown code runs) leaves no database process behind."""
+def test_child_dies_when_the_app_is_killed_hard_and_acknowledged_writes_survive(tmp_path):
+    """Even SIGKILL of the app (no shutdown code runs) leaves no database process behind, and a
+    write acknowledged before the kill is read back by the next server on the same storage.
+
+    The app runs several threads on purpose: the kernel repeats the parent-death signal as the child
+    is handed from one dying thread to the next, which once deadlocked the server's SIGTERM handler.
+    """
     script = (
-        "import sys, time\n"
+        "import sys, threading, time\n"
+        "from pymongo import MongoClient, WriteConcern\n"
         "from backend.embedded_db import EmbeddedDatabase\n"
         f"db = EmbeddedDatabase(storage_path={str(tmp_path / 'db')!r})\n"
         "db.start()\n"
+        "client = MongoClient(db.uri)\n"
+        "notes = client.incubench.get_collection('notes', write_concern=WriteConcern(w='majority', j=True))\n"
+        "notes.insert_one({'_id': 'before-crash-' + sys.argv[1]})\n"
+        "for _ in range(8):\n"
+        "    threading.Thread(target=time.sleep, args=(600,), daemon=True).start()\n"
         "print(db.process.pid, flush=True)\n"
         "time.sleep(600)\n"
     )
-    app = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, cwd=PROJECT, text=True)
-    child_pid = int(app.stdout.readline())
-    assert _alive(child_pid)
-    app.send_signal(signal.SIGKILL)
-    app.wait()
-    deadline = time.monotonic() + 10
-    while _alive(child_pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not _alive(child_pid)
+    for attempt in range(3):
+        app = subprocess.Popen([sys.executable, "-c", script, str(attempt)], stdout=subprocess.PIPE, cwd=PROJECT, text=True)
+        child_pid = int(app.stdout.readline())
+        assert _alive(child_pid)
+        app.send_signal(signal.SIGKILL)
+        app.wait()
+        deadline = time.monotonic() + 10
+        while _alive(child_pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(child_pid)
+
+    reopened = EmbeddedDatabase(storage_path=str(tmp_path / "db"))
+    reopened.start()
+    try:
+        with MongoClient(reopened.uri) as client:
+            kept = [note["_id"] for note in client.incubench.notes.find({}, sort=[("_id", 1)])]
+        assert kept == ["before-crash-0", "before-crash-1", "before-crash-2"]
+    finally:
+        reopened.stop()
 
 
 def test_failed_start_leaves_no_process(tmp_path, monkeypatch):
