@@ -48,6 +48,7 @@ from .scheme import (
     default_scheme,
     load_scheme,
     load_scheme_text,
+    shipped_schemes,
 )
 
 __all__ = [
@@ -86,5 +87,6 @@ __all__ = [
     "robustness",
     "robustness_arrays",
     "shift_quarter",
+    "shipped_schemes",
     "what_if",
 ]

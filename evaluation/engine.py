@@ -304,6 +304,8 @@ class EvaluationResult:
             not_applicable).
         missing_weight_share: share of scheme weight not reported per incubator.
         normalization, weighting, aggregation: the intermediate step objects.
+        not_applicable: what the input declared not applicable (``status`` also marks indicators
+            whose zero denominator means not applicable, recomputed when values change).
     """
 
     scheme: Scheme
@@ -472,7 +474,9 @@ def _quarter_arrays(data: Metrics, ids: Sequence[str], quarter: str, scheme: Sch
 
 
 def _indicator_matrix(field_values: Mapping[str, Mapping[str, FloatArray]], quarter: str, scheme: Scheme,
-                      ids: Sequence[str], strict: bool) -> FloatArray:
+                      ids: Sequence[str], strict: bool) -> tuple[FloatArray, BoolArray]:
+    """Indicator values (n × m) and where a zero denominator makes an indicator not applicable
+    (indicators whose scheme says so); any other zero denominator raises when ``strict``."""
     n = len(ids)
     nan = np.full(n, np.nan)
 
@@ -481,16 +485,20 @@ def _indicator_matrix(field_values: Mapping[str, Mapping[str, FloatArray]], quar
         fv = field_values.get(q)
         return fv[f] if fv is not None else nan
 
-    cols = []
+    cols, not_applicable = [], []
     for ind in scheme.indicators:
         vals, zero, den = ind.formula.evaluate(lookup, n)
-        if strict and zero.any():
-            i = int(np.flatnonzero(zero)[0])
+        inapplicable = zero if ind.zero_denominator == "not_applicable" else np.zeros(n, dtype=bool)
+        if strict and (zero & ~inapplicable).any():
+            i = int(np.flatnonzero(zero & ~inapplicable)[0])
             raise InputError("ZERO_DENOMINATOR",
                              f"indicator {ind.id} = {ind.formula.text}: denominator {den} is 0 in {quarter}",
                              incubator_id=ids[i], field=den if den in scheme.field_ids else ind.id)
-        cols.append(vals)
-    return np.column_stack(cols) if cols else np.zeros((n, 0))
+        cols.append(np.where(inapplicable, np.nan, vals))
+        not_applicable.append(inapplicable)
+    if not cols:
+        return np.zeros((n, 0)), np.zeros((n, 0), dtype=bool)
+    return np.column_stack(cols), np.column_stack(not_applicable)
 
 
 def _na_matrix(scheme: Scheme, ids: Sequence[str], na: Mapping[str, Collection[str]]) -> BoolArray:
@@ -577,13 +585,13 @@ def _method(method: MethodSpec | str | None, scheme: Scheme) -> MethodSpec:
 def _evaluate_arrays(ids: tuple[str, ...], field_values: Mapping[str, Mapping[str, FloatArray]], na: BoolArray,
                      na_ids: Mapping[str, frozenset[str]], scheme: Scheme, quarter: str,
                      spec: MethodSpec) -> EvaluationResult:
-    raw = _indicator_matrix(field_values, quarter, scheme, ids, strict=True)
+    raw, zero_na = _indicator_matrix(field_values, quarter, scheme, ids, strict=True)
     previous = None
     if scheme.missing.policy == "impute" and "previous_quarter" in scheme.missing.impute_rules \
             and np.isnan(raw).any():
-        previous = _indicator_matrix(field_values, shift_quarter(quarter, -1), scheme, ids, strict=False)
+        previous, _ = _indicator_matrix(field_values, shift_quarter(quarter, -1), scheme, ids, strict=False)
     base = _base_weights(scheme, spec)
-    miss: MissingResult = apply_missing_policy(raw, na, previous, scheme.missing, scheme.global_weights())
+    miss: MissingResult = apply_missing_policy(raw, na | zero_na, previous, scheme.missing, scheme.global_weights())
     if len(ids) < 2 and (spec.weighting != "scheme"):
         raise InputError("BAD_SHAPE", "data-driven weights need at least 2 incubators", field="weighting")
     cost = np.array([i.is_cost for i in scheme.indicators])

@@ -33,6 +33,7 @@ __all__ = [
     "default_scheme",
     "load_scheme",
     "load_scheme_text",
+    "shipped_schemes",
 ]
 
 DIMENSION_IDS = ("tech_conversion", "investment", "mentoring", "supply_chain", "global_services")
@@ -40,13 +41,16 @@ FIELD_KINDS = ("count", "amount", "hours", "area", "ratio")
 CONSTRAINT_OPS = ("<=", "<", ">=", ">", "==")
 MISSING_POLICIES = ("exclude", "impute", "penalise")
 IMPUTE_RULES = ("previous_quarter", "peer_median")
+FIELD_SOURCES = ("reported", "platform")
+ZERO_DENOMINATOR_RULES = ("error", "not_applicable")
 WEIGHT_TOL = 1e-9
 _DEFAULT_PATH = Path(__file__).with_name("schemes") / "default.toml"
 
 
 @dataclass(frozen=True)
 class RawField:
-    """A raw quarterly field an incubator manager reports."""
+    """A raw quarterly field. ``source`` is ``reported`` (the incubator manager submits it) or
+    ``platform`` (counted by incubench itself, e.g. IP consultations held, signed cooperations)."""
 
     id: str
     name_zh: str
@@ -58,6 +62,11 @@ class RawField:
     help_zh: str
     help_en: str
     dimension: str | None
+    source: str = "reported"
+
+    @property
+    def reported(self) -> bool:
+        return self.source == "reported"
 
     @property
     def integer(self) -> bool:
@@ -108,7 +117,9 @@ class Dimension:
 class Indicator:
     """One indicator: a formula over raw fields, direction, weight within its dimension, benchmark
     threshold (the fixed goalpost), the raw field to move in a gap analysis (``lever``), the effort of
-    one unit of that lever (``effort``) and the ``basis`` it rests on."""
+    one unit of that lever (``effort``) and the ``basis`` it rests on. ``zero_denominator`` says what a
+    zero denominator means: ``error`` (bad data, the default) or ``not_applicable`` (e.g. an attendance
+    rate with no consultation due: the indicator is left out and its weight stays in the dimension)."""
 
     id: str
     name_zh: str
@@ -122,6 +133,7 @@ class Indicator:
     basis: str
     lever: str
     effort: float
+    zero_denominator: str = "error"
 
     @property
     def is_cost(self) -> bool:
@@ -169,6 +181,15 @@ class Scheme:
     @property
     def field_ids(self) -> tuple[str, ...]:
         return tuple(f.id for f in self.raw_fields)
+
+    @property
+    def reported_fields(self) -> tuple[RawField, ...]:
+        """The fields a manager submits, in form order (platform-counted fields left out)."""
+        return tuple(f for f in self.raw_fields if f.reported)
+
+    @property
+    def platform_field_ids(self) -> tuple[str, ...]:
+        return tuple(f.id for f in self.raw_fields if not f.reported)
 
     @property
     def indicator_ids(self) -> tuple[str, ...]:
@@ -358,6 +379,9 @@ def load_scheme_text(text: str) -> Scheme:
         kind = b.get(t, "kind", str, path, h, k)
         if kind is not None and kind not in FIELD_KINDS:
             b.err("SCHEME_INVALID", f"{path}.kind", f"kind must be one of {FIELD_KINDS}", h, k, "kind")
+        source = b.get(t, "source", str, path, h, k, required=False, default="reported")
+        if source is not None and source not in FIELD_SOURCES:
+            b.err("SCHEME_INVALID", f"{path}.source", f"source must be one of {FIELD_SOURCES}", h, k, "source")
         lo = b.get(t, "min", num, path, h, k, required=False, default=0.0)
         hi = b.get(t, "max", num, path, h, k, required=False, default=None)
         if lo is not None and hi is not None and hi < lo:
@@ -373,6 +397,7 @@ def load_scheme_text(text: str) -> Scheme:
             help_zh=b.get(t, "help_zh", str, path, h, k, required=False, default="") or "",
             help_en=b.get(t, "help_en", str, path, h, k, required=False, default="") or "",
             dimension=b.get(t, "dimension", str, path, h, k, required=False, default=None),
+            source=source if source in FIELD_SOURCES else "reported",
         )
         if fid and fid in {f.id for f in raw_fields}:
             b.err("SCHEME_INVALID", f"{path}.id", f"duplicate raw field id {fid!r}", h, k, "id")
@@ -459,6 +484,10 @@ def load_scheme_text(text: str) -> Scheme:
         effort = b.get(t, "effort", num, path, h, k, required=False, default=1.0)
         if effort is not None and not effort > 0:
             b.err("SCHEME_INVALID", f"{path}.effort", "effort must be > 0", h, k, "effort")
+        zero_rule = b.get(t, "zero_denominator", str, path, h, k, required=False, default="error")
+        if zero_rule is not None and zero_rule not in ZERO_DENOMINATOR_RULES:
+            b.err("SCHEME_INVALID", f"{path}.zero_denominator",
+                  f"zero_denominator must be one of {ZERO_DENOMINATOR_RULES}", h, k, "zero_denominator")
         if iid and iid in {i.id for i in indicators}:
             b.err("SCHEME_INVALID", f"{path}.id", f"duplicate indicator id {iid!r}", h, k, "id")
         if iid and iid in field_ids and formula is not None and formula.text.strip() != iid:
@@ -471,6 +500,7 @@ def load_scheme_text(text: str) -> Scheme:
                 formula=formula, direction=direction or "benefit", unit=b.get(t, "unit", str, path, h, k) or "",
                 weight=w if w is not None else 0.0, threshold=thr if thr is not None else 1.0,
                 basis=basis or "", lever=lever or "", effort=effort if effort is not None else 1.0,
+                zero_denominator=zero_rule if zero_rule in ZERO_DENOMINATOR_RULES else "error",
             ))
     for d in dimensions:
         members = [i for i in indicators if i.dimension == d.id]
@@ -557,6 +587,20 @@ def load_scheme(path: str | Path) -> Scheme:
 def default_scheme() -> Scheme:
     """The shipped default scheme (``evaluation/schemes/default.toml``), parsed once."""
     return load_scheme(_DEFAULT_PATH)
+
+
+@lru_cache(maxsize=1)
+def shipped_schemes() -> Mapping[str, Scheme]:
+    """Every scheme shipped in ``evaluation/schemes/`` by version: the default and the earlier versions
+    kept so that rankings published under them can be re-computed exactly."""
+    out: dict[str, Scheme] = {}
+    for path in sorted(_DEFAULT_PATH.parent.glob("*.toml")):
+        loaded = default_scheme() if path == _DEFAULT_PATH else load_scheme(path)
+        if loaded.version in out:
+            raise SchemeError([SchemeIssue("SCHEME_INVALID", "version",
+                                           f"two shipped schemes claim version {loaded.version!r}")])
+        out[loaded.version] = loaded
+    return out
 
 
 def scheme_summary(scheme: Scheme) -> Sequence[dict[str, Any]]:

@@ -20,8 +20,11 @@ def quarters_until(last: str, count: int) -> list[str]:
 def synthetic_metrics(n: int, quarters: Sequence[str], seed: int = 0,
                       quality: Sequence[float] | None = None) -> dict[str, dict[str, dict[str, float | None]]]:
     """``{incubator_id: {quarter: {field: value}}}`` for ``n`` incubators ``inc-0001``…; ``quality`` in
-    [0, 1.5] per incubator scales performance (default: uniform random)."""
+    [0, 1.5] per incubator scales performance (default: uniform random). Platform-counted fields
+    (IP consultations, signed cooperations) come from a second stream, so adding them left the
+    reported fields of every seed unchanged."""
     rng = np.random.default_rng(seed)
+    platform_rng = np.random.default_rng([seed, 1])
     qual = np.asarray(quality, dtype=np.float64) if quality is not None else rng.uniform(0.2, 1.4, n)
     out: dict[str, dict[str, dict[str, float | None]]] = {}
     for i in range(n):
@@ -78,5 +81,13 @@ def synthetic_metrics(n: int, quarters: Sequence[str], seed: int = 0,
                 "non_rent_income": round(min(total_income, total_income * 0.28 * qq), 2),
                 "total_income": total_income,
             }
+            held = float(platform_rng.poisson(tenants * 0.12 * qq))
+            recs[quarter].update({
+                "ip_consultations_held": held,
+                "ip_consultation_no_shows": float(platform_rng.poisson(held * 0.1 + 0.2)),
+                "ip_conversion_consultations": float(platform_rng.binomial(int(held), 0.4)),
+                "platform_investment_deals": float(platform_rng.poisson(tenants * 0.03 * qq)),
+                "platform_supply_chain_deals": float(platform_rng.poisson(tenants * 0.03 * qq)),
+            })
         out[f"inc-{i + 1:04d}"] = recs
     return out

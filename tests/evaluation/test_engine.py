@@ -8,15 +8,17 @@ import numpy as np
 import pytest
 
 from evaluation import (
+    InputError,
     MethodSpec,
     QuarterData,
     evaluate,
     explain_change,
     gap_to_benchmark,
+    load_scheme_text,
     what_if,
 )
 
-from .conftest import tiny_scheme
+from .conftest import TINY_SCHEME, tiny_scheme
 
 
 def tiny_data(b_x: float | None = 10.0, prev_b: float | None = None) -> dict:
@@ -98,7 +100,7 @@ def test_result_carries_all_parts(metrics: dict, scheme) -> None:
     n, m = len(r.incubator_ids), len(scheme.indicators)
     assert r.raw.shape == r.normalized.shape == (n, m)
     assert r.dimension_scores.shape == (n, 5)
-    assert r.contributions is None and r.scheme_version == "2025.1"
+    assert r.contributions is None and r.scheme_version == "2026.1"
     assert r.method.key() == "vector/scheme/topsis/ideal=cohort"
     assert not r.method.is_fixed_goalpost and MethodSpec().is_fixed_goalpost
     rows = r.ranking()
@@ -194,3 +196,37 @@ def test_explanation_attributes_a_single_change_to_its_indicator() -> None:
     assert e.indicator_effects["ib"] == pytest.approx(10.0)
     assert e.top(1)[0][0] == "ib"
     assert math.isclose(sum(v for k, v in e.indicator_effects.items() if k != "ib"), 0.0, abs_tol=1e-12)
+
+
+def _rate_scheme(rule: str | None):
+    """The tiny scheme with ib = a / b (threshold 1), optionally declaring what a zero b means."""
+    text = TINY_SCHEME.replace("POLICY", "impute").replace("SHARE", "0.5")
+    old = 'formula = "b"\ndirection = "benefit"\nunit = "场"\nweight = 0.5\nthreshold = 10\n'
+    new = 'formula = "a / b"\ndirection = "benefit"\nunit = "比例"\nweight = 0.5\nthreshold = 1\n'
+    if rule is not None:
+        new += f'zero_denominator = "{rule}"\n'
+    assert old in text
+    return load_scheme_text(text.replace(old, new))
+
+
+def test_zero_denominator_declared_not_applicable_leaves_the_indicator_out() -> None:
+    """X reports b = 0, so ib = a / b has no value. Declared not applicable: X's d1 rests on ia alone,
+    ia = 5/20 = .25 → 50, so d1 = 50; ic = 20 → 100; composite = .5·50 + .5·100 = 75, nothing missing.
+    Y: ia = 5/10 = .5 → 100, ib = 5/6 → 83.33, d1 = 91.67; ic = 10 → 50; composite = 70.83.
+    After X sets b = 5: ib = 1 → 100, d1 = .5·50 + .5·100 = 75, composite = 87.5."""
+    data = tiny_data(b_x=0.0)
+    r = evaluate(data, _rate_scheme("not_applicable"), "2025Q3")
+    x, y = r.index("X"), r.index("Y")
+    assert r.composite[x] == pytest.approx(75.0)
+    assert r.composite[y] == pytest.approx(0.5 * (0.5 * 100 + 0.5 * 500 / 6) + 0.5 * 50)
+    assert r.imputed()["X"] == {"ib": "not_applicable"} and r.missing_weight_share[x] == 0.0
+    w = what_if(r, "X", {"b": 5.0}, absolute=True)
+    assert w.composite_after == pytest.approx(87.5)
+    assert w.result.imputed().get("X", {}) == {}
+
+
+def test_zero_denominator_is_an_error_unless_declared() -> None:
+    for rule in (None, "error"):
+        with pytest.raises(InputError) as caught:
+            evaluate(tiny_data(b_x=0.0), _rate_scheme(rule), "2025Q3")
+        assert caught.value.code == "ZERO_DENOMINATOR" and caught.value.incubator_id == "X"
