@@ -35,6 +35,7 @@ from backend.settings import Settings
 from backend.state import AppState
 from backend.submissions.repository import head_id
 from backend.users.models import NewUser, Role
+from evaluation import default_scheme
 from evaluation.synthetic import quarters_until, synthetic_metrics
 
 QUARTER = "2026Q2"
@@ -82,6 +83,9 @@ def plain_rows(rows: list[dict]) -> list[dict]:
              "rankChange": r["rank_change"], "rankLow": r["rank_low"], "rankHigh": r["rank_high"]} for r in rows]
 
 
+REPORTED = {f.id for f in default_scheme().reported_fields}
+
+
 async def seed(state: AppState, n: int) -> None:
     quarters = quarters_until(QUARTER, 6)
     data = synthetic_metrics(n, quarters, seed=7)
@@ -93,7 +97,8 @@ async def seed(state: AppState, n: int) -> None:
                            "industries": ["fintech"], "founded_on": "2010-01-01", "floor_area": 10000.0,
                            "operator": "bench", "created_at": now, "updated_at": now,
                            "sort_key": f"bench incubator {k:04d}\x00{inc}"})
-        for quarter, values in per_quarter.items():
+        for quarter, all_values in per_quarter.items():
+            values = {f: v for f, v in all_values.items() if f in REPORTED}  # the platform counts its own
             document = {"_id": secrets.token_hex(12), "incubator_id": inc, "quarter": quarter, "revision": 1,
                         "status": "submitted", "metrics": values, "changed_fields": sorted(values),
                         "author_id": "bench", "author_name": "bench", "created_at": now, "scheme_version": "bench",

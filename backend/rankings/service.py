@@ -19,6 +19,7 @@ import numpy as np
 from pymongo.errors import DuplicateKeyError
 
 from backend.errors import BadUserInput, IssueCollector, NotFound
+from backend.platform_inputs.service import platform_inputs
 from backend.rankings.repository import SnapshotRepository
 from backend.submissions.service import metrics_rows, scheme, submission_service, validate_quarter
 from backend.users.models import User
@@ -27,10 +28,12 @@ from evaluation import (
     EvaluationResult,
     MethodSpec,
     RobustnessResult,
+    Scheme,
     competition_rank,
     evaluate,
     robustness,
     shift_quarter,
+    shipped_schemes,
 )
 
 log = logging.getLogger(__name__)
@@ -112,8 +115,8 @@ def rank_by_dimension(rows: list[dict[str, Any]], dimension: str) -> list[dict[s
     return [{**rows[k], "rank": int(ranks[k]), "rank_change": None, "previous_rank": None} for k in order]
 
 
-def method_spec(method: str) -> MethodSpec:
-    return MethodSpec.headline(scheme()) if method == "arithmetic" else MethodSpec.from_name(method)
+def method_spec(method: str, scheme_: Scheme | None = None) -> MethodSpec:
+    return MethodSpec.headline(scheme_ or scheme()) if method == "arithmetic" else MethodSpec.from_name(method)
 
 
 def compute(inputs: dict[str, dict[str, dict[str, float | None]]], quarter: str, method: str,
@@ -176,6 +179,9 @@ class RankingService:
         self._replays: dict[str, EvaluationResult] = {}
         self.computations = 0  # evaluations actually run (tests check the cache with it)
         self.submissions.listeners.append(self.inputs_changed)
+        # Fields the platform counts itself (IP consultations, signed cooperations) change rankings too.
+        self.platform = platform_inputs(state)
+        self.platform.listeners.append(self.inputs_changed)
         # Events travel through the app's broadcaster when there is one (memory: this process; mongo: a change
         # stream, so a page connected to another app process hears of a submission or publication too).
         self.broadcaster = state.extras.get("broadcaster")
@@ -220,7 +226,7 @@ class RankingService:
         """Scores of ``quarter`` from the cache, recomputed only when a submitted input changed."""
         self.check(quarter, method)
         key = (quarter, scheme().version, method)
-        stamps = await self.submissions.repository.stamps_for(stamp_window(quarter))
+        stamps = await self._stamps(quarter)
         cached = self._cache.get(key)
         if cached is not None and cached.stamps == stamps:
             return cached
@@ -229,12 +235,13 @@ class RankingService:
             if cached is not None and cached.stamps == stamps:
                 return cached
             heads = await self.submissions.repository.heads_for_quarters(window(quarter))
-            inputs = metrics_rows(heads)
-            if not any(quarter in quarters for quarters in inputs.values()):
+            submitted = metrics_rows(heads)
+            if not any(quarter in quarters for quarters in submitted.values()):
                 return None
             previous = await self.evaluated(shift_quarter(quarter, -1), method) if any(
-                shift_quarter(quarter, -1) in q for q in inputs.values()) else None
+                shift_quarter(quarter, -1) in q for q in submitted.values()) else None
             prev_ranks = {r["incubator_id"]: r["rank"] for r in previous.rows} if previous else {}
+            inputs = await self._with_platform_counts(submitted, quarter)
             ids = sorted(inputs)
             names = {i.id: (i.name_zh, i.name_en) for i in await self.state.incubators.by_ids(ids) if i is not None}
             try:
@@ -249,6 +256,30 @@ class RankingService:
                 self._cache.pop(next(iter(self._cache)))
             self._cache[key] = entry
             return entry
+
+    async def _stamps(self, quarter: str) -> dict[str, int]:
+        """What a cached ranking of ``quarter`` depends on: submissions and platform counts of its window."""
+        quarters = stamp_window(quarter)
+        stamps = await self.submissions.repository.stamps_for(quarters)
+        platform = await self.platform.stamps_for(quarters)
+        return {**stamps, **{f"platform:{q}": v for q, v in platform.items()}}
+
+    async def _with_platform_counts(self, submitted: dict[str, dict[str, dict[str, float | None]]],
+                                    quarter: str) -> dict[str, dict[str, dict[str, float | None]]]:
+        """Submitted metrics with the platform-counted fields added: to ``quarter`` where it was submitted
+        (only submitters are ranked) and to every earlier window quarter, submitted or not, so trailing
+        sums of platform counts are complete."""
+        fields = scheme().platform_field_ids
+        ranked = sorted(i for i, quarters in submitted.items() if quarter in quarters)
+        if not fields or not ranked:
+            return submitted
+        quarters = window(quarter)
+        counts = await self.platform.values(self.state, fields, ranked, quarters)
+        merged = dict(submitted)
+        for incubator_id in ranked:
+            merged[incubator_id] = {q: {**submitted[incubator_id].get(q, {}), **counts[incubator_id][q]}
+                                    for q in quarters}
+        return merged
 
     async def _incubator_renamed(self, incubator_id: str) -> None:
         self._cache.clear()
@@ -298,8 +329,11 @@ class RankingService:
             document = await self.snapshots.version(quarter, version, with_inputs=True)
             if document is None:
                 raise NotFound("No such published ranking.", "不存在该已发布排名。", field="version")
+            # Scored with the scheme it was published under (earlier versions stay shipped).
+            published_scheme = shipped_schemes().get(document["scheme_version"], scheme())
             self._replays[snapshot_id] = await anyio.to_thread.run_sync(
-                lambda: evaluate(document["inputs"], scheme(), quarter, method_spec(document["method"])))
+                lambda: evaluate(document["inputs"], published_scheme, quarter,
+                                 method_spec(document["method"], published_scheme)))
         return self._replays[snapshot_id]
 
 

@@ -99,7 +99,7 @@ async def _submissions(state: AppState, user: User, params: Any) -> Table:
     service._check_quarter(quarter)
     heads = await service.repository.heads_for_quarters([quarter], submitted_only=False)
     names = await _names(state)
-    fields = list(scheme().field_ids)
+    fields = [f.id for f in scheme().reported_fields]
     rows = []
     for head in sorted(heads, key=lambda h: names.get(h.incubator_id, ("", h.incubator_id))[1]):
         if incubator_id is not None and head.incubator_id != incubator_id:
@@ -164,7 +164,7 @@ async def _revisions(state: AppState, user: User, params: Any) -> Table:
     service = submission_service(state)
     service._check_quarter(quarter)
     rows, _ = await service.revisions(incubator_id, quarter, 1000, None)
-    fields = list(scheme().field_ids)
+    fields = [f.id for f in scheme().reported_fields]
     return Table(f"revisions {quarter}", ["revision", "status", "author", "created_at", "changed_fields", "source",
                                           *fields],
                  [[r.revision, r.status.value, r.author_name, r.created_at, " ".join(r.changed_fields), r.source,

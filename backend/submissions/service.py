@@ -83,6 +83,12 @@ def validate_metrics(entries: Sequence[tuple[str, Any]], final: bool, issues: Is
             continue
         path = f"{prefix}.{camel(fid)}"
         spec = s.raw_field(fid)
+        if not spec.reported:
+            issues.add(path, f"{spec.name_en} is counted by incubench from its own records (IP-workstation "
+                             "consultations, cooperations signed on the platform); it is not reported.",
+                       f"{spec.name_zh}由平台根据自身记录（知识产权工作站咨询、平台签约）统计，无需填报。")
+            bad.add(fid)
+            continue
         if fid in values or fid in bad:
             issues.add(path, f"{spec.name_en} is given twice.", f"{spec.name_zh}重复填写。")
             continue
@@ -120,7 +126,7 @@ def validate_metrics(entries: Sequence[tuple[str, Any]], final: bool, issues: Is
             continue
         values[fid] = value
     if final:
-        for spec in s.raw_fields:
+        for spec in s.reported_fields:
             if spec.id not in values and spec.id not in bad:
                 issues.add(f"{prefix}.{camel(spec.id)}",
                            f"{spec.name_en} is required for a final submission (send null if not available).",
@@ -146,6 +152,8 @@ def scoreable(values: dict[str, float | None], quarter: str, issues: IssueCollec
 
     flagged: set[str] = set()
     for indicator in scheme().indicators:
+        if indicator.zero_denominator == "not_applicable":
+            continue
         _, zero, denominator = indicator.formula.evaluate(lookup, 1)
         if not zero[0] or not denominator:
             continue

@@ -164,4 +164,4 @@ def _plain(value: Any) -> Any:
 
 
 def columns_for_fields() -> Sequence[str]:
-    return scheme().field_ids
+    return [f.id for f in scheme().reported_fields]

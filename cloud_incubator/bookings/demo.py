@@ -1,15 +1,19 @@
-"""Demo data: IP workstations in three demo incubators, their advisors, weekly availability for the
-coming weeks, past consultations (held / no-show, with notes) and upcoming bookings by demo startups."""
+"""Demo data: IP workstations in three demo incubators, their advisors, weekly availability, a year of
+past consultations (held / no-show, with notes; they feed the demo rankings) and upcoming bookings."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from backend.demo.seed import DEMO_PASSWORD, DemoContext, seeder
 from backend.errors import AppError
+from backend.submissions.demo import DEMO_QUARTERS
 from backend.users.models import NewUser, Role
-from cloud_incubator.bookings.rules import PARK_TZ, local_instant
-from cloud_incubator.bookings.service import bookings
+from cloud_incubator.bookings.rules import PARK_TZ, local_instant, quarter_bounds
+from cloud_incubator.bookings.service import BookingService, bookings
+
+# Quarters with past consultations, so the demo rankings' trailing-four-quarter IP indicators have data.
+HISTORY_QUARTERS = DEMO_QUARTERS[-4:]
 
 EXTRA_ADVISORS = [
     ("ipadvisor2", "专利代理师 陈晨 Chen Chen", "北京德胜知识产权代理事务所"),
@@ -67,10 +71,11 @@ async def seed_ip_workstations(ctx: DemoContext) -> None:
             "incubator_id": incubators[incubator], "name_zh": zh, "name_en": en, "location": location,
             "languages": languages, "topics": topics, "modes": modes, "slot_minutes": minutes, "cutoff_hours": cutoff,
             "booking_limit": limit, "advisor_ids": [advisors[u].id for u in staff]}))
+    rules_from = quarter_bounds(HISTORY_QUARTERS[0])[0].astimezone(PARK_TZ).date()
     for (index, username), windows in RULES.items():
         for weekday, start, end in windows:
             await service.add_rule(admin, workstations[index].id, advisors[username].id, weekday, start, end,
-                                   today - timedelta(days=21), today + timedelta(weeks=6))
+                                   rules_from, today + timedelta(weeks=6))
     # a holiday: ipadvisor1 away on the first Tuesday after next week
     holiday = today + timedelta(days=(1 - today.weekday()) % 7 + 7)
     await service.add_exception(admin, workstations[0].id, advisors["ipadvisor1"].id, holiday, None, None,
@@ -78,6 +83,8 @@ async def seed_ip_workstations(ctx: DemoContext) -> None:
 
     startups = [await state.users.by_username(f"startup{n:02d}") for n in range(1, 7)]
     startups = [s for s in startups if s is not None]
+    advisor_by_id = {a.id: a for a in advisors.values() if a is not None}
+    await _past_quarters(service, workstations, startups, advisor_by_id, today)
     real_clock = service.clock
     try:
         # Past consultations (booked as if three weeks ago), then marked held / no-show.
@@ -94,7 +101,6 @@ async def seed_ip_workstations(ctx: DemoContext) -> None:
                 except AppError:   # the demo startup's limit or an overlap: skip that slot
                     continue
         service.clock = real_clock
-        advisor_by_id = {a.id: a for a in advisors.values() if a is not None}
         for n, booking in enumerate(past):
             advisor = advisor_by_id[booking.advisor_id]
             await service.mark_attendance(advisor, booking.id, held=n % 4 != 3)
@@ -116,5 +122,38 @@ async def seed_ip_workstations(ctx: DemoContext) -> None:
                     waiting = startups[(w_index + n + 3) % len(startups)]
                     await service.join_waitlist(waiting, ws.id, booked.advisor_id, booked.start, topic, ws.modes[0],
                                                 "如有取消，希望递补。 Hoping for a cancellation.")
+    finally:
+        service.clock = real_clock
+
+
+async def _past_quarters(service: BookingService, workstations: list, startups: list, advisors: dict,
+                         today: date) -> None:
+    """Consultations in the weeks 3–6 of each history quarter that has ended: booked as if beforehand,
+    then marked held (one in five missed). Busier workstations hold more."""
+    real_clock = service.clock
+    try:
+        for q_index, quarter in enumerate(HISTORY_QUARTERS):
+            start, end = (instant.astimezone(PARK_TZ).date() for instant in quarter_bounds(quarter))
+            if end > today:
+                continue
+            first, last = start + timedelta(days=14), start + timedelta(days=41)
+            service.clock = lambda first=first: local_instant(first - timedelta(days=1), time(8))
+            for w_index, ws in enumerate(workstations):
+                views = await service.search_slots(first, last, workstation_id=ws.id)
+                wanted = (6, 3, 4)[w_index] + q_index
+                held: list = []
+                for n, view in enumerate(views[::2][:wanted]):
+                    startup = startups[(w_index + q_index + n) % len(startups)]
+                    topic = ws.topics[(n + q_index) % len(ws.topics)]
+                    question = next((q for t, q in QUESTIONS if t == topic), QUESTIONS[0][1])
+                    try:
+                        held.append(await service.book(startup, ws.id, view.slot.advisor_id, view.slot.start, topic,
+                                                       ws.modes[n % len(ws.modes)], question))
+                    except AppError:  # the startup's limit or an overlap: skip that slot
+                        continue
+                    service.clock = lambda: real_clock()
+                    await service.mark_attendance(advisors[held[-1].advisor_id], held[-1].id,
+                                                  held=(n + q_index) % 5 != 4)
+                    service.clock = lambda first=first: local_instant(first - timedelta(days=1), time(8))
     finally:
         service.clock = real_clock

@@ -231,6 +231,14 @@ class BookingRepository:
                                     {"workstation_id": 1, "startup_id": 1, "status": 1, "topic": 1})
         return [d async for d in cursor]
 
+    async def attended_between(self, incubator_ids: Sequence[str], start: datetime, end: datetime
+                               ) -> list[dict[str, Any]]:
+        """Consultations marked held or no-show of these incubators starting in [start, end)."""
+        cursor = self.bookings.find({"incubator_id": {"$in": list(incubator_ids)}, "start": {"$gte": start, "$lt": end},
+                                     "status": {"$in": ["held", "no_show"]}},
+                                    {"incubator_id": 1, "start": 1, "status": 1, "topic": 1})
+        return [d async for d in cursor]
+
     # --- waitlist -----------------------------------------------------------------------------------
     async def next_seq(self, advisor_id: str, start: datetime) -> int:
         """The slot's next waitlist number: an atomic ``$inc`` on the slot's counter document.

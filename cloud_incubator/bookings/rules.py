@@ -176,6 +176,12 @@ def cutoff_passed(start: datetime, cutoff_hours: int, now: datetime) -> bool:
     return now > start - timedelta(hours=cutoff_hours)
 
 
+def quarter_of(instant: datetime) -> str:
+    """The park-local quarter (``2026Q4``) an instant falls in."""
+    local = instant.astimezone(PARK_TZ)
+    return f"{local.year}Q{(local.month - 1) // 3 + 1}"
+
+
 def quarter_bounds(quarter: str) -> tuple[datetime, datetime]:
     """[start, end) of a quarter such as ``2026Q4`` in park-local time, as UTC instants."""
     match = QUARTER_RE.match(quarter)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pymongo.errors import DuplicateKeyError
 
 from backend.errors import BadUserInput, Conflict, Forbidden, IssueCollector, NotFound
+from backend.platform_inputs.service import Counts, platform_inputs_changed, provides
 from backend.users.models import Role, User
 from cloud_incubator.bookings import ical
 from cloud_incubator.bookings.models import (
@@ -53,6 +55,7 @@ from cloud_incubator.bookings.rules import (
     expand_slots,
     local_day_bounds,
     quarter_bounds,
+    quarter_of,
     rule_problems,
     rules_overlap,
     slot_of,
@@ -659,6 +662,8 @@ class BookingService:
             raise BookingNotOpen("The booking changed meanwhile.", "预约已被修改。")
         await self.repo.release_hold(booking.startup_id, booking.hold_id, booking.workstation_id,
                                      count=True, no_show_at=None if held else booking.start)
+        # Held consultations and no-shows are evaluation inputs of the incubator's quarter.
+        await platform_inputs_changed(self.state, quarter_of(booking.start), [booking.incubator_id])
         return updated
 
     async def write_note(self, user: User, booking_id: str, note: str) -> Booking:
@@ -731,11 +736,38 @@ def bookings(state: AppState) -> BookingService:
     return service
 
 
+# Held consultations on these topics count toward technology conversion as well as mentoring.
+CONVERSION_TOPICS = frozenset({"ip_navigation", "licensing_transfer", "ip_financing"})
+
+
+@provides("ip_consultations_held", "ip_consultation_no_shows", "ip_conversion_consultations")
+async def consultation_counts(state: AppState, incubator_ids: Sequence[str], quarters: Sequence[str]) -> Counts:
+    """Per incubator and park-local quarter: consultations held, no-shows, and held ones on conversion topics."""
+    bounds = [quarter_bounds(q) for q in quarters]
+    wanted = set(quarters)
+    rows = await bookings(state).repo.attended_between(incubator_ids, min(b[0] for b in bounds),
+                                                        max(b[1] for b in bounds))
+    out: Counts = {}
+    for row in rows:
+        quarter = quarter_of(row["start"])
+        if quarter not in wanted:
+            continue
+        counts = out.setdefault(row["incubator_id"], {}).setdefault(quarter, {
+            "ip_consultations_held": 0.0, "ip_consultation_no_shows": 0.0, "ip_conversion_consultations": 0.0})
+        if row["status"] == BookingStatus.held.value:
+            counts["ip_consultations_held"] += 1
+            if row["topic"] in CONVERSION_TOPICS:
+                counts["ip_conversion_consultations"] += 1
+        else:
+            counts["ip_consultation_no_shows"] += 1
+    return out
+
+
 async def workstation_stats(state: AppState, incubator_id: str, quarter: str) -> dict[str, Any]:
     """IP-workstation activity of one incubator in one quarter (park-local quarter bounds).
 
-    ``noShowRate`` = no-shows / (held + no-shows), None when no consultation was due. Evaluation can read
-    ``consultationsHeld`` and ``startupsServed`` into its mentoring/conversion dimension.
+    ``noShowRate`` = no-shows / (held + no-shows), None when no consultation was due. The evaluation
+    scores the same counts (see :func:`consultation_counts`).
     """
     try:
         start, end = quarter_bounds(quarter)

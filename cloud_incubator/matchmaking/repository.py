@@ -225,5 +225,11 @@ class MatchmakingRepository:
         cursor = self.cooperations.find({"incubator_id": incubator_id, "quarter": quarter})
         return [Cooperation.model_validate(d) async for d in cursor]
 
+    async def cooperations_in_quarters(self, incubator_ids: Sequence[str], quarters: Sequence[str]
+                                       ) -> list[dict[str, Any]]:
+        cursor = self.cooperations.find({"incubator_id": {"$in": list(incubator_ids)}, "quarter": {"$in": list(quarters)}},
+                                        {"incubator_id": 1, "quarter": 1, "type": 1})
+        return [d async for d in cursor]
+
     async def cooperations_of_match(self, match_id: str) -> list[Cooperation]:
         return [Cooperation.model_validate(d) async for d in self.cooperations.find({"match_id": match_id})]

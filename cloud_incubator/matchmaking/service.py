@@ -8,6 +8,7 @@ import itertools
 import logging
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ import numpy as np
 from pymongo.errors import DuplicateKeyError
 
 from backend.errors import BadUserInput, Conflict, Forbidden, IssueCollector, NotFound
+from backend.platform_inputs.service import Counts, platform_inputs_changed, provides
 from backend.startups.models import StartupProfile
 from backend.users.models import Role, User
 from cloud_incubator.matchmaking import assignment as assign_core
@@ -777,15 +779,37 @@ class MatchmakingService:
                     "quarter": quarter_of(signed_on), "note": (values.get("note") or "").strip(),
                     "recorded_by": user.id, "created_at": datetime.now(UTC)}
         try:
-            return await self.repo.insert_cooperation(document)
+            recorded = await self.repo.insert_cooperation(document)
         except DuplicateKeyError as error:
             raise Conflict("This cooperation (same type, amount and date) is already recorded for this match.",
                            "此配对已登记过相同类型、金额和日期的合作签约。") from error
+        if recorded.incubator_id is not None:  # signed cooperations are evaluation inputs of that quarter
+            await platform_inputs_changed(self.state, recorded.quarter, [recorded.incubator_id])
+        return recorded
 
 
 def message_data(message: Message) -> dict[str, Any]:
     return {"id": message.id, "match_id": message.match_id, "sender_user_id": message.sender_user_id,
             "sender_name": message.sender_name, "text": message.text, "at": message.at.isoformat()}
+
+
+# Cooperation types the evaluation counts, by the platform field that counts them.
+SCORED_COOPERATIONS = {CooperationType.investment.value: "platform_investment_deals",
+                       CooperationType.supply_chain.value: "platform_supply_chain_deals"}
+
+
+@provides(*SCORED_COOPERATIONS.values())
+async def signed_cooperation_counts(state: AppState, incubator_ids: Sequence[str], quarters: Sequence[str]) -> Counts:
+    """Per incubator and quarter: investment and supply-chain cooperations signed (recorded) on the platform."""
+    out: Counts = {}
+    for row in await service(state).repo.cooperations_in_quarters(incubator_ids, quarters):
+        field_id = SCORED_COOPERATIONS.get(row["type"])
+        if field_id is None:
+            continue
+        counts = out.setdefault(row["incubator_id"], {}).setdefault(row["quarter"], dict.fromkeys(
+            SCORED_COOPERATIONS.values(), 0.0))
+        counts[field_id] += 1
+    return out
 
 
 async def cooperation_counts(state: AppState, incubator_id: str, quarter: str) -> dict[str, Any]:

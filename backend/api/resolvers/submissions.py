@@ -34,18 +34,25 @@ def offset_from(after: str | None) -> int:
     return int(raw)
 
 
-def raw_fields() -> list[RawField]:
+def raw_fields(reported: bool = True) -> list[RawField]:
     return [RawField(id=camel(f.id), snake_id=f.id, name_zh=f.name_zh, name_en=f.name_en, unit=f.unit, kind=f.kind,
                      min=f.min, max=f.max, help_zh=f.help_zh, help_en=f.help_en, dimension=f.dimension,
-                     integer=f.integer) for f in scheme().raw_fields]
+                     integer=f.integer) for f in scheme().raw_fields if f.reported is reported]
 
 
 @strawberry.type
 class SubmissionQueries:
     @strawberry.field(permission_classes=[IsAuthenticated],
-                      description="The raw fields of the scheme, in form order (names, units, help, dimension).")
+                      description="The raw fields a manager reports, in form order (names, units, help, dimension).")
     def raw_fields(self) -> list[RawField]:
         return raw_fields()
+
+    @strawberry.field(permission_classes=[IsAuthenticated],
+                      description="Fields the scheme scores that incubench counts itself from its records "
+                                  "(IP-workstation consultations, cooperations signed on the platform); "
+                                  "never reported in a submission.")
+    def platform_fields(self) -> list[RawField]:
+        return raw_fields(reported=False)
 
     @strawberry.field(permission_classes=[OwnIncubator],
                       description="The latest revision (draft or submitted) of an incubator's quarter, or null.")
