@@ -101,6 +101,8 @@ async def test_consultations_and_signed_cooperations_move_the_live_ranking(gql, 
     assert ind1["ip_conversion_consultations_per_10_tenants"]["normalized"] == pytest.approx(100 / 6)
     assert ind1["ip_consultation_attendance_rate"]["raw"] == pytest.approx(0.75)
     assert ind1["ip_consultation_attendance_rate"]["status"] == "reported"
+    assert ind1["ip_consultation_attendance_rate"]["platformCounted"] is True
+    assert ind1["financed_tenant_share"]["platformCounted"] is False
     m0 = dim0["mentoring"]
     m1 = 0.95 * m0 + 0.1 * 12.5 + 0.05 * (0.75 / 0.9 * 100)
     assert dim1["mentoring"] == pytest.approx(m1)

@@ -230,7 +230,10 @@ class RankingQueries:
                                        normalized=r["normalized"], weight=r["weight"],
                                        effective_weight=r["effective_weight"], contribution=r["contribution"],
                                        threshold=r["threshold"], unit=r["unit"], direction=r["direction"],
-                                       status=r["status"], basis=r["basis"]) for r in result.scorecard(inc)],
+                                       status=r["status"], basis=r["basis"],
+                                       platform_counted=bool(set(scheme().indicator(r["indicator_id"]).formula.fields)
+                                                             & set(scheme().platform_field_ids)))
+                        for r in result.scorecard(inc)],
             gap=gap)
 
     @strawberry.field(permission_classes=[OwnIncubator],

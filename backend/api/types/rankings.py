@@ -127,6 +127,9 @@ class IndicatorScore:
     direction: str
     status: str
     basis: str
+    platform_counted: bool = strawberry.field(
+        description="Computed from fields incubench counts itself (IP consultations, signed cooperations), "
+                    "not from the manager's report")
 
 
 @strawberry.type

@@ -136,7 +136,8 @@ function renderIndicators(card) {
       el('td', { class: 'num' }, r.normalized === null ? '—' : num1(r.normalized)),
       el('td', { class: 'num' }, fmtNumber(r.effectiveWeight, { style: 'percent', maximumFractionDigits: 1 })),
       el('td', { class: 'num' }, num1(r.contribution)),
-      el('td', {}, tk('scorecard.status', r.status.replace(':', '_'), 'scorecard.status.other')))))));
+      el('td', {}, r.platformCounted && r.status === 'reported' ? t('scorecard.status.platform')
+        : tk('scorecard.status', r.status.replace(':', '_'), 'scorecard.status.other')))))));
 }
 
 async function load() {
