@@ -11,6 +11,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from backend.db import Document, durable, register_indexes
+from backend.startups.models import StartupProfile
 from cloud_incubator.matchmaking.models import Cooperation, Counterpart, Match, Message, Session
 
 COUNTERPARTS = "mm_counterparts"
@@ -21,6 +22,7 @@ SESSIONS = "mm_sessions"
 COOPERATIONS = "mm_cooperations"
 LEADS = "leads"       # written by the roadshow rooms (investors' "interested" signals during pitches)
 USERS = "users"
+STARTUPS = "startups"  # the startups domain's profiles (its repository declares the indexes we use)
 
 register_indexes(
     COUNTERPARTS,
@@ -81,6 +83,8 @@ class MatchmakingRepository:
         self.cooperations = durable(db, COOPERATIONS)
         self.leads = db[LEADS]
         self.users = db[USERS]
+        self.durable_users = durable(db, USERS)
+        self.startups = durable(db, STARTUPS)
 
     # -- counterparts ----------------------------------------------------------------------------
     async def insert_counterpart(self, document: dict[str, Any]) -> Counterpart:
@@ -149,6 +153,20 @@ class MatchmakingRepository:
             query = {"investor_user_id": {"$in": list(investor_user_ids or [])}}
         return [d async for d in self.leads.find(query, {"startup_id": 1, "investor_user_id": 1, "at": 1,
                                                           "roadshow_id": 1})]
+
+    # -- startup profiles (edits conditional on the incubator the editor's rights were checked on) ----
+    async def update_startup_in(self, startup_id: str, incubator_id: str | None, changes: dict[str, Any]
+                                ) -> StartupProfile | None:
+        """Apply ``changes`` only while the startup is still in ``incubator_id``; None otherwise."""
+        found = await self.startups.find_one_and_update({"_id": startup_id, "incubator_id": incubator_id},
+                                                        {"$set": changes}, return_document=ReturnDocument.AFTER)
+        return StartupProfile.model_validate(found) if found else None
+
+    async def follow_startup(self, startup_id: str, incubator_id: str | None) -> None:
+        """After a move: the startup's accounts and its matches belong to its new incubator (signed
+        cooperations keep the incubator they were signed in)."""
+        await self.durable_users.update_many({"startup_id": startup_id}, {"$set": {"incubator_id": incubator_id}})
+        await self.matches.update_many({"startup_id": startup_id}, {"$set": {"incubator_id": incubator_id}})
 
     async def user_ids_of_startup(self, startup_id: str) -> list[str]:
         return [d["_id"] async for d in self.users.find({"startup_id": startup_id}, {"_id": 1})]

@@ -277,14 +277,29 @@ class MatchmakingService:
             raise Forbidden("Only the startup, its incubator's manager or an admin may edit this profile.",
                             "仅企业本身、所在孵化器管理员或系统管理员可编辑此档案。")
         values = {k: v for k, v in values.items() if v is not None}
-        values.pop("incubator_id", None)
+        target = values.pop("incubator_id", None)
+        moving = target is not None and target != startup.incubator_id
+        if moving and user.role is not Role.admin:
+            raise Forbidden("Only an admin moves a startup to another incubator.",
+                            "仅系统管理员可将企业迁至其他孵化器。", field="incubatorId")
         issues = IssueCollector()
         validate_startup(values, issues, creating=False, current=startup)
         issues.raise_if_any()
+        if moving and (await self.state.incubators.by_ids([target]))[0] is None:
+            raise NotFound("No incubator has this id.", "不存在此编号的孵化器。", field="incubatorId")
         changes = {**self._clean_startup(values), "updated_at": datetime.now(UTC)}
-        updated = await self.state.startups.update(startup_id, changes)
+        if moving:
+            changes["incubator_id"] = target
+        # Conditional on the incubator the rights were checked on: a move in between refuses the edit.
+        updated = await self.repo.update_startup_in(startup_id, startup.incubator_id, changes)
         if updated is None:
-            raise NotFound("No startup has this id.", "不存在此编号的企业。", field="startupId")
+            if (await self.state.startups.by_ids([startup_id]))[0] is None:
+                raise NotFound("No startup has this id.", "不存在此编号的企业。", field="startupId")
+            raise Conflict("The startup was moved to another incubator meanwhile: reload and try again.",
+                           "该企业已被迁至其他孵化器，请刷新后重试。")
+        if target is not None and user.role is Role.admin:
+            # Its accounts and matches follow (again on a repeated request, which repairs a half-done move).
+            await self.repo.follow_startup(startup_id, updated.incubator_id)
         return updated
 
     @staticmethod
@@ -392,9 +407,12 @@ class MatchmakingService:
             leads = await self.repo.leads_for(startup_ids=[party_id])
         else:
             assert isinstance(party, Counterpart)
-            if not (self.may_act_for_counterpart(user, party) or user.role in (Role.admin, Role.manager)):
-                raise Forbidden("Only the counterpart itself, managers or admins see its recommendations.",
-                                "仅对接方本身、孵化器管理员或系统管理员可查看推荐。")
+            # Whom a counterpart is recommended is its own business: the investor's account, the manager
+            # who posted the offer or call (they act for it), or an admin. Other managers see their own
+            # startups' recommendations instead.
+            if not (self.may_act_for_counterpart(user, party) or user.role is Role.admin):
+                raise Forbidden("Only the counterpart itself (or the manager who posted it) and admins see its "
+                                "recommendations.", "仅对接方本身（或发布它的孵化器管理员）和系统管理员可查看其推荐。")
             startup_docs = await self.state.startups.all_documents()
             counterparts = [party.model_dump(by_alias=True, mode="json")]
             decisions = await self.repo.decisions(counterpart_ids=[party_id])

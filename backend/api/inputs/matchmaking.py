@@ -14,7 +14,9 @@ from backend.api.types.matchmaking import CooperationType, CounterpartKind, Need
 class StartupProfileInput:
     name_zh: str | None = None
     name_en: str | None = None
-    incubator_id: strawberry.ID | None = strawberry.field(default=None, description="Required when creating")
+    incubator_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Required when creating; on an edit only an admin may change it (moves the "
+                                  "startup with its accounts and matches)")
     industry: Industry | None = None  # type: ignore[valid-type]
     stage: Stage | None = None  # type: ignore[valid-type]
     founded_year: int | None = None

@@ -119,7 +119,9 @@ class MatchmakingQueries:
 
     @strawberry.field(permission_classes=[Parties],
                       description="A party's best counterparts (for a startup) or startups (for a counterpart), "
-                                  "best first, with reasons; excluded pairs are left out.")
+                                  "best first, with reasons; excluded pairs are left out. A startup's: the "
+                                  "startup, its incubator's manager, admins; a counterpart's: the investor's own "
+                                  "account (or the manager who posted it), admins.")
     async def recommendations(self, info: Info, party_id: strawberry.ID, kind: CounterpartKind | None = None,  # type: ignore[valid-type]
                               first: int = 10, after: str | None = None) -> RecommendationPage:
         check_page_size(first)
@@ -184,7 +186,8 @@ class MatchmakingMutations:
             info.context.require_user(), _values(input)))
 
     @strawberry.mutation(permission_classes=[roles(Role.admin, Role.manager, Role.startup)],
-                         description="Edit a startup profile: the startup itself, its incubator's manager or an admin.")
+                         description="Edit a startup profile: the startup itself, its incubator's manager or an admin; "
+                                     "only an admin moves it to another incubator (incubatorId).")
     async def update_startup_profile(self, info: Info, startup_id: strawberry.ID,
                                      input: StartupProfileInput) -> StartupProfile:
         return StartupProfile.from_model(await service(info.context.state).update_startup(
