@@ -260,8 +260,8 @@ class RankingService:
     async def _stamps(self, quarter: str) -> dict[str, int]:
         """What a cached ranking of ``quarter`` depends on: submissions and platform counts of its window."""
         quarters = stamp_window(quarter)
-        stamps = await self.submissions.repository.stamps_for(quarters)
-        platform = await self.platform.stamps_for(quarters)
+        stamps, platform = await asyncio.gather(self.submissions.repository.stamps_for(quarters),
+                                                self.platform.stamps_for(quarters))
         return {**stamps, **{f"platform:{q}": v for q, v in platform.items()}}
 
     async def _with_platform_counts(self, submitted: dict[str, dict[str, dict[str, float | None]]],
