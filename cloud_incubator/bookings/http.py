@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request, Response, UploadFile
 from backend.errors import AppError, BadUserInput, Conflict, Forbidden, NotFound
 from backend.http import error_response, request_user
 from backend.users.models import Role
-from cloud_incubator.bookings.models import AttachmentTooLarge, AttachmentType, BookingStatus
+from cloud_incubator.bookings.models import AttachmentLimit, AttachmentTooLarge, AttachmentType, BookingStatus
 from cloud_incubator.bookings.service import bookings
 
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
@@ -81,12 +81,22 @@ async def upload_attachment(booking_id: str, request: Request, file: UploadFile)
         name = (file.filename or "attachment").replace("\\", "/").rsplit("/", 1)[-1].strip()[:120] or "attachment"
         if not name.isprintable():
             raise BadUserInput.single("file", "The file name has control characters.", "文件名含有控制字符。")
-        if await service.repo.count_attachments(booking.id) >= MAX_ATTACHMENTS_PER_BOOKING:
-            raise Conflict(f"At most {MAX_ATTACHMENTS_PER_BOOKING} attachments per booking.",
-                           f"每个预约最多 {MAX_ATTACHMENTS_PER_BOOKING} 个附件。", field="file")
-        attachment = await service.repo.insert_attachment({
-            "_id": secrets.token_hex(12), "booking_id": booking.id, "filename": name, "content_type": declared,
-            "size": len(content), "uploaded_by": user.id, "created_at": datetime.now(UTC), "data": Binary(content)})
+        # the place is taken atomically on the booking's counter, then the file stored (or the place given back)
+        outcome = await service.repo.reserve_attachment(booking.id, MAX_ATTACHMENTS_PER_BOOKING)
+        if outcome == "closed":
+            raise Conflict("The booking is no longer open.", "预约已不在进行中。")
+        if outcome == "full":
+            raise AttachmentLimit(f"At most {MAX_ATTACHMENTS_PER_BOOKING} attachments per booking.",
+                                  f"每个预约最多 {MAX_ATTACHMENTS_PER_BOOKING} 个附件。", field="file",
+                                  maxAttachments=MAX_ATTACHMENTS_PER_BOOKING)
+        try:
+            attachment = await service.repo.insert_attachment({
+                "_id": secrets.token_hex(12), "booking_id": booking.id, "filename": name, "content_type": declared,
+                "size": len(content), "uploaded_by": user.id, "created_at": datetime.now(UTC),
+                "data": Binary(content)})
+        except BaseException:
+            await service.repo.release_attachment(booking.id)
+            raise
     except AppError as error:
         return error_response(error)
     return Response(orjson.dumps({"id": attachment.id, "filename": attachment.filename, "size": attachment.size,

@@ -160,6 +160,7 @@ BookingNotOpen = _coded("BOOKING_NOT_OPEN", 409)
 NotStarted = _coded("CONSULTATION_NOT_STARTED", 409)
 AttachmentTooLarge = _coded("ATTACHMENT_TOO_LARGE", 413)
 AttachmentType = _coded("ATTACHMENT_TYPE", 415)
+AttachmentLimit = _coded("ATTACHMENT_LIMIT", 409)
 
 
 def socket_code(error: AppError) -> str:

@@ -312,3 +312,29 @@ class BookingRepository:
     async def count_attachments(self, booking_id: str) -> int:
         return await self.attachments.count_documents({"booking_id": booking_id})
 
+    async def reserve_attachment(self, booking_id: str, limit: int) -> str:
+        """Take one of the booking's ``limit`` attachment places: ONE conditional ``$inc`` of the booking's
+        ``attachment_count`` (only while it is below ``limit`` and the booking is open). Answers "ok",
+        "full" or "closed". A booking stored before the counter existed gets it set once from its stored
+        attachments (only the first setter wins; uploads need the counter, so none slips in between)."""
+        for _ in range(2):
+            found = await self.bookings.find_one_and_update(
+                {"_id": booking_id, "status": "booked", "attachment_count": {"$lt": limit}},
+                {"$inc": {"attachment_count": 1}}, projection={"_id": 1})
+            if found is not None:
+                return "ok"
+            current = await self.bookings.find_one({"_id": booking_id}, {"status": 1, "attachment_count": 1})
+            if current is None or current.get("status") != "booked":
+                return "closed"
+            if "attachment_count" in current:
+                return "full"
+            stored = await self.count_attachments(booking_id)
+            await self.bookings.update_one({"_id": booking_id, "attachment_count": {"$exists": False}},
+                                           {"$set": {"attachment_count": stored}})
+        return "full"
+
+    async def release_attachment(self, booking_id: str) -> None:
+        """Give a reserved place back (its insert failed)."""
+        await self.bookings.update_one({"_id": booking_id, "attachment_count": {"$gt": 0}},
+                                       {"$inc": {"attachment_count": -1}})
+

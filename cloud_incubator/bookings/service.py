@@ -472,7 +472,8 @@ class BookingService:
                     "advisor_id": slot.advisor_id, "startup_id": startup_id, "user_id": user_id,
                     "start": slot.start, "end": slot.end, "topic": topic, "mode": mode, "question": question.strip(),
                     "status": BookingStatus.booked.value, "active": True, "sequence": 0, "hold_id": hold_id,
-                    "note": None, "from_waitlist": from_waitlist, "created_at": now, "updated_at": now}
+                    "note": None, "from_waitlist": from_waitlist, "attachment_count": 0, "created_at": now,
+                    "updated_at": now}
         try:
             booking = await self.repo.insert_booking(document)
         except DuplicateKeyError as error:

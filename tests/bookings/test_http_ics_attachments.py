@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import icalendar
+from bson import Binary
 
 from tests.bookings.conftest import iso, next_weekday
 
@@ -95,3 +97,59 @@ async def test_attachment_upload_checks_size_and_type_and_stores_nothing_on_erro
         "attachment; filename=\"____.pdf\"; filename*=UTF-8''%E4%B8%93%E5%88%A9%E8%8D%89%E6%A1%88.pdf")
     assert (await client.get(listed[0]["downloadUrl"],
                              headers={"Authorization": f"Bearer {park.token(stranger)}"})).status_code == 404
+
+
+async def _booking_for_uploads(gql, park) -> tuple[str, dict[str, str]]:
+    startup = await park.startup()
+    token = park.token(startup)
+    booking = (await gql.op("BookIpSlot", {"input": park.booking_values(next_weekday(1), "10:00")},
+                            token=token))["data"]["bookIpSlot"]
+    return f"/api/bookings/{booking['id']}/attachments", {"Authorization": f"Bearer {token}"}
+
+
+async def test_concurrent_uploads_store_exactly_five(gql, park, client, state):
+    """12 uploads at once: 5 stored, 7 answered ATTACHMENT_LIMIT (the count is one conditional update)."""
+    url, headers = await _booking_for_uploads(gql, park)
+    responses = await asyncio.gather(*(client.post(url, headers=headers,
+                                                   files={"file": (f"f{n}.pdf", PDF, "application/pdf")})
+                                       for n in range(12)))
+    assert sorted(r.status_code for r in responses) == [201] * 5 + [409] * 7
+    assert {r.json()["error"]["code"] for r in responses if r.status_code == 409} == {"ATTACHMENT_LIMIT"}
+    booking_id = url.split("/")[3]
+    assert await state.db.ip_attachments.count_documents({"booking_id": booking_id}) == 5
+    assert (await state.db.ip_bookings.find_one({"_id": booking_id}))["attachment_count"] == 5
+
+
+async def test_attachments_stored_before_the_counter_existed_are_counted(gql, park, client, state):
+    """A booking with 3 attachments and no counter yet (stored by an older version) takes 2 more."""
+    url, headers = await _booking_for_uploads(gql, park)
+    booking_id = url.split("/")[3]
+    await state.db.ip_bookings.update_one({"_id": booking_id}, {"$unset": {"attachment_count": ""}})
+    await state.db.ip_attachments.insert_many([
+        {"_id": f"old{n}", "booking_id": booking_id, "filename": "old.pdf", "content_type": "application/pdf",
+         "size": len(PDF), "uploaded_by": "x", "created_at": datetime.now(UTC), "data": Binary(PDF)} for n in range(3)])
+    codes = [(await client.post(url, headers=headers, files={"file": ("n.pdf", PDF, "application/pdf")})).status_code
+             for _ in range(3)]
+    assert codes == [201, 201, 409]
+    assert await state.db.ip_attachments.count_documents({"booking_id": booking_id}) == 5
+
+
+async def test_a_failed_attachment_insert_gives_its_place_back(gql, park, client, state):
+    url, headers = await _booking_for_uploads(gql, park)
+    repo = park.service.repo
+    original = repo.insert_attachment
+
+    async def broken(document):
+        raise RuntimeError("disk full")
+
+    repo.insert_attachment = broken
+    try:
+        try:
+            await client.post(url, headers=headers, files={"file": ("a.pdf", PDF, "application/pdf")})
+        except RuntimeError:
+            pass
+    finally:
+        repo.insert_attachment = original
+    codes = [(await client.post(url, headers=headers, files={"file": ("a.pdf", PDF, "application/pdf")})).status_code
+             for _ in range(6)]
+    assert codes == [201] * 5 + [409]
