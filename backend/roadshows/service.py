@@ -35,25 +35,26 @@ class RoadshowService:
 
     # -- scheduling ------------------------------------------------------------------------------
     async def _validate(self, values: dict[str, Any], issues: IssueCollector, *, creating: bool) -> None:
-        for field, label_zh in (("title_zh", "中文标题"), ("title_en", "英文标题")):
+        # Issue paths name the GraphQL input fields (camelCase; list items as ``[i]``), as elsewhere.
+        for field, path, label_zh in (("title_zh", "titleZh", "中文标题"), ("title_en", "titleEn", "英文标题")):
             if field in values or creating:
                 text = (values.get(field) or "").strip()
                 if not text:
-                    issues.add(field, "The title is required.", f"{label_zh}不能为空。")
+                    issues.add(path, "The title is required.", f"{label_zh}不能为空。")
                 elif len(text) > MAX_TITLE:
-                    issues.add(field, f"At most {MAX_TITLE} characters.", f"最多 {MAX_TITLE} 个字符。")
+                    issues.add(path, f"At most {MAX_TITLE} characters.", f"最多 {MAX_TITLE} 个字符。")
                 values[field] = text
         if "starts_at" in values:
             starts = values["starts_at"]
             if starts.tzinfo is None:
                 starts = values["starts_at"] = starts.replace(tzinfo=UTC)
             if starts < now() - timedelta(minutes=5):
-                issues.add("starts_at", "The start time is in the past.", "开始时间已过。")
+                issues.add("startsAt", "The start time is in the past.", "开始时间已过。")
         if "industry_focus" in values:
             allowed = {i.value for i in Industry}
             bad = [v for v in values["industry_focus"] if v not in allowed]
             if bad:
-                issues.add("industry_focus", f"Unknown industries: {', '.join(bad)}.", f"未知行业：{', '.join(bad)}。")
+                issues.add("industryFocus", f"Unknown industries: {', '.join(bad)}.", f"未知行业：{', '.join(bad)}。")
         if "agenda" in values:
             agenda = values["agenda"]
             if not agenda:
@@ -63,18 +64,18 @@ class RoadshowService:
             ids = [item["startup_id"] for item in agenda]
             found = await self.startups.by_ids(ids)
             for index, (item, startup) in enumerate(zip(agenda, found, strict=True)):
-                prefix = f"agenda.{index}"
+                prefix = f"agenda[{index}]"
                 if startup is None:
-                    issues.add(f"{prefix}.startup_id", "No startup has this id.", "不存在此编号的企业。")
+                    issues.add(f"{prefix}.startupId", "No startup has this id.", "不存在此编号的企业。")
                 if not 1 <= item["pitch_minutes"] <= 60:
-                    issues.add(f"{prefix}.pitch_minutes", "Pitch length is 1 to 60 minutes.", "路演时长为 1 至 60 分钟。")
+                    issues.add(f"{prefix}.pitchMinutes", "Pitch length is 1 to 60 minutes.", "路演时长为 1 至 60 分钟。")
                 if not 0 <= item["qa_minutes"] <= 60:
-                    issues.add(f"{prefix}.qa_minutes", "Q&A length is 0 to 60 minutes.", "问答时长为 0 至 60 分钟。")
+                    issues.add(f"{prefix}.qaMinutes", "Q&A length is 0 to 60 minutes.", "问答时长为 0 至 60 分钟。")
                 url = item.get("stream_url")
                 if url:
                     parsed = urlparse(url)
                     if parsed.scheme not in ("http", "https") or not parsed.netloc or len(url) > 500:
-                        issues.add(f"{prefix}.stream_url", "The stream link must be an http(s) URL.",
+                        issues.add(f"{prefix}.streamUrl", "The stream link must be an http(s) URL.",
                                    "直播链接必须是 http(s) 地址。")
             if len(set(ids)) != len(ids):
                 issues.add("agenda", "A startup appears twice in the agenda.", "同一企业在议程中出现了两次。")
@@ -83,20 +84,20 @@ class RoadshowService:
             users = await self.users.by_ids(ids) if ids else []
             for index, (user_id, user) in enumerate(zip(ids, users, strict=True)):
                 if user is None:
-                    issues.add(f"moderator_ids.{index}", f"No user has the id {user_id}.", f"不存在编号为 {user_id} 的用户。")
+                    issues.add(f"moderatorIds[{index}]", f"No user has the id {user_id}.", f"不存在编号为 {user_id} 的用户。")
                 elif user.role not in MODERATOR_ROLES:
-                    issues.add(f"moderator_ids.{index}", "Moderators are park or incubator staff.",
+                    issues.add(f"moderatorIds[{index}]", "Moderators are park or incubator staff.",
                                "主持人须为园区或孵化器工作人员。")
         if "invited_user_ids" in values:
             ids = values["invited_user_ids"]
             users = await self.users.by_ids(ids) if ids else []
             for index, user in enumerate(users):
                 if user is None:
-                    issues.add(f"invited_user_ids.{index}", "No user has this id.", "不存在此编号的用户。")
+                    issues.add(f"invitedUserIds[{index}]", "No user has this id.", "不存在此编号的用户。")
         audience = values.get("audience")
         invited = values.get("invited_user_ids")
         if audience == Audience.invited.value and invited is not None and not invited:
-            issues.add("invited_user_ids", "An invitation-only roadshow needs invited accounts.",
+            issues.add("invitedUserIds", "An invitation-only roadshow needs invited accounts.",
                        "仅限受邀的路演需要邀请名单。")
 
     async def schedule(self, organiser: User, values: dict[str, Any]) -> Roadshow:
@@ -127,7 +128,7 @@ class RoadshowService:
         await self._validate(changes, issues, creating=False)
         if "audience" in changes and changes["audience"] == Audience.invited.value and "invited_user_ids" not in changes \
                 and not roadshow.invited_user_ids:
-            issues.add("invited_user_ids", "An invitation-only roadshow needs invited accounts.", "仅限受邀的路演需要邀请名单。")
+            issues.add("invitedUserIds", "An invitation-only roadshow needs invited accounts.", "仅限受邀的路演需要邀请名单。")
         issues.raise_if_any()
         if "moderator_ids" in changes:
             changes["moderator_ids"] = list(dict.fromkeys([roadshow.organiser_id, *changes["moderator_ids"]]))

@@ -66,14 +66,42 @@ async def test_schedule_validation_reports_every_bad_field(gql: Any, people: Any
         moderatorIds=[investor.id], audience="INVITED",
         agenda=[{"startupId": "s-missing", "pitchMinutes": 0, "qaMinutes": 90, "streamUrl": "javascript:alert(1)"}]),
         token=token)
+    # Field paths name the GraphQL input fields (camelCase, list items as [i]), as in every other area.
     fields = sorted(e["extensions"]["field"] for e in result["errors"])
-    assert fields == sorted(["title_zh", "starts_at", "industry_focus", "agenda.0.startup_id",
-                             "agenda.0.pitch_minutes", "agenda.0.qa_minutes", "agenda.0.stream_url",
-                             "moderator_ids.0", "invited_user_ids"])
+    assert fields == sorted(["titleZh", "startsAt", "industryFocus", "agenda[0].startupId",
+                             "agenda[0].pitchMinutes", "agenda[0].qaMinutes", "agenda[0].streamUrl",
+                             "moderatorIds[0]", "invitedUserIds"])
     assert set(error_codes(result)) == {"BAD_USER_INPUT"}
     assert all(e["extensions"]["message_zh"] for e in result["errors"])
     # Nothing was stored.
     assert await state.db["roadshows"].count_documents({}) == 0
+
+
+async def test_update_validation_names_the_input_fields(gql: Any, people: Any, state: AppState) -> None:
+    """UpdateRoadshow reports the same camelCase paths as ScheduleRoadshow (the page marks these fields);
+    an invitation-only audience without anyone invited names invitedUserIds; nothing changes."""
+    incubator = await people.incubator()
+    await people.make("mgr", Role.manager, incubator_id=incubator)
+    await state.startups.insert({"_id": "s-ok", "name_zh": "好", "name_en": "Ok", "incubator_id": incubator})
+    token = await gql.login("mgr")
+    room = (await gql.op("ScheduleRoadshow", _input("s-ok"), token=token))["data"]["scheduleRoadshow"]["id"]
+    result = await gql.op("UpdateRoadshow", {"id": room, "input": {
+        "titleEn": "", "startsAt": (datetime.now(UTC) - timedelta(days=1)).isoformat(), "audience": "INVITED",
+        "agenda": [{"startupId": "s-ok", "pitchMinutes": 10, "qaMinutes": 5},
+                   {"startupId": "s-gone", "pitchMinutes": 61, "qaMinutes": 5}],
+        "invitedUserIds": ["nobody"]}}, token=token)
+    assert sorted(e["extensions"]["field"] for e in result["errors"]) == [
+        "agenda[1].pitchMinutes", "agenda[1].startupId", "invitedUserIds[0]", "startsAt", "titleEn"]
+    audience_only = await gql.op("UpdateRoadshow", {"id": room, "input": {"audience": "INVITED"}}, token=token)
+    assert [e["extensions"]["field"] for e in audience_only["errors"]] == ["invitedUserIds"]
+    stored = await state.db["roadshows"].find_one({"_id": room})
+    assert stored["title_en"] == "Roadshow" and stored["audience"] == "registered"
+
+
+async def test_an_unknown_page_cursor_names_the_after_argument(gql: Any, people: Any) -> None:
+    await people.make("inv", Role.investor)
+    result = await gql.op("RoadshowsPage", {"first": 2, "after": "no-such-roadshow"}, token=await gql.login("inv"))
+    assert error_codes(result) == ["NOT_FOUND"] and result["errors"][0]["extensions"]["field"] == "after"
 
 
 async def test_only_managers_and_admins_schedule_and_only_organisers_edit(gql: Any, people: Any,

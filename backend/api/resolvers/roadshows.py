@@ -80,7 +80,9 @@ class RoadshowQueries:
         check_page_size(first)
         before = None
         if after is not None:
-            last = await service.get(str(after))
+            last = await service.repo.get(str(after))
+            if last is None:
+                raise NotFound("No roadshow has this id.", "不存在此编号的路演。", field="after")
             before = (last.starts_at, last.id)
         rows = await service.visible(user, status.value if status else None, first, before)
         return list(await asyncio.gather(*(to_type(info, r) for r in rows)))

@@ -71,9 +71,11 @@ async function scheduleForm() {
 }
 
 function setError(path, message) {
-  const slot = document.getElementById(`err-${path.replace(/\./g, '-')}`) || document.getElementById('err-agenda');
+  // The server names GraphQL input fields (startsAt, agenda[0].pitchMinutes); the form's ids are snake_case.
+  const id = path.replace(/\[(\d+)\]/g, '.$1').replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace(/\./g, '-');
+  const slot = document.getElementById(`err-${id}`) || document.getElementById('err-agenda');
   if (slot) slot.textContent = message;
-  document.getElementById(path.replace(/\./g, '-'))?.setAttribute('aria-invalid', 'true');
+  document.getElementById(id)?.setAttribute('aria-invalid', 'true');
 }
 
 async function schedule(form, agenda) {
