@@ -18,7 +18,7 @@ from pymongo.errors import PyMongoError
 
 from backend.api.router import graphql_router
 from backend.db import ensure_indexes, make_client
-from backend.embedded_db import EmbeddedDatabase
+from backend.embedded_db import EmbeddedDatabase, announce_running, withdraw_running
 from backend.settings import PROJECT_ROOT, Settings, get_settings
 from backend.state import AppState
 
@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None, *, seed_demo_if_empty: bool = F
                                             log_path=settings.var_dir / "secantusd.log")
                 await embedded.astart()
                 uri = embedded.uri
+                announce_running(settings.var_dir, uri)
             client = make_client(uri)
             db = client[settings.database_name]
             await client.admin.command("ping")
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None, *, seed_demo_if_empty: bool = F
             if client is not None:
                 await client.close()
             if embedded is not None:
+                withdraw_running(settings.var_dir, embedded.uri)
                 await embedded.astop()
 
     app = FastAPI(title="incubench", version="0.1.0", lifespan=lifespan,

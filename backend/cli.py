@@ -15,9 +15,15 @@ from backend.settings import Settings, get_settings
 
 @asynccontextmanager
 async def _state(settings: Settings) -> AsyncIterator[object]:
-    """The app's lifespan without the server: for commands that work on the database."""
+    """The app's lifespan without the server: for commands that work on the database. With no MongoDB URI
+    and ``incubench run`` serving from the same data directory, they use its embedded server."""
     from backend.app import create_app
+    from backend.embedded_db import running_server_uri
 
+    if not settings.mongodb_uri:
+        running = running_server_uri(settings.var_dir)
+        if running is not None:
+            settings = settings.model_copy(update={"mongodb_uri": running})
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         yield app.state.incubench

@@ -50,6 +50,42 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+RUNNING_URI_FILE = "db.uri"  # under var/: where a running app's embedded server listens
+
+
+def announce_running(var_dir: Path, uri: str) -> None:
+    """Tell commands run beside the app (``incubench create-user`` …) where its embedded server is."""
+    path = var_dir / RUNNING_URI_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(uri)
+
+
+def withdraw_running(var_dir: Path, uri: str) -> None:
+    path = var_dir / RUNNING_URI_FILE
+    try:
+        if path.read_text(encoding="utf-8") == uri:
+            path.unlink()
+    except FileNotFoundError:
+        pass
+
+
+def running_server_uri(var_dir: Path) -> str | None:
+    """The URI of an app's embedded server that is running on this data directory, if one answers."""
+    try:
+        uri = (var_dir / RUNNING_URI_FILE).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    if not uri.startswith("mongodb://127.0.0.1:"):
+        return None
+    try:
+        with MongoClient(uri, serverSelectionTimeoutMS=1000, connectTimeoutMS=1000) as client:
+            client.admin.command("ping")
+    except PyMongoError:
+        return None  # left behind by an app that was killed: the storage is free again
+    return uri
+
+
 def _server_command() -> list[str]:
     beside_python = Path(sys.executable).parent / SERVER_EXECUTABLE
     if beside_python.exists():

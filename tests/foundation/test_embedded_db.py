@@ -222,3 +222,38 @@ def test_kept_jwt_secret_is_private_read_once_and_never_empty(tmp_path):
     assert fresh.resolved_jwt_secret() == secret
     (var / "jwt_secret").unlink()
     assert fresh.resolved_jwt_secret() == secret  # kept in memory after the first read
+
+
+async def test_cli_commands_use_the_running_apps_embedded_database(tmp_path):
+    """`incubench create-user` while the app serves from the same var/: it joins the app's embedded server
+    (its storage is locked by that server) instead of failing; once the app stops, it starts its own."""
+    import asyncio
+    import os
+
+    var = tmp_path / "var"
+    env = {**os.environ, "INCUBENCH_ENV": "test", "INCUBENCH_VAR_DIR": str(var),
+           "INCUBENCH_JWT_SECRET": "s" * 40, "INCUBENCH_LOG_LEVEL": "WARNING"}
+    env.pop("INCUBENCH_MONGODB_URI", None)
+
+    async def create(username: str) -> tuple[int, str]:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "backend.cli", "create-user", username, "--role", "evaluator",
+            "--password", "a-long-password-1", cwd=PROJECT, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        out, _ = await process.communicate()
+        return process.returncode or 0, out.decode()
+
+    app = create_app(Settings(env="test", mongodb_uri=None, var_dir=var, jwt_secret="s" * 40))
+    async with LifespanManager(app, startup_timeout=60):
+        assert (var / "db.uri").read_text() == app.state.embedded_db.uri
+        assert (var / "db.uri").stat().st_mode & 0o077 == 0
+        code, out = await create("while_serving")
+        assert code == 0, out
+        found = await app.state.incubench.users.by_username("while_serving")
+        assert found is not None and found.role.value == "evaluator"
+    assert not (var / "db.uri").exists()
+    code, out = await create("after_stop")
+    assert code == 0, out
+    again = create_app(Settings(env="test", mongodb_uri=None, var_dir=var, jwt_secret="s" * 40))
+    async with LifespanManager(again, startup_timeout=60):
+        assert await again.state.incubench.users.by_username("after_stop") is not None
