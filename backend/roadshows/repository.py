@@ -134,6 +134,12 @@ class RoadshowRepository:
         return await self.questions.find_one_and_update({"_id": question_id, "roadshow_id": roadshow_id},
                                                         {"$set": changes}, return_document=ReturnDocument.AFTER)
 
+    async def hidden_question_ids(self, roadshow_id: str, ids: set[str]) -> set[str]:
+        """Those of ``ids`` that moderators have hidden (by primary key)."""
+        cursor = self.questions.find({"_id": {"$in": sorted(ids)}, "roadshow_id": roadshow_id, "hidden": True},
+                                     projection={"_id": 1})
+        return {d["_id"] async for d in cursor}
+
     async def questions_of(self, roadshow_id: str) -> list[dict[str, Any]]:
         return [d async for d in self.questions.find({"roadshow_id": roadshow_id}, sort=[("at", ASCENDING)])]
 

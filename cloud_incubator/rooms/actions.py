@@ -165,6 +165,31 @@ def _question_view(q: dict[str, Any]) -> dict[str, Any]:
             "hidden": q.get("hidden", False), "at": q["at"]}
 
 
+def _hidden_question_view(q: dict[str, Any]) -> dict[str, Any]:
+    """A hidden question as non-moderators may see it: its id and place, no text, author or answer."""
+    return {"question_id": q["question_id"], "text": "", "author": None, "pitch_index": q.get("pitch_index"),
+            "upvotes": q.get("upvotes", 0), "answer": None, "pinned": q.get("pinned", False), "hidden": True,
+            "at": q.get("at")}
+
+
+async def _redact_hidden(rt: RoomRuntime, roadshow_id: str, missed: list[dict[str, Any]]) -> None:
+    """Replayed events for a non-moderator: questions hidden by now lose their text, author and answer
+    (the log keeps what was said; the hide event itself follows in the replay)."""
+    ids = {str(doc["data"].get("question_id")) for doc in missed
+           if doc["event"] in ("qa.asked", "qa.answered", "qa.hidden")}
+    hidden = await rt.repo.hidden_question_ids(roadshow_id, ids) if ids else set()
+    for doc in missed:
+        data = doc["data"]
+        if data.get("question_id") not in hidden:
+            continue
+        if doc["event"] == "qa.asked":
+            doc["data"] = _hidden_question_view(data)
+        elif doc["event"] == "qa.answered":
+            doc["data"] = {"question_id": data["question_id"], "answer": None}
+        elif doc["event"] == "qa.hidden":
+            doc["data"] = {"question_id": data["question_id"], "hidden": data["hidden"]}
+
+
 def _message_view(m: dict[str, Any]) -> dict[str, Any]:
     return {"message_id": m["_id"], "text": m["text"], "author": m["author"], "pitch_index": m.get("pitch_index"),
             "at": m["at"]}
@@ -240,6 +265,8 @@ async def room_join(ctx: ActionContext, payload: JoinPayload) -> dict[str, Any] 
         behind = last - payload.last_seq
         if behind <= rt.config.resume_max_events:
             missed = await store.since(topic, payload.last_seq, behind)
+            if not moderator:
+                await _redact_hidden(rt, roadshow.id, missed)
             ctx.reply({"resumed": True, "seq": last, "missed": len(missed)})
             for doc in missed:
                 connection.send(event_frame(topic, doc["event"], doc["data"], doc["seq"], doc["at"]))
@@ -337,6 +364,12 @@ async def qa_answer(ctx: ActionContext, payload: AnswerPayload) -> dict[str, Any
     question = await _question(rt, roadshow, payload.question_id)
     if not membership["moderator"] and not rt.service.is_presenter(ctx.user, roadshow, question.get("pitch_index")):
         raise ProtocolError("room.not_moderator", "Only moderators or the presenting startup may answer.")
+    if question.get("hidden"):
+        # Its thread stays with the moderators: the answer event would reach everyone.
+        if not membership["moderator"]:
+            raise ProtocolError("qa.not_found", "No such question in this room.", question_id=payload.question_id)
+        raise ProtocolError("qa.is_hidden", "Show the question again before answering it.",
+                            question_id=payload.question_id)
     answer = {"text": _text(payload.text, rt.config.chat_max_length, "qa"), "by": _author(ctx), "at": now()}
     await rt.repo.set_question(roadshow.id, payload.question_id, {"answer": answer})
     data = {"question_id": payload.question_id, "answer": answer}
@@ -360,8 +393,10 @@ async def qa_hide(ctx: ActionContext, payload: HidePayload) -> dict[str, Any] | 
     rt, roadshow, _ = await _joined(ctx, payload.room_id)
     _require_moderator(ctx, rt, roadshow)
     await _question(rt, roadshow, payload.question_id)
-    await rt.repo.set_question(roadshow.id, payload.question_id, {"hidden": payload.hidden})
-    data = {"question_id": payload.question_id, "hidden": payload.hidden}
+    updated = await rt.repo.set_question(roadshow.id, payload.question_id, {"hidden": payload.hidden})
+    data: dict[str, Any] = {"question_id": payload.question_id, "hidden": payload.hidden}
+    if not payload.hidden and updated is not None:
+        data["question"] = _question_view(updated)  # shown again: clients that never had its text get it
     seq = await publish_logged(ctx.state, room_topic(roadshow.id), "qa.hidden", data)
     return {**data, "seq": seq}
 

@@ -34,6 +34,67 @@ async def test_reconnect_with_last_seq_receives_missed_events_in_order(park: Par
     assert len([e for e in again.events if e["event"] == "chat.message"]) == 4
 
 
+async def test_a_resume_never_replays_the_text_of_a_question_hidden_since(park: Park, sockets: Sockets) -> None:
+    """While a viewer is away, a spam question is asked, answered and hidden. Its resume carries the hide
+    (and the question's id, without text, author or answer); a fair question asked meanwhile arrives whole.
+    A moderator resuming from the same point still gets the hidden question's text."""
+    host = park.user("host-h", Role.manager, incubator_id=park.incubator())
+    room = schedule(park, host, [park.startup("s-rh", "Resume Hidden")])
+    viewer_user = park.user("viewer-h", Role.investor)
+    mod = await sockets.connect(host)
+    seen = (await mod.ok("room.join", {"room_id": room}))["seq"]
+    away = await sockets.connect(viewer_user)
+    await away.ok("room.join", {"room_id": room})
+    await away.close()
+    asker = await sockets.connect(park.user("asker-h", Role.investor))
+    await asker.ok("room.join", {"room_id": room})
+    spam = await asker.ok("qa.ask", {"room_id": room, "text": "Buy SPAMCOIN now", "pitch_index": 0})
+    await mod.ok("qa.answer", {"room_id": room, "question_id": spam["question_id"], "text": "re SPAMCOIN: no"})
+    fair = await asker.ok("qa.ask", {"room_id": room, "text": "What is your margin?", "pitch_index": 0})
+    hidden = await mod.ok("qa.hide", {"room_id": room, "question_id": spam["question_id"]})
+
+    again = await sockets.connect(viewer_user)
+    answer = await again.ok("room.join", {"room_id": room, "last_seq": seen})
+    assert answer == {"resumed": True, "seq": hidden["seq"], "missed": 4}
+    replay = [await again.event(name) for name in ("qa.asked", "qa.answered", "qa.asked", "qa.hidden")]
+    assert [e["seq"] for e in replay] == [spam["seq"], spam["seq"] + 1, fair["seq"], hidden["seq"]]
+    assert replay[0]["data"]["question_id"] == spam["question_id"] and replay[0]["data"]["hidden"] is True
+    assert replay[0]["data"]["text"] == "" and replay[0]["data"]["author"] is None
+    assert replay[1]["data"] == {"question_id": spam["question_id"], "answer": None}
+    assert replay[2]["data"]["text"] == "What is your margin?" and replay[2]["data"]["hidden"] is False
+    assert replay[3]["data"] == {"question_id": spam["question_id"], "hidden": True}
+    assert not [f for f in again.frames if "SPAMCOIN" in str(f)]
+
+    mod_again = await sockets.connect(host)
+    await mod_again.ok("room.join", {"room_id": room, "last_seq": seen})
+    asked = await mod_again.event("qa.asked")
+    assert asked["data"]["text"] == "Buy SPAMCOIN now"
+    assert (await mod_again.event("qa.answered"))["data"]["answer"]["text"] == "re SPAMCOIN: no"
+
+    # While hidden nobody answers it (a moderator shows it first); shown again, the event carries it whole.
+    assert (await mod.request("qa.answer", {"room_id": room, "question_id": spam["question_id"],
+                                            "text": "SPAMCOIN again"}))["code"] == "qa.is_hidden"
+    await mod.ok("qa.hide", {"room_id": room, "question_id": spam["question_id"], "hidden": False})
+    shown = (await again.event("qa.hidden", lambda e: e["data"]["hidden"] is False))["data"]
+    assert (shown["question"]["text"], shown["question"]["answer"]["text"]) == ("Buy SPAMCOIN now", "re SPAMCOIN: no")
+
+
+async def test_a_presenter_cannot_answer_a_hidden_question(park: Park, sockets: Sockets) -> None:
+    incubator = park.incubator()
+    host = park.user("host-p", Role.manager, incubator_id=incubator)
+    startup = park.startup("s-ph", "Presenter Hidden", incubator)
+    presenter = park.user("presenter-p", Role.startup, startup_id=startup, incubator_id=incubator)
+    room = schedule(park, host, [startup])
+    mod = await sockets.connect(host)
+    await mod.ok("room.join", {"room_id": room})
+    pitcher = await sockets.connect(presenter)
+    await pitcher.ok("room.join", {"room_id": room})
+    asked = await mod.ok("qa.ask", {"room_id": room, "text": "Off-topic", "pitch_index": 0})
+    await mod.ok("qa.hide", {"room_id": room, "question_id": asked["question_id"]})
+    refused = await pitcher.request("qa.answer", {"room_id": room, "question_id": asked["question_id"], "text": "x"})
+    assert refused["code"] == "qa.not_found"
+
+
 async def test_too_far_behind_gets_a_fresh_snapshot(park: Park, sockets: Sockets) -> None:
     park.config(resume_max_events=2)
     host = park.user("host2", Role.manager, incubator_id=park.incubator())

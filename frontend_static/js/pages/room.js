@@ -282,7 +282,11 @@ function patchQuestion(d, fields) {
 live.on('qa.upvoted', (d) => patchQuestion(d, { upvotes: d.upvotes }));
 live.on('qa.answered', (d) => patchQuestion(d, { answer: d.answer }));
 live.on('qa.pinned', (d) => patchQuestion(d, { pinned: d.pinned }));
-live.on('qa.hidden', (d) => patchQuestion(d, { hidden: d.hidden }));
+live.on('qa.hidden', (d) => {
+  // Shown again: the event carries the whole question (a replay or snapshot may have left out its text).
+  if (d.question && !room.questions.some((x) => x.question_id === d.question_id)) room.questions.push(d.question);
+  patchQuestion(d, d.question || { hidden: d.hidden });
+});
 live.on('pitch.changed', (c) => { room.current = c; if (c.server_time) room.offset = new Date(c.server_time).getTime() - Date.now(); renderCurrent(); renderModerator(); tick(); });
 live.on('slide.changed', (s) => { room.slide = s; renderSlide(); });
 live.on('room.status', (d) => { if (room.roadshow) { room.roadshow.status = d.status; } renderAll(); });
