@@ -1,7 +1,9 @@
 """/ws/v1 actions of IP-workstation bookings (``booking.*``): watch a workstation's slots live, book, cancel, wait.
 
-Events: ``slot.taken`` / ``slot.freed`` on ``bookings:<workstation_id>``; ``booking.promoted`` (and
-``booking.waitlist_skipped``) on ``user:<user_id>``. Service errors become dotted codes such as
+Events: ``slot.taken`` / ``slot.freed`` / ``slots.changed`` (an advisor's availability changed: reload
+the range shown) on ``bookings:<workstation_id>``; ``booking.promoted``, ``booking.waitlist_skipped``,
+``booking.cancelled`` (by the advisor, a manager, or the system with a ``reason``) and
+``booking.waitlist_closed`` (the slot was removed) on ``user:<user_id>``. Service errors become dotted codes such as
 ``booking.slot_taken``, ``booking.slot_in_past``, ``booking.booking_limit_reached``, ``booking.cutoff_passed``.
 """
 
@@ -62,7 +64,8 @@ async def _run(awaitable: Awaitable[T]) -> T:
 def booking_data(b: Booking) -> dict[str, Any]:
     return {"id": b.id, "workstation_id": b.workstation_id, "advisor_id": b.advisor_id, "startup_id": b.startup_id,
             "start": b.start.isoformat(), "end": b.end.isoformat(), "topic": b.topic, "mode": b.mode,
-            "status": b.status.value, "sequence": b.sequence, "from_waitlist": b.from_waitlist}
+            "status": b.status.value, "sequence": b.sequence, "from_waitlist": b.from_waitlist,
+            "cancel_reason": b.cancel_reason}
 
 
 def wait_data(e: WaitEntry, position: int | None) -> dict[str, Any]:

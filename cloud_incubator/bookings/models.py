@@ -25,6 +25,14 @@ class WaitStatus(StrEnum):
     promoted = "promoted"
     skipped = "skipped"      # could not be promoted (limit reached, overlapping booking)
     left = "left"
+    closed = "closed"        # the slot itself was removed (availability rule removed, leave added)
+
+
+class CancelReason(StrEnum):
+    """Why the system (not a person) cancelled a booking: its slot no longer exists."""
+
+    availability_removed = "AVAILABILITY_REMOVED"   # the advisor's weekly rule was removed
+    advisor_leave = "ADVISOR_LEAVE"                 # leave (an availability exception) now covers the slot
 
 
 class Workstation(BaseModel):
@@ -66,6 +74,7 @@ class ExceptionDoc(BaseModel):
     start: str | None = None
     end: str | None = None
     reason: str = ""
+    cancelled_bookings: int = 0     # bookings cancelled because this leave covered them
 
     def to_exception(self, advisor_id: str) -> Exception_:
         return Exception_(advisor_id, self.on, time.fromisoformat(self.start) if self.start else None,
@@ -106,6 +115,8 @@ class Booking(BaseModel):
     hold_id: str = ""
     note: str | None = None
     from_waitlist: bool = False
+    cancelled_by: str | None = None
+    cancel_reason: str | None = None    # set when the system cancelled it (see CancelReason)
     created_at: datetime
     updated_at: datetime
 

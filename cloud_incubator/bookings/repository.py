@@ -213,6 +213,20 @@ class BookingRepository:
         document = await self.bookings.find_one({"advisor_id": advisor_id, "start": start, "active": True})
         return Booking.model_validate(document) if document else None
 
+    async def open_of_advisor(self, advisor_id: str, after: datetime, before: datetime | None) -> list[Booking]:
+        """The advisor's still-booked consultations starting in (after, before) (no upper bound when None)."""
+        span: dict[str, Any] = {"$gt": after}
+        if before is not None:
+            span["$lt"] = before
+        cursor = self.bookings.find({"advisor_id": advisor_id, "start": span, "status": "booked"}).sort(
+            [("start", ASCENDING), ("_id", ASCENDING)])
+        return [Booking.model_validate(d) async for d in cursor]
+
+    async def withdraw_booking(self, booking_id: str) -> bool:
+        """Delete a booking that was never confirmed to anyone, only if nothing changed it since its insert."""
+        result = await self.bookings.delete_one({"_id": booking_id, "status": "booked", "sequence": 0})
+        return result.deleted_count == 1
+
     async def of_advisor(self, advisor_id: str, start: datetime, end: datetime,
                          include_cancelled: bool = False) -> list[Booking]:
         query: dict[str, Any] = {"advisor_id": advisor_id, "start": {"$gte": start, "$lt": end}}
@@ -288,6 +302,14 @@ class BookingRepository:
             key = (d["advisor_id"], d["start"])
             counts[key] = counts.get(key, 0) + 1
         return counts
+
+    async def waiting_of_advisor(self, advisor_id: str, after: datetime, before: datetime | None) -> list[WaitEntry]:
+        span: dict[str, Any] = {"$gt": after}
+        if before is not None:
+            span["$lt"] = before
+        cursor = self.waitlist.find({"advisor_id": advisor_id, "start": span, "status": WaitStatus.waiting.value}
+                                    ).sort([("start", ASCENDING), ("seq", ASCENDING)])
+        return [WaitEntry.model_validate(d) async for d in cursor]
 
     async def wait_entry(self, entry_id: str) -> WaitEntry | None:
         document = await self.waitlist.find_one({"_id": entry_id})

@@ -28,6 +28,7 @@ from cloud_incubator.bookings.models import (
     BookingNotOpen,
     BookingOverlap,
     BookingStatus,
+    CancelReason,
     CutoffPassed,
     ExceptionDoc,
     NotStarted,
@@ -73,6 +74,12 @@ SCHEDULE_RETRIES = 5
 
 def topic_for(slot: Slot) -> str:
     return f"bookings:{slot.workstation_id}"
+
+
+@dataclass(frozen=True)
+class RuleRemoval:
+    removed: bool
+    cancelled: int     # future bookings cancelled because their slots went with the rule
 
 
 @dataclass(frozen=True)
@@ -276,9 +283,11 @@ class BookingService:
             return schedule
 
         await self._change_schedule(advisor_id, apply)
+        await self._slots_changed([workstation_id], advisor_id, "rule_added", {})
         return doc
 
-    async def remove_rule(self, user: User, advisor_id: str, rule_id: str) -> bool:
+    async def remove_rule(self, user: User, advisor_id: str, rule_id: str) -> RuleRemoval:
+        """Remove a weekly rule; the future bookings in its slots are cancelled (see ``_cancel_vanished``)."""
         schedule = (await self.repo.schedules_of([advisor_id]))[advisor_id]
         rule = next((r for r in schedule.rules if r.id == rule_id), None)
         if rule is None:
@@ -287,11 +296,16 @@ class BookingService:
         await self._editable_schedule_target(user, workstation, advisor_id)
 
         def apply(current: Schedule) -> Schedule:
+            if not any(r.id == rule_id for r in current.rules):   # removed meanwhile by someone else
+                raise NotFound("No availability rule has this id.", "不存在此编号的规则。", field="ruleId")
             current.rules = [r for r in current.rules if r.id != rule_id]
             return current
 
         await self._change_schedule(advisor_id, apply)
-        return True
+        until = local_day_bounds(rule.valid_until)[1] if rule.valid_until else None
+        cancelled = await self._cancel_vanished(advisor_id, local_day_bounds(rule.valid_from)[0], until,
+                                                CancelReason.availability_removed, "rule_removed", [workstation.id])
+        return RuleRemoval(True, cancelled)
 
     async def add_exception(self, user: User, workstation_id: str, advisor_id: str | None, on: date,
                             start: time | None, end: time | None, reason: str) -> ExceptionDoc:
@@ -313,6 +327,18 @@ class BookingService:
             return schedule
 
         await self._change_schedule(advisor_id, apply)
+        staffed = [w.id for w in await self.repo.find_workstations(advisor_id=advisor_id)]
+        start_of_day, end_of_day = local_day_bounds(on)
+        doc.cancelled_bookings = await self._cancel_vanished(advisor_id, start_of_day, end_of_day,
+                                                             CancelReason.advisor_leave, "leave_added", staffed)
+        if doc.cancelled_bookings:
+            def record(schedule: Schedule) -> Schedule:
+                for exception in schedule.exceptions:
+                    if exception.id == doc.id:
+                        exception.cancelled_bookings = doc.cancelled_bookings
+                return schedule
+
+            await self._change_schedule(advisor_id, record)
         return doc
 
     async def remove_exception(self, user: User, advisor_id: str, exception_id: str) -> bool:
@@ -331,7 +357,75 @@ class BookingService:
             return current
 
         await self._change_schedule(advisor_id, apply)
+        staffed = [w.id for w in await self.repo.find_workstations(advisor_id=advisor_id)]
+        await self._slots_changed(staffed, advisor_id, "leave_removed", {})
         return True
+
+    # --- slots that vanish ------------------------------------------------------------------------
+    async def _slot_exists(self, workstation: Workstation, advisor_id: str, start: datetime) -> bool:
+        """Does the advisor's current availability still have this slot (read fresh from the database)?"""
+        schedule = (await self.repo.schedules_of([advisor_id]))[advisor_id]
+        return slot_of(schedule.domain_rules(), schedule.domain_exceptions(),
+                       {workstation.id: workstation.slot_minutes}, workstation.id, advisor_id, start) is not None
+
+    async def _cancel_vanished(self, advisor_id: str, start: datetime, end: datetime | None, reason: CancelReason,
+                               change: str, workstation_ids: Sequence[str]) -> int:
+        """After a schedule write: cancel the advisor's future, still-booked consultations in [start, end) whose
+        slot the current schedule no longer has, and close the waitlists of such slots.
+
+        Runs after the schedule is written, while a booking re-reads the schedule after its insert (see
+        ``_place``): whichever comes second sees the other, so no booking survives in a vanished slot."""
+        now = self.clock()
+        after = max(start - timedelta(microseconds=1), now)
+        schedule = (await self.repo.schedules_of([advisor_id]))[advisor_id]
+        rules, exceptions = schedule.domain_rules(), schedule.domain_exceptions()
+        open_bookings = await self.repo.open_of_advisor(advisor_id, after, end)
+        waits = await self.repo.waiting_of_advisor(advisor_id, after, end)
+        ids = sorted({b.workstation_id for b in open_bookings} | {w.workstation_id for w in waits})
+        minutes = {w.id: w.slot_minutes for w in await self.repo.workstations_by_ids(ids) if w}
+
+        def vanished(workstation_id: str, slot_start: datetime) -> bool:
+            return workstation_id not in minutes or slot_of(rules, exceptions, minutes, workstation_id, advisor_id,
+                                                            slot_start.astimezone(UTC)) is None
+
+        cancelled: dict[str, list[str]] = {}
+        for booking in open_bookings:
+            if vanished(booking.workstation_id, booking.start) and await self._system_cancel(booking, reason):
+                cancelled.setdefault(booking.workstation_id, []).append(booking.start.astimezone(UTC).isoformat())
+        for entry in waits:
+            if vanished(entry.workstation_id, entry.start):
+                await self._close_wait(entry, reason.value)
+        await self._slots_changed(sorted(set(workstation_ids) | set(cancelled)), advisor_id, change, cancelled)
+        return sum(len(v) for v in cancelled.values())
+
+    async def _system_cancel(self, booking: Booking, reason: CancelReason | str) -> Booking | None:
+        """Cancel a booking whose slot no longer exists: once (conditional on its sequence), hold released,
+        the startup told on its personal topic. None if it changed meanwhile (its new owner decides)."""
+        reason = str(reason.value if isinstance(reason, CancelReason) else reason)
+        cancelled = await self.repo.transition(
+            booking.id, {"status": BookingStatus.booked.value, "sequence": booking.sequence},
+            {"status": BookingStatus.cancelled.value, "sequence": booking.sequence + 1, "updated_at": self.clock(),
+             "cancelled_by": None, "cancel_reason": reason}, unset_active=True)
+        if cancelled is None:
+            return None
+        await self.repo.release_hold(booking.startup_id, booking.hold_id, booking.workstation_id, count=True)
+        await self._publish(f"user:{booking.user_id}", "booking.cancelled",
+                            self.slot_event(booking, bookingId=booking.id, reason=reason))
+        return cancelled
+
+    async def _close_wait(self, entry: WaitEntry, reason: str, expected: WaitStatus = WaitStatus.waiting) -> None:
+        if await self.repo.set_wait_status(entry.id, expected, WaitStatus.closed, reason=reason):
+            await self._publish(f"user:{entry.user_id}", "booking.waitlist_closed", {
+                "workstationId": entry.workstation_id, "advisorId": entry.advisor_id,
+                "start": entry.start.astimezone(UTC).isoformat(), "waitlistEntryId": entry.id, "reason": reason})
+
+    async def _slots_changed(self, workstation_ids: Sequence[str], advisor_id: str, change: str,
+                             cancelled: dict[str, list[str]]) -> None:
+        """Tell open booking pages that an advisor's slots changed (they reload the range they show)."""
+        for workstation_id in workstation_ids:
+            await self._publish(f"bookings:{workstation_id}", "slots.changed", {
+                "workstationId": workstation_id, "advisorId": advisor_id, "change": change,
+                "cancelled": cancelled.get(workstation_id, [])})
 
     async def schedule(self, advisor_id: str) -> Schedule:
         return (await self.repo.schedules_of([advisor_id]))[advisor_id]
@@ -482,8 +576,19 @@ class BookingService:
                 raise BookingOverlap("You already hold a booking at this time.", "您在此时间已有预约。", field="start") from error
             raise SlotTaken("Someone booked this slot first: join its waitlist to be promoted on a cancellation.",
                             "该时段已被预约：可加入候补名单，有人取消时将自动递补。", field="start") from error
+        if not await self._slot_exists(workstation, slot.advisor_id, slot.start):
+            # The availability was removed (and swept) between our check and the insert: withdraw. If the
+            # sweep saw the booking first it has cancelled it (and released the hold) instead.
+            if await self.repo.withdraw_booking(booking.id):
+                await self.repo.release_hold(startup_id, hold_id, workstation.id, count=True)
+            raise self._vanished_error()
         await self._publish(topic_for(slot), "slot.taken", self.slot_event(slot, bookingId=booking.id))
         return booking
+
+    @staticmethod
+    def _vanished_error() -> SlotOutsideAvailability:
+        return SlotOutsideAvailability("The advisor's availability changed: this slot no longer exists.",
+                                       "顾问的可预约时间已变更：该时段已不存在。", field="start")
 
     # --- booking flows ---------------------------------------------------------------------------
     async def book(self, user: User, workstation_id: str, advisor_id: str, start: datetime, topic: str, mode: str,
@@ -552,11 +657,33 @@ class BookingService:
         if moved is None:
             await self.repo.release_hold(booking.startup_id, hold_id, workstation.id, count=False)
             raise BookingNotOpen("The booking changed meanwhile.", "预约已被修改。")
+        if not await self._slot_exists(workstation, slot.advisor_id, slot.start):
+            await self._move_back(booking, moved, workstation)
+            raise self._vanished_error()
         await self.repo.release_hold(booking.startup_id, old_hold, workstation.id, count=False)
         await self._publish(topic_for(slot), "slot.taken", self.slot_event(slot, bookingId=booking.id))
         old = Slot(workstation.id, booking.advisor_id, booking.start.astimezone(UTC), booking.end.astimezone(UTC))
         await self.promote(workstation, old)
         return moved
+
+    async def _move_back(self, booking: Booking, moved: Booking, workstation: Workstation) -> None:
+        """A reschedule landed in a slot removed meanwhile: return the booking to its old slot (a higher
+        SEQUENCE again), or cancel it if that is no longer possible."""
+        try:
+            back = await self.repo.transition(
+                booking.id, {"status": BookingStatus.booked.value, "sequence": moved.sequence},
+                {"advisor_id": booking.advisor_id, "start": booking.start, "end": booking.end,
+                 "hold_id": booking.hold_id, "sequence": moved.sequence + 1, "updated_at": self.clock()})
+        except DuplicateKeyError:   # the old slot was taken meanwhile
+            back = None
+            await self._system_cancel(moved, CancelReason.availability_removed)
+        if back is None:
+            # cancelled (here or by the sweep, which released the new span): the old span goes too
+            await self.repo.release_hold(booking.startup_id, booking.hold_id, workstation.id, count=False)
+            return
+        await self.repo.release_hold(booking.startup_id, moved.hold_id, workstation.id, count=False)
+        if not await self._slot_exists(workstation, back.advisor_id, back.start.astimezone(UTC)):
+            await self._system_cancel(back, CancelReason.availability_removed)
 
     async def promote(self, workstation: Workstation, slot: Slot) -> Booking | None:
         """Give a freed slot to the first waiting startup; each entry is claimed by one conditional update,
@@ -575,6 +702,12 @@ class BookingService:
             except SlotTaken:
                 # Taken again meanwhile: the entry keeps its place for the next cancellation.
                 await self.repo.set_wait_status(entry.id, WaitStatus.promoting, WaitStatus.waiting)
+                return None
+            except SlotOutsideAvailability:
+                # The slot itself is gone: close this entry and every other one still waiting for it.
+                await self._close_wait(entry, SlotOutsideAvailability.code, expected=WaitStatus.promoting)
+                for other in await self.repo.waiting(slot.advisor_id, slot.start):
+                    await self._close_wait(other, SlotOutsideAvailability.code)
                 return None
             except (BookingLimitReached, BookingOverlap, Conflict) as error:
                 await self.repo.set_wait_status(entry.id, WaitStatus.promoting, WaitStatus.skipped, reason=error.code)
@@ -604,6 +737,11 @@ class BookingService:
             entry = await self.repo.insert_wait(document)
         except DuplicateKeyError as error:
             raise AlreadyWaiting("You are already on this slot's waitlist.", "您已在该时段的候补名单中。") from error
+        if not await self._slot_exists(workstation, slot.advisor_id, slot.start):
+            # removed (and swept) since our check: this entry could never be promoted
+            await self.repo.set_wait_status(entry.id, WaitStatus.waiting, WaitStatus.closed,
+                                            reason=SlotOutsideAvailability.code)
+            raise self._vanished_error()
         # The slot may have been freed between the check and the insert: promote now if so.
         if await self.repo.active_at(slot.advisor_id, slot.start) is None:
             await self.promote(workstation, slot)

@@ -114,7 +114,8 @@ async def test_concurrent_uploads_store_exactly_five(gql, park, client, state):
                                                    files={"file": (f"f{n}.pdf", PDF, "application/pdf")})
                                        for n in range(12)))
     assert sorted(r.status_code for r in responses) == [201] * 5 + [409] * 7
-    assert {r.json()["error"]["code"] for r in responses if r.status_code == 409} == {"ATTACHMENT_LIMIT"}
+    assert {(r.json()["error"]["code"], r.json()["error"]["maxAttachments"], r.json()["error"]["field"])
+            for r in responses if r.status_code == 409} == {("ATTACHMENT_LIMIT", 5, "file")}
     booking_id = url.split("/")[3]
     assert await state.db.ip_attachments.count_documents({"booking_id": booking_id}) == 5
     assert (await state.db.ip_bookings.find_one({"_id": booking_id}))["attachment_count"] == 5

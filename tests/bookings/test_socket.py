@@ -133,3 +133,33 @@ async def test_socket_errors_are_coded(live_park, sockets: Sockets):
     advisor = await sockets.connect(live_park["advisor"])
     forbidden = await advisor.request("booking.book", book_payload(live_park, "10:00"))
     assert forbidden["code"] == "forbidden"
+
+
+async def test_removed_availability_tells_the_startup_the_waiters_and_the_open_pages(live_server, live_park,
+                                                                                     sockets: Sockets):
+    a, b, watcher_user = live_park["startups"]
+    sa, sb, watcher = await sockets.connect(a), await sockets.connect(b), await sockets.connect(watcher_user)
+    await watcher.ok("booking.watch", {"workstation_id": live_park["ws"]})
+    booked = (await sa.ok("booking.book", book_payload(live_park, "10:00")))["booking"]
+    entry = (await sb.ok("booking.join_waitlist", book_payload(live_park, "10:00")))["entry"]
+    await watcher.event("slot.taken")
+    advisor = live_park["advisor"]
+    async with httpx.AsyncClient(base_url=live_server.http_url, timeout=30) as http:
+        gql = GraphQLClient(http)
+        schedule = (await gql.op("AdvisorSchedule", {"advisorId": advisor.id}, token=token_for(advisor)))["data"]
+        rule = schedule["advisorSchedule"]["rules"][0]["id"]
+        removed = await gql.op("RemoveAvailabilityRule", {"advisorId": advisor.id, "ruleId": rule},
+                               token=token_for(advisor))
+    assert removed["data"]["removeAvailabilityRule"] == {"removed": True, "cancelledBookings": 1}
+    notice = await sa.event("booking.cancelled")
+    assert notice["topic"] == f"user:{a.id}"
+    assert (notice["data"]["bookingId"], notice["data"]["reason"]) == (booked["id"], "AVAILABILITY_REMOVED")
+    closed = await sb.event("booking.waitlist_closed")
+    assert closed["topic"] == f"user:{b.id}"
+    assert (closed["data"]["waitlistEntryId"], closed["data"]["reason"]) == (entry["id"], "AVAILABILITY_REMOVED")
+    changed = await watcher.event("slots.changed")
+    assert changed["topic"] == f"bookings:{live_park['ws']}"
+    assert changed["data"]["advisorId"] == advisor.id and changed["data"]["cancelled"] == [booked["start"]]
+    # the slot vanished: it was never offered as free (nor promoted to the waiter)
+    assert not [e for e in watcher.events if e["event"] == "slot.freed"]
+    assert not [e for e in sb.events if e["event"] == "booking.promoted"]

@@ -21,6 +21,7 @@ from backend.api.types.bookings import (
     AttendanceOutcome,
     AvailabilityException,
     AvailabilityRule,
+    AvailabilityRuleRemoval,
     IpBooking,
     IpCatalogue,
     IpSlot,
@@ -116,6 +117,7 @@ class BookingQueries:
         if user.id != schedule.advisor_id and user.role not in (Role.admin, Role.manager):
             for exception in exceptions:   # why an advisor is away is not the startups' business
                 exception.reason = ""
+                exception.cancelled_bookings = None
         return AdvisorSchedule(advisor_id=strawberry.ID(schedule.advisor_id),
                                rules=[AvailabilityRule.from_model(r) for r in schedule.rules],
                                exceptions=exceptions,
@@ -159,11 +161,18 @@ class BookingMutations:
             input.weekday, input.start_time, input.end_time, input.valid_from, input.valid_until)
         return AvailabilityRule.from_model(rule)
 
-    @strawberry.mutation(permission_classes=[roles(Role.admin, Role.manager, Role.ip_advisor)])
-    async def remove_availability_rule(self, info: Info, advisor_id: strawberry.ID, rule_id: strawberry.ID) -> bool:
-        return await bookings(info.context.state).remove_rule(info.context.require_user(), str(advisor_id), str(rule_id))
+    @strawberry.mutation(permission_classes=[roles(Role.admin, Role.manager, Role.ip_advisor)],
+                         description="Remove a weekly window. Future bookings in its slots are cancelled "
+                                     "(cancelReason AVAILABILITY_REMOVED), their startups notified; the result counts them.")
+    async def remove_availability_rule(self, info: Info, advisor_id: strawberry.ID,
+                                       rule_id: strawberry.ID) -> AvailabilityRuleRemoval:
+        removal = await bookings(info.context.state).remove_rule(info.context.require_user(), str(advisor_id),
+                                                                 str(rule_id))
+        return AvailabilityRuleRemoval(removed=removal.removed, cancelled_bookings=removal.cancelled)
 
-    @strawberry.mutation(permission_classes=[roles(Role.admin, Role.manager, Role.ip_advisor)])
+    @strawberry.mutation(permission_classes=[roles(Role.admin, Role.manager, Role.ip_advisor)],
+                         description="Add leave (a day or a window). Future bookings it covers are cancelled "
+                                     "(cancelReason ADVISOR_LEAVE), their startups notified; cancelledBookings counts them.")
     async def add_availability_exception(self, info: Info, input: AvailabilityExceptionInput) -> AvailabilityException:
         _no_offset(input.start_time, "startTime")
         _no_offset(input.end_time, "endTime")

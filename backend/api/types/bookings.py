@@ -133,6 +133,9 @@ class IpBooking:
     status: BookingStatus  # type: ignore[valid-type]
     sequence: int = strawberry.field(description="iCalendar SEQUENCE: raised by each reschedule and the cancellation.")
     from_waitlist: bool
+    cancel_reason: str | None = strawberry.field(description=(
+        "Set when the system cancelled the booking because its slot no longer exists: AVAILABILITY_REMOVED "
+        "(the advisor's weekly rule was removed) or ADVISOR_LEAVE (leave now covers it); null otherwise."))
     created_at: datetime
     updated_at: datetime
     ics_url: str
@@ -168,7 +171,7 @@ class IpBooking:
                    incubator_id=strawberry.ID(b.incubator_id), advisor_id=strawberry.ID(b.advisor_id),
                    startup_id=strawberry.ID(b.startup_id), start=b.start, end=b.end, topic=b.topic, mode=b.mode,
                    question=b.question, status=BookingStatus(b.status.value), sequence=b.sequence,
-                   from_waitlist=b.from_waitlist, created_at=b.created_at, updated_at=b.updated_at,
+                   from_waitlist=b.from_waitlist, cancel_reason=b.cancel_reason, created_at=b.created_at, updated_at=b.updated_at,
                    ics_url=f"/api/bookings/{b.id}.ics", _note=b.note, _model=b)
 
 
@@ -213,10 +216,22 @@ class AvailabilityException:
     start_time: str | None
     end_time: str | None
     reason: str
+    cancelled_bookings: int | None = strawberry.field(description=(
+        "Future bookings cancelled because this leave covers their slots (their startups were notified); "
+        "shown to the advisor, managers and admins only."))
 
     @classmethod
     def from_model(cls, e: models.ExceptionDoc) -> AvailabilityException:
-        return cls(id=strawberry.ID(e.id), date=e.on, start_time=e.start, end_time=e.end, reason=e.reason)
+        return cls(id=strawberry.ID(e.id), date=e.on, start_time=e.start, end_time=e.end, reason=e.reason,
+                   cancelled_bookings=e.cancelled_bookings)
+
+
+@strawberry.type(description="The result of removing an availability rule.")
+class AvailabilityRuleRemoval:
+    removed: bool
+    cancelled_bookings: int = strawberry.field(description=(
+        "Future bookings cancelled because their slots went with the rule (status CANCELLED, cancelReason "
+        "AVAILABILITY_REMOVED; their startups were notified and their waitlists closed)."))
 
 
 @strawberry.type
