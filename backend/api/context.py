@@ -36,6 +36,7 @@ class Context(BaseContext):
         self.auth_error = auth_error
         self.client_address = client_address
         self.request_id = request_id
+        self.token: str | None = None  # a subscription's token, re-checked while it runs
         self.extras: dict[str, Any] = {}
 
     @cached_property

@@ -58,6 +58,7 @@ class IncubenchGraphQLRouter(GraphQLRouter[Context, None]):
             if token is None:
                 raise Unauthenticated()
             context._user = await context.state.user_service.user_from_token(token)
+            context.token = token
         except Unauthenticated as error:
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED", "reason": error.details.get("reason"),
                                             "message": error.message_en}) from error

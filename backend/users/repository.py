@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -52,6 +52,11 @@ class UserRepository:
         sort_key = [("role", ASCENDING), ("username", ASCENDING)] if role else [("username", ASCENDING)]
         cursor = self._collection.find(query).sort(sort_key).limit(limit)
         return [User.model_validate(d) async for d in cursor]
+
+    async def set_active(self, user_id: str, active: bool) -> User | None:
+        document = await self._collection.find_one_and_update(
+            {"_id": user_id}, {"$set": {"active": active}}, return_document=ReturnDocument.AFTER)
+        return User.model_validate(document) if document else None
 
     async def count(self) -> int:
         return await self._collection.estimated_document_count()

@@ -7,7 +7,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from backend.errors import IssueCollector, RateLimited, Unauthenticated
+from backend.errors import BadUserInput, IssueCollector, NotFound, RateLimited, Unauthenticated
 from backend.incubators.repository import IncubatorRepository
 from backend.ratelimit import RateLimiter
 from backend.security import decode_token, hash_password, hash_password_sync, issue_token, verify_password
@@ -102,6 +102,16 @@ class UserService:
         token, expires = issue_token(user.id, user.role.value, self.settings.resolved_jwt_secret(),
                                      timedelta(minutes=self.settings.token_lifetime_minutes))
         return token, expires, user
+
+    async def set_active(self, admin: User, user_id: str, active: bool) -> User:
+        """Disable or re-enable an account. A disabled account cannot sign in, and its tokens (also open
+        subscriptions) stop working at once. An admin cannot disable their own account."""
+        if user_id == admin.id and not active:
+            raise BadUserInput.single("userId", "You cannot disable your own account.", "不能停用自己的账号。")
+        updated = await self.users.set_active(user_id, active)
+        if updated is None:
+            raise NotFound("No account has this id.", "不存在此编号的账号。", field="userId")
+        return updated
 
     async def user_from_token(self, token: str) -> User:
         claims = decode_token(token, self.settings.resolved_jwt_secret())

@@ -126,3 +126,62 @@ async def test_expired_or_missing_token_is_refused_at_connection_init(live_serve
     with pytest.raises(websockets.ConnectionClosed) as closed:
         await asyncio.wait_for(ws.recv(), 10)
     assert closed.value.rcvd.code == 4403
+
+
+async def _ended_with(ws) -> dict:
+    """The error that ended a subscription (graphql-transport-ws: a `next` carrying errors, or `error`)."""
+    message = json.loads(await asyncio.wait_for(ws.recv(), 30))
+    assert message["type"] in ("next", "error"), message
+    errors = message["payload"]["errors"] if message["type"] == "next" else message["payload"]
+    return errors[0]
+
+
+async def test_a_subscription_ends_when_its_session_expires(live_server):
+    """Checked at connection_init only, a token that expires later would keep the stream open for ever."""
+    users, _ = live_server.run_coroutine(_setup(live_server.state))
+    ws = await subscribe(live_server, token_for(users["evaluator"], lifetime=timedelta(seconds=3)))
+    try:
+        error = await _ended_with(ws)
+        assert error["extensions"]["code"] == "UNAUTHENTICATED"
+        assert error["extensions"]["reason"] == "TOKEN_EXPIRED"
+        for _ in range(200):
+            if live_server.run_coroutine(_subscribers(live_server.state, "2025Q3")) == 0:
+                break
+            await asyncio.sleep(0.02)
+        assert live_server.run_coroutine(_subscribers(live_server.state, "2025Q3")) == 0
+    finally:
+        await ws.close()
+
+
+async def test_disabling_an_account_ends_its_sessions_and_subscriptions(live_server):
+    users, incubators = live_server.run_coroutine(_setup(live_server.state))
+    evaluator_token = token_for(users["evaluator"])
+    ws = await subscribe(live_server, evaluator_token)
+    try:
+        disabled = await gql_http(live_server, "SetUserActive", {"userId": users["evaluator"].id, "active": False},
+                                  token_for(users["admin"]))
+        assert disabled["data"]["setUserActive"]["active"] is False
+        amended = await gql_http(live_server, "SubmitQuarterlyMetrics", {"input": {
+            "incubatorId": incubators[1], "quarter": "2025Q3", "baseRevision": 1, "final": True,
+            "metrics": [{"field": k, "value": v} for k, v in scaled(2.0)]}}, token_for(users["admin"]))
+        assert "errors" not in amended, amended
+        error = await _ended_with(ws)  # the change is not delivered to a disabled account
+        assert (error["extensions"]["code"], error["extensions"]["reason"]) == ("UNAUTHENTICATED", "ACCOUNT_DISABLED")
+    finally:
+        await ws.close()
+    me = await gql_http(live_server, "Me", {}, evaluator_token)
+    assert me["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    async with httpx.AsyncClient(base_url=live_server.http_url) as http:
+        login = (await http.post("/graphql", json={"query": operation("Login"), "operationName": "Login", "variables": {
+            "username": "evaluator", "password": TEST_PASSWORD}})).json()
+    assert login["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    self_disable = await gql_http(live_server, "SetUserActive", {"userId": users["admin"].id, "active": False},
+                                  token_for(users["admin"]))
+    assert [e["extensions"]["field"] for e in self_disable["errors"]] == ["userId"]
+    not_admin = await gql_http(live_server, "SetUserActive", {"userId": users["startup"].id, "active": False},
+                               token_for(users["startup"]))
+    assert not_admin["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    enabled = await gql_http(live_server, "SetUserActive", {"userId": users["evaluator"].id, "active": True},
+                             token_for(users["admin"]))
+    assert enabled["data"]["setUserActive"]["active"] is True
+    assert "errors" not in await gql_http(live_server, "Me", {}, evaluator_token)

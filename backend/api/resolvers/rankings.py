@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import AsyncGenerator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import strawberry
@@ -32,9 +33,10 @@ from backend.api.types.rankings import (
     Scorecard,
     WhatIfResult,
 )
-from backend.errors import BadUserInput, Forbidden, IssueCollector, NotFound
+from backend.errors import BadUserInput, Forbidden, IssueCollector, NotFound, Unauthenticated
 from backend.pagination import check_page_size, encode_cursor
 from backend.rankings.service import Evaluated, rank_by_dimension, ranking_service
+from backend.security import decode_token
 from backend.submissions.models import camel
 from backend.submissions.service import field_aliases, scheme
 from backend.users.models import Role, User
@@ -453,8 +455,25 @@ class RankingSubscriptions:
         user = info.context.require_user()
         service = ranking_service(info.context.state)
         service.check(quarter)
-        async for event in service.events.listen(quarter):
-            if event["reason"] != "published" and not is_staff(user):
-                continue
-            yield RankingUpdate(quarter=event["quarter"], reason=event["reason"], version=event["version"],
-                                at=event["at"], incubator_ids=[strawberry.ID(i) for i in event["incubator_ids"]])
+        token = info.context.token
+        users = info.context.state.user_service
+        expires_at = decode_token(token, info.context.state.settings.resolved_jwt_secret()).expires_at \
+            if token else None
+        events = service.events.listen(quarter)
+        try:
+            while True:
+                # The stream ends with UNAUTHENTICATED when the session expires or the account is disabled.
+                left = (expires_at - datetime.now(UTC)).total_seconds() if expires_at else None
+                try:
+                    event = await asyncio.wait_for(anext(events), max(left, 0.0) if left is not None else None)
+                except TimeoutError:
+                    raise Unauthenticated("The session has expired: sign in again.", "登录已过期，请重新登录。",
+                                          reason="TOKEN_EXPIRED") from None
+                if token is not None:
+                    user = await users.user_from_token(token)
+                if event["reason"] != "published" and not is_staff(user):
+                    continue
+                yield RankingUpdate(quarter=event["quarter"], reason=event["reason"], version=event["version"],
+                                    at=event["at"], incubator_ids=[strawberry.ID(i) for i in event["incubator_ids"]])
+        finally:
+            await events.aclose()

@@ -44,3 +44,10 @@ class UserMutations:
             incubator_id=str(input.incubator_id) if input.incubator_id else None,
             startup_id=str(input.startup_id) if input.startup_id else None))
         return User.from_model(user)
+
+    @strawberry.mutation(permission_classes=[roles(RoleModel.admin)],
+                         description="Admins disable (active: false) or re-enable an account. A disabled account "
+                                     "cannot sign in and its tokens are refused at once, also by open subscriptions.")
+    async def set_user_active(self, info: Info, user_id: strawberry.ID, active: bool) -> User:
+        user = await info.context.state.user_service.set_active(info.context.require_user(), str(user_id), active)
+        return User.from_model(user)

@@ -26,6 +26,7 @@ class User:
     incubator_id: strawberry.ID | None
     startup_id: strawberry.ID | None
     created_at: datetime
+    active: bool = strawberry.field(description="False: disabled by an admin (cannot sign in; tokens refused)")
 
     @strawberry.field(description="The incubator a manager is bound to.")
     async def incubator(self, info: Info) -> Annotated[Incubator, strawberry.lazy("backend.api.types.incubator")] | None:
@@ -42,7 +43,7 @@ class User:
                    role=Role(user.role.value), organisation=user.organisation,
                    incubator_id=strawberry.ID(user.incubator_id) if user.incubator_id else None,
                    startup_id=strawberry.ID(user.startup_id) if user.startup_id else None,
-                   created_at=user.created_at)
+                   created_at=user.created_at, active=user.active)
 
 
 @strawberry.type
