@@ -2,15 +2,51 @@
 
 from __future__ import annotations
 
+import time
+from collections import deque
+
 from limits import RateLimitItemPerSecond, parse
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
+
+
+class FailureLimit:
+    """At most ``limit`` failures per ``window`` seconds per key, counting attempts still in flight as
+    failures: many simultaneous attempts cannot slip past the limit, and successes use up nothing."""
+
+    def __init__(self) -> None:
+        self._failures: dict[str, deque[float]] = {}
+        self._in_flight: dict[str, int] = {}
+
+    def reserve(self, key: str, limit: int, window: float) -> bool:
+        """One attempt may start (no await in here: atomic on the event loop)."""
+        failures = self._failures.get(key)
+        now = time.monotonic()
+        while failures and failures[0] <= now - window:
+            failures.popleft()
+        if failures is not None and not failures:
+            del self._failures[key]
+        used = len(self._failures.get(key, ())) + self._in_flight.get(key, 0)
+        if used >= limit:
+            return False
+        self._in_flight[key] = self._in_flight.get(key, 0) + 1
+        return True
+
+    def settle(self, key: str, failed: bool) -> None:
+        left = self._in_flight.get(key, 1) - 1
+        if left > 0:
+            self._in_flight[key] = left
+        else:
+            self._in_flight.pop(key, None)
+        if failed:
+            self._failures.setdefault(key, deque()).append(time.monotonic())
 
 
 class RateLimiter:
     def __init__(self) -> None:
         self._storage = MemoryStorage()
         self._limiter = MovingWindowRateLimiter(self._storage)
+        self.failures = FailureLimit()
 
     async def hit(self, rule: str, *key: str) -> bool:
         """Count one hit; False when ``rule`` (e.g. ``"5/300 second"``) is exceeded for ``key``."""

@@ -88,16 +88,23 @@ class UserService:
         username = username.strip().lower()
         window = self.settings.login_window_seconds
         account_rule = f"{self.settings.login_attempts_per_account}/{window} seconds"
-        address_rule = f"{self.settings.login_attempts_per_address}/{window} seconds"
-        account_ok = await self.limiter.hit(account_rule, "login-account", username)
-        address_ok = await self.limiter.hit(address_rule, "login-address", client_address)
-        if not (account_ok and address_ok):
-            raise RateLimited("Too many sign-in attempts: wait a few minutes and try again.",
-                              "登录尝试次数过多，请几分钟后再试。", retry_after_seconds=window)
-        user = await self.users.by_username(username)
-        valid = await verify_password(password, user.password_hash if user else _dummy_hash())
-        if user is None or not valid or not user.active:
-            raise Unauthenticated("Wrong username or password.", "用户名或密码错误。", reason="BAD_CREDENTIALS")
+        too_many = RateLimited("Too many sign-in attempts: wait a few minutes and try again.",
+                               "登录尝试次数过多，请几分钟后再试。", retry_after_seconds=window)
+        # Per address only failures count: an incubator's staff behind one office address all sign in.
+        address = f"login-address:{client_address}"
+        if not self.limiter.failures.reserve(address, self.settings.login_attempts_per_address, window):
+            raise too_many
+        failed = True
+        try:
+            if not await self.limiter.hit(account_rule, "login-account", username):
+                raise too_many
+            user = await self.users.by_username(username)
+            valid = await verify_password(password, user.password_hash if user else _dummy_hash())
+            if user is None or not valid or not user.active:
+                raise Unauthenticated("Wrong username or password.", "用户名或密码错误。", reason="BAD_CREDENTIALS")
+            failed = False
+        finally:
+            self.limiter.failures.settle(address, failed)
         await self.limiter.clear(account_rule, "login-account", username)
         token, expires = issue_token(user.id, user.role.value, self.settings.resolved_jwt_secret(),
                                      timedelta(minutes=self.settings.token_lifetime_minutes))

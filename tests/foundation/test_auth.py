@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -70,6 +71,21 @@ async def test_brute_force_login_is_rate_limited_per_address(gql, people, state)
         await gql.op("Login", {"username": f"spray{number}", "password": "guess-guess"})
     result = await gql.op("Login", {"username": "another", "password": "guess-guess"})
     assert error_codes(result) == ["RATE_LIMITED"]
+
+
+async def test_per_address_limit_counts_failures_not_successes(gql, people, state):
+    """An incubator's staff share an office address: their successful sign-ins must not lock it. Only
+    failures count, and attempts in flight count as failures, so a burst cannot slip past the limit."""
+    state.settings.login_attempts_per_address = limit = 3
+    await people.make("staffer", Role.evaluator)
+    for _ in range(limit + 3):
+        assert "errors" not in await gql.op("Login", {"username": "staffer", "password": TEST_PASSWORD})
+    burst = await asyncio.gather(*(gql.op("Login", {"username": f"spray{n}", "password": "guess-guess"})
+                                   for n in range(limit + 5)))
+    codes = sorted(error_codes(result)[0] for result in burst)
+    assert codes == ["RATE_LIMITED"] * 5 + ["UNAUTHENTICATED"] * limit
+    blocked = await gql.op("Login", {"username": "staffer", "password": TEST_PASSWORD})
+    assert error_codes(blocked) == ["RATE_LIMITED"]
 
 
 async def test_only_admins_create_users(gql, people):
