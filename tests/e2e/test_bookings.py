@@ -36,7 +36,7 @@ def test_a_slot_booked_in_one_page_shows_taken_in_another(open_page, make_user, 
             {"_id": f"e2e-bk-startup-{n}", "name_zh": f"企业{n}", "name_en": f"Startup {n}", "incubator_id": incubator,
              "industry": "fintech"}))
         make_user(f"e2e-bk-startup{n}", Role.startup, incubator_id=incubator, startup_id=startup.id)
-    live_server.run_coroutine(_workstation(live_server.state, admin, incubator, advisor.id))
+    workstation_id = live_server.run_coroutine(_workstation(live_server.state, admin, incubator, advisor.id))
 
     first, second = open_page(), open_page(viewport=PHONE)
     for page, name in ((first, "e2e-bk-startup1"), (second, "e2e-bk-startup2")):
@@ -116,6 +116,19 @@ def test_a_slot_booked_in_one_page_shows_taken_in_another(open_page, make_user, 
     advisor_page.wait_for_selector("#day-list li:has-text('专利布局咨询')")  # now the promoted startup's
     shot(advisor_page, "bookings-advisor-day")
     assert_accessible(advisor_page)
+
+    # the advisor takes that day off: the startup's open page is told its booking was cancelled, and why
+    from cloud_incubator.bookings.service import bookings
+
+    leave_day = date.fromisoformat(_local_day(key))
+    live_server.run_coroutine(bookings(live_server.state).add_exception(advisor, workstation_id, advisor.id, leave_day,
+                                                                        None, None, "外出培训"))
+    second.wait_for_selector("#notice:has-text('系统取消')")
+    second.wait_for_selector("#my-bookings-list li .cancel-reason:has-text('请假')")
+    second.wait_for_selector(f".slot[data-slot='{key}']", state="detached")
+    first.wait_for_selector(f".slot[data-slot='{key}']", state="detached")
+    shot(second, "bookings-cancelled-by-leave-phone")
+    assert_accessible(second)
     assert_accessible(first)
     assert not first.errors and not second.errors and not advisor_page.errors
 

@@ -72,10 +72,13 @@ def test_keys_built_from_server_values_exist(prefix: str, values: list[str]):
 
 
 def test_error_codes_raised_by_the_server_have_messages():
-    """Every `code = "..."` of an AppError subclass anywhere in backend/ has a dictionary message."""
+    """Every `code = "..."` of an AppError subclass, and every `_coded("...")` error, in backend/ and
+    cloud_incubator/ has a dictionary message."""
     codes = set()
-    for path in (ROOT / "backend").rglob("*.py"):
-        codes |= set(re.findall(r'^\s+code(?::\s*ClassVar\[str\])?\s*=\s*"([A-Z_]+)"', path.read_text(encoding="utf-8"), re.M))
+    for path in [*(ROOT / "backend").rglob("*.py"), *(ROOT / "cloud_incubator").rglob("*.py")]:
+        text = path.read_text(encoding="utf-8")
+        codes |= set(re.findall(r'^\s+code(?::\s*ClassVar\[str\])?\s*=\s*"([A-Z_]+)"', text, re.M))
+        codes |= set(re.findall(r'_coded\("([A-Z_]+)"', text))
     assert codes
     assert sorted(c for c in codes if f"error.{c}" not in DICTS["zh"]) == []
 

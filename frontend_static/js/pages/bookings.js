@@ -168,13 +168,16 @@ async function loadMine() {
 }
 
 function renderMine() {
-  const bookings = state.mine.filter((b) => b.status === 'BOOKED' || b.status === 'HELD' || b.status === 'NO_SHOW');
+  // cancelled by the system (the advisor's time went away): kept in the list with the reason, so the startup knows
+  const bookings = state.mine.filter((b) => b.status === 'BOOKED' || b.status === 'HELD' || b.status === 'NO_SHOW'
+    || (b.status === 'CANCELLED' && b.cancelReason));
   const waiting = state.waitlist.filter((w) => w.status === 'WAITING');
   mineBox.replaceChildren(...[
     bookings.length ? el('ul', { class: 'plain', id: 'my-bookings-list' }, bookings.map((b) => el('li', { dataset: { booking: b.id } },
       el('strong', {}, fmtDateTime(b.start)), ' · ', pick(b.workstation, 'name'), ' · ', b.advisor?.displayName || '', ' · ',
       catalogueName(catalogue.topics, b.topic), ' · ', el('span', { class: 'badge role-badge' }, tk('bookings.status', b.status, 'common.none')),
       b.advisorNote ? el('p', { class: 'muted' }, t('bookings.note'), ': ', b.advisorNote) : null,
+      b.cancelReason ? el('p', { class: 'cancel-reason' }, tk('bookings.cancelReason', b.cancelReason, 'bookings.cancelled')) : null,
       el('div', { class: 'row' },
         el('button', { type: 'button', class: 'secondary', onclick: () => download(b.icsUrl, `booking-${b.id}.ics`).catch(showError) }, t('bookings.ics')),
         b.status === 'BOOKED' ? el('button', { type: 'button', class: 'secondary', onclick: () => startReschedule(b) }, t('bookings.reschedule')) : null,
@@ -351,6 +354,13 @@ function onSlotEvent(data, taken) {
 live.on('slot.taken', (data) => onSlotEvent(data, true));
 live.on('slot.freed', (data) => onSlotEvent(data, false));
 live.on('booking.promoted', () => { notify(t('bookings.promoted'), 'ok'); loadMine(); });
+// an advisor's availability changed (rule removed, leave added or withdrawn): reload what is shown
+live.on('slots.changed', () => { loadWeek(); if (state.rescheduling === null) loadMine(); });
+live.on('booking.cancelled', (data) => {
+  if (data.reason) notify(t('bookings.systemCancelled', { reason: tk('bookings.cancelReason', data.reason, 'bookings.cancelled') }), 'error');
+  loadMine();
+});
+live.on('booking.waitlist_closed', () => { notify(t('bookings.waitlistClosed'), 'error'); loadMine(); });
 
 await loadMine();
 await Promise.all([loadWeek(), loadAdvisorDay(), loadAvailability()]);
