@@ -33,6 +33,7 @@ class CancelReason(StrEnum):
 
     availability_removed = "AVAILABILITY_REMOVED"   # the advisor's weekly rule was removed
     advisor_leave = "ADVISOR_LEAVE"                 # leave (an availability exception) now covers the slot
+    advisor_removed = "ADVISOR_REMOVED"             # the advisor was taken off the workstation
 
 
 class Workstation(BaseModel):

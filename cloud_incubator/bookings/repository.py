@@ -89,10 +89,15 @@ class BookingRepository:
         await self.workstations.insert_one(document)
         return Workstation.model_validate(document)
 
-    async def update_workstation(self, workstation_id: str, changes: dict[str, Any]) -> Workstation | None:
+    async def update_workstation(self, workstation_id: str, changes: dict[str, Any]
+                                 ) -> tuple[Workstation, Workstation] | None:
+        """Apply ``changes``; answers (before, after) of this very write (so a caller knows exactly which
+        advisors its write removed, whatever concurrent updates did), None if there is no such workstation."""
         document = await self.workstations.find_one_and_update({"_id": workstation_id}, {"$set": changes},
-                                                               return_document=ReturnDocument.AFTER)
-        return Workstation.model_validate(document) if document else None
+                                                               return_document=ReturnDocument.BEFORE)
+        if document is None:
+            return None
+        return Workstation.model_validate(document), Workstation.model_validate({**document, **changes})
 
     async def workstations_by_ids(self, ids: Sequence[str]) -> list[Workstation | None]:
         found = {d["_id"]: Workstation.model_validate(d)

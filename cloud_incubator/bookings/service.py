@@ -83,6 +83,12 @@ class RuleRemoval:
 
 
 @dataclass(frozen=True)
+class WorkstationUpdate:
+    workstation: Workstation
+    cancelled: int     # future bookings cancelled because their advisor was taken off the workstation
+
+
+@dataclass(frozen=True)
 class SlotView:
     slot: Slot
     taken: bool
@@ -211,7 +217,10 @@ class BookingService:
             raise Conflict("This incubator already has a workstation with this English name.",
                            "本孵化器已有同英文名称的工作站。", field="nameEn") from error
 
-    async def update_workstation(self, user: User, workstation_id: str, values: dict[str, Any]) -> Workstation:
+    async def update_workstation(self, user: User, workstation_id: str, values: dict[str, Any]) -> WorkstationUpdate:
+        """Change a workstation. An advisor no longer listed takes their weekly hours at this workstation and
+        their future consultations there with them (see ``_advisor_removed``). A topic or mode no longer
+        offered refuses new bookings and waitlist promotions only: booked consultations stay as they are."""
         workstation = await self.workstation_or_404(workstation_id)
         self._require_manage(user, workstation)
         changes = {k: v for k, v in values.items() if v is not None}
@@ -227,12 +236,34 @@ class BookingService:
                 changes[key] = changes[key].strip()
         changes["updated_at"] = self.clock()
         try:
-            updated = await self.repo.update_workstation(workstation_id, changes)
+            written = await self.repo.update_workstation(workstation_id, changes)
         except DuplicateKeyError as error:
             raise Conflict("This incubator already has a workstation with this English name.",
                            "本孵化器已有同英文名称的工作站。", field="nameEn") from error
-        assert updated is not None
-        return updated
+        if written is None:
+            raise NotFound("No IP workstation has this id.", "不存在此编号的知识产权工作站。", field="workstationId")
+        before, updated = written
+        cancelled = 0
+        for advisor_id in before.advisor_ids:
+            if advisor_id not in updated.advisor_ids:
+                cancelled += await self._advisor_removed(updated, advisor_id)
+        return WorkstationUpdate(updated, cancelled)
+
+    async def _advisor_removed(self, workstation: Workstation, advisor_id: str) -> int:
+        """The advisor no longer staffs ``workstation`` (already written): drop their weekly rules there, then
+        cancel their future still-booked consultations there and close those slots' waitlists.
+
+        Same order as a removed rule — staffing and schedule written first, then the sweep — while a booking
+        re-reads the schedule after its insert, so none made meanwhile survives (one side sees the other)."""
+        schedule = (await self.repo.schedules_of([advisor_id]))[advisor_id]
+        if any(r.workstation_id == workstation.id for r in schedule.rules):
+            def apply(current: Schedule) -> Schedule:
+                current.rules = [r for r in current.rules if r.workstation_id != workstation.id]
+                return current
+
+            await self._change_schedule(advisor_id, apply)
+        return await self._cancel_vanished(advisor_id, self.clock(), None, CancelReason.advisor_removed,
+                                           "advisor_removed", [workstation.id])
 
     # --- availability ----------------------------------------------------------------------------
     async def _editable_schedule_target(self, user: User, workstation: Workstation, advisor_id: str | None) -> str:
@@ -382,7 +413,9 @@ class BookingService:
         open_bookings = await self.repo.open_of_advisor(advisor_id, after, end)
         waits = await self.repo.waiting_of_advisor(advisor_id, after, end)
         ids = sorted({b.workstation_id for b in open_bookings} | {w.workstation_id for w in waits})
-        minutes = {w.id: w.slot_minutes for w in await self.repo.workstations_by_ids(ids) if w}
+        # only workstations the advisor (still) staffs keep their slots
+        minutes = {w.id: w.slot_minutes for w in await self.repo.workstations_by_ids(ids)
+                   if w and advisor_id in w.advisor_ids}
 
         def vanished(workstation_id: str, slot_start: datetime) -> bool:
             return workstation_id not in minutes or slot_of(rules, exceptions, minutes, workstation_id, advisor_id,
@@ -479,8 +512,9 @@ class BookingService:
         return views
 
     async def _resolve_slot(self, workstation_id: str, advisor_id: str, start: datetime, topic: str, mode: str,
-                            question: str) -> tuple[Workstation, Slot]:
-        """Validate a booking (or waitlist) request; raises before anything is stored."""
+                            question: str, existing: bool = False) -> tuple[Workstation, Slot]:
+        """Validate a booking (or waitlist) request; raises before anything is stored. ``existing``: an
+        already booked consultation moving (it keeps its topic and mode even if no longer offered)."""
         issues = IssueCollector()
         if start.tzinfo is None or start.utcoffset() is None:
             issues.add("start", "Give the time with its time zone offset (e.g. 2026-12-01T10:00:00+08:00).",
@@ -496,9 +530,9 @@ class BookingService:
         if workstation is None:
             issues.add("workstationId", "No IP workstation has this id.", "不存在此编号的知识产权工作站。")
         else:
-            if topic in TOPICS and topic not in workstation.topics:
+            if topic in TOPICS and topic not in workstation.topics and not existing:
                 issues.add("topic", "This workstation does not advise on this topic.", "该工作站不提供此主题的咨询。")
-            if mode in MODES and mode not in workstation.modes:
+            if mode in MODES and mode not in workstation.modes and not existing:
                 issues.add("mode", "This workstation does not offer this mode.", "该工作站不提供此咨询方式。")
             if advisor_id not in workstation.advisor_ids:
                 issues.add("advisorId", "This advisor does not staff this workstation.", "该顾问不在此工作站任职。")
@@ -640,7 +674,7 @@ class BookingService:
             raise CutoffPassed(f"Rescheduling closes {workstation.cutoff_hours} h before the start.",
                                f"开始前 {workstation.cutoff_hours} 小时起不可改期。", cutoffHours=workstation.cutoff_hours)
         _, slot = await self._resolve_slot(workstation.id, advisor_id or booking.advisor_id, start, booking.topic,
-                                           booking.mode, booking.question)
+                                           booking.mode, booking.question, existing=True)
         if slot.start == booking.start.astimezone(UTC) and slot.advisor_id == booking.advisor_id:
             raise BadUserInput.single("start", "This is the booking's current slot.", "这就是该预约当前的时段。")
         hold_id = await self._hold(booking.startup_id, workstation, booking.id, slot.start, slot.end, count=False,
@@ -695,6 +729,13 @@ class BookingService:
                 return None
             if slot.start <= self.clock():
                 await self.repo.set_wait_status(entry.id, WaitStatus.promoting, WaitStatus.skipped, reason="SLOT_IN_PAST")
+                continue
+            offered = ("TOPIC_NOT_OFFERED" if entry.topic not in workstation.topics
+                       else "MODE_NOT_OFFERED" if entry.mode not in workstation.modes else None)
+            if offered:   # the workstation dropped what this waiter asked for: a new booking would be refused
+                await self.repo.set_wait_status(entry.id, WaitStatus.promoting, WaitStatus.skipped, reason=offered)
+                await self._publish(f"user:{entry.user_id}", "booking.waitlist_skipped",
+                                    self.slot_event(slot, waitlistEntryId=entry.id, reason=offered))
                 continue
             try:
                 booking = await self._place(workstation, slot, entry.startup_id, entry.user_id, entry.topic,

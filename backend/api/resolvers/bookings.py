@@ -22,6 +22,7 @@ from backend.api.types.bookings import (
     AvailabilityException,
     AvailabilityRule,
     AvailabilityRuleRemoval,
+    IpAdvisor,
     IpBooking,
     IpCatalogue,
     IpSlot,
@@ -62,6 +63,21 @@ class BookingQueries:
         rows = await bookings(info.context.state).repo.find_workstations(
             incubator_id=str(incubator_id) if incubator_id else None, topic=topic)
         return [IpWorkstation.from_model(w) for w in rows]
+
+    @strawberry.field(permission_classes=[roles(Role.admin, Role.manager)],
+                      description="Active IP-advisor accounts (to staff a workstation), by display name.")
+    async def ip_advisors(self, info: Info) -> list[IpAdvisor]:
+        users = info.context.state.users
+        found, after = [], None
+        while True:   # pages of the (role, username) index; a park has tens of advisors, not thousands
+            page = await users.list(Role.ip_advisor.value, after, 500)
+            found += [u for u in page if u.active]
+            if len(page) < 500 or len(found) >= 5000:
+                break
+            after = page[-1].username
+        found.sort(key=lambda u: (u.display_name, u.username))
+        return [IpAdvisor(id=strawberry.ID(u.id), display_name=u.display_name, organisation=u.organisation)
+                for u in found]
 
     @strawberry.field(permission_classes=[IsAuthenticated])
     async def ip_workstation(self, info: Info, id: strawberry.ID) -> IpWorkstation:
@@ -144,12 +160,18 @@ class BookingMutations:
         created = await bookings(info.context.state).create_workstation(info.context.require_user(), values)
         return IpWorkstation.from_model(created)
 
-    @strawberry.mutation(permission_classes=[roles(Role.admin, Role.manager)])
+    @strawberry.mutation(permission_classes=[roles(Role.admin, Role.manager)],
+                         description="Only the fields given change. An advisor left out of advisorIds loses their "
+                                     "hours here and their future bookings here are cancelled (cancelReason "
+                                     "ADVISOR_REMOVED; cancelledBookings counts them). Dropping a topic or mode "
+                                     "refuses new bookings only.")
     async def update_ip_workstation(self, info: Info, workstation_id: strawberry.ID,
                                     input: UpdateIpWorkstationInput) -> IpWorkstation:
-        updated = await bookings(info.context.state).update_workstation(info.context.require_user(), str(workstation_id),
-                                                                        _values(input))
-        return IpWorkstation.from_model(updated)
+        update = await bookings(info.context.state).update_workstation(info.context.require_user(), str(workstation_id),
+                                                                       _values(input))
+        result = IpWorkstation.from_model(update.workstation)
+        result.cancelled_bookings = update.cancelled
+        return result
 
     @strawberry.mutation(permission_classes=[roles(Role.admin, Role.manager, Role.ip_advisor)],
                          description="Add a weekly availability window; overlapping an existing one is refused.")

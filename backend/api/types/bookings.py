@@ -71,6 +71,9 @@ class IpWorkstation:
     cutoff_hours: int = strawberry.field(description="Cancel/reschedule allowed until this many hours before the start.")
     booking_limit: int = strawberry.field(description="Open bookings a startup may hold here (less no-shows of the last 90 days).")
     advisor_ids: list[strawberry.ID]
+    cancelled_bookings: int | None = strawberry.field(default=None, description=(
+        "Only in updateIpWorkstation's result: future bookings cancelled because their advisor was taken off "
+        "this workstation (cancelReason ADVISOR_REMOVED; their startups were notified, their waitlists closed)."))
 
     @strawberry.field
     async def advisors(self, info: Info) -> list[IpAdvisor]:
@@ -135,7 +138,8 @@ class IpBooking:
     from_waitlist: bool
     cancel_reason: str | None = strawberry.field(description=(
         "Set when the system cancelled the booking because its slot no longer exists: AVAILABILITY_REMOVED "
-        "(the advisor's weekly rule was removed) or ADVISOR_LEAVE (leave now covers it); null otherwise."))
+        "(the advisor's weekly rule was removed), ADVISOR_LEAVE (leave now covers it) or ADVISOR_REMOVED (the "
+        "advisor was taken off the workstation); null otherwise."))
     created_at: datetime
     updated_at: datetime
     ics_url: str

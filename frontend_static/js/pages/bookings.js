@@ -55,6 +55,9 @@ const advisorBox = el('div', { id: 'advisor-day' });
 const sections = [el('h1', {}, t('bookings.title')),
   el('section', { class: 'card', 'aria-labelledby': 'week-title' }, filters, weekNav, weekTitle, rescheduleBanner,
     el('p', { class: 'muted' }, t(me.role === 'STARTUP' ? 'bookings.legend' : 'bookings.legendReadOnly')), weekGrid)];
+if (me.role === 'MANAGER' || me.role === 'ADMIN') {
+  sections.splice(1, 0, el('p', {}, el('a', { href: '/pages/workstations.html', id: 'manage-workstations' }, t('bookings.manageWorkstations'))));
+}
 if (me.role === 'STARTUP') sections.push(el('section', { class: 'card', 'aria-labelledby': 'mine-title' }, el('h2', { id: 'mine-title' }, t('bookings.mine')), mineBox));
 if (me.role !== 'STARTUP') sections.push(el('section', { class: 'card', 'aria-labelledby': 'day-title' }, el('h2', { id: 'day-title' }, t('bookings.advisorDay')), advisorBox));
 page.replaceChildren(...sections);
