@@ -1,10 +1,12 @@
 // Matchmaking: recommendations with their reasons, interest/decline, matches, the negotiation thread
-// (live over /ws/v1) and the signed-in party's matchmaking-session schedule.
+// (live over /ws/v1) and the signed-in party's matchmaking-session schedule; the startup's and the
+// investor's own profile; managers and admins post open calls and provider offers (sessions: sessions.html).
 import { t, tk, pick, fmtNumber, fmtDateTime, currentLang } from '../i18n.js';
 import { gql, ApiError, fieldMessage } from '../api.js';
 import { initPage, el, notify, showError } from '../shell.js';
 import { liveConnection, LiveError } from '../live.js';
 import { param, setParams } from '../util.js';
+import { counterpartForm } from './counterpart-form.js';
 
 const me = await initPage({ roles: ['ADMIN', 'MANAGER', 'STARTUP', 'INVESTOR'], title: 'nav.matchmaking' });
 const page = document.getElementById('page');
@@ -18,8 +20,11 @@ const matchBox = el('div', { id: 'matches' });
 const threadBox = el('div', { id: 'thread' });
 const scheduleBox = el('div', { id: 'schedule' });
 const profileBox = el('div', { id: 'profile' });
+const postBox = el('div', { id: 'postings' });
+const organiser = me.role === 'MANAGER' || me.role === 'ADMIN';
 page.replaceChildren(el('h1', {}, t('match.title')),
-  el('div', { class: 'card' }, partyBox), profileBox,
+  ...(organiser ? [el('p', {}, el('a', { href: '/pages/sessions.html', id: 'sessions-link' }, t('session.manage')))] : []),
+  el('div', { class: 'card' }, partyBox), profileBox, postBox,
   el('div', { class: 'grid grid-3' },
     el('section', { class: 'card', 'aria-labelledby': 'rec-title' }, el('h2', { id: 'rec-title' }, t('match.recommendations')),
       el('div', { class: 'field', id: 'rec-kind-field' }, el('label', { for: 'rec-kind' }, t('match.kind')), kindSelect), recBox),
@@ -37,7 +42,8 @@ async function choosePartyAndLoad() {
     state.party = me.startupId; state.side = 'startup';
   } else if (me.role === 'INVESTOR') {
     const profile = (await gql('MyInvestorProfile')).myInvestorProfile;
-    if (!profile) { recBox.replaceChildren(el('p', { class: 'notice' }, t('match.noProfile'))); return; }
+    state.investorProfile = profile;
+    if (!profile) { recBox.replaceChildren(el('p', { class: 'notice' }, t('match.noProfileYet'))); return; }
     state.party = profile.id; state.side = 'counterpart';
     document.getElementById('rec-kind-field').hidden = true;
   } else {
@@ -163,6 +169,7 @@ function profileField(id, labelKey, input) {
 }
 
 async function loadProfile() {
+  if (me.role === 'INVESTOR') { investorProfile(); return; }
   if (state.side !== 'startup' || !state.party) { profileBox.replaceChildren(); return; }
   let p;
   try { p = (await gql('StartupProfile', { id: state.party })).startupProfile; } catch (error) { showError(error); return; }
@@ -214,6 +221,45 @@ async function saveProfile(form) {
   }
 }
 
+// ---------------------------------------------------------------- the investor's own profile
+function investorProfile() {
+  const p = state.investorProfile;
+  const form = counterpartForm({ kind: 'INVESTOR', value: p, prefix: 'ip', onSaved: async (saved) => {
+    const created = !p;
+    state.investorProfile = saved;
+    if (created) { state.party = saved.id; state.side = 'counterpart'; document.getElementById('rec-kind-field').hidden = true; investorProfile(); }
+    await loadRecommendations();
+  } });
+  profileBox.replaceChildren(el('details', { class: 'card', id: 'investor-profile', open: !p },
+    el('summary', {}, p ? t('cp.myProfile', { name: pick(p, 'name') }) : t('cp.createProfile')), form));
+}
+
+// ---------------------------------------------------------------- managers' open calls and provider offers
+async function loadPostings() {
+  if (!organiser) return;
+  const kind = el('select', { id: 'post-kind' }, ['FIRM_CALL', 'PROVIDER'].map((k) => el('option', { value: k }, t(`match.kind.${k}`))));
+  const formSlot = el('div', {});
+  const list = el('ul', { class: 'plain', id: 'posting-list' });
+  const drawForm = () => formSlot.replaceChildren(counterpartForm({ kind: kind.value, prefix: 'post', onSaved: () => drawList() }));
+  kind.addEventListener('change', drawForm);
+  async function drawList() {
+    try {
+      const rows = (await Promise.all(['FIRM_CALL', 'PROVIDER'].map((k) => gql('Counterparts', { kind: k, first: 50 }))))
+        .flatMap((r) => r.counterparts.nodes);
+      list.replaceChildren(...(rows.length ? rows.map((c) => el('li', { dataset: { counterpart: c.id } },
+        el('strong', {}, pick(c, 'name')), ' ', el('span', { class: 'badge' }, t(`match.kind.${c.kind}`)), ' ',
+        el('span', { class: 'muted' }, [c.organisation, c.deadline ? t('cp.until', { date: c.deadline }) : null].filter(Boolean).join(' · '))))
+        : [el('li', { class: 'muted' }, t('common.empty'))]));
+    } catch (error) { showError(error); }
+  }
+  postBox.replaceChildren(el('details', { class: 'card', id: 'post-details' },
+    el('summary', {}, t('cp.postTitle')),
+    el('div', { class: 'field' }, el('label', { for: 'post-kind' }, t('match.kind')), kind), formSlot,
+    el('h3', {}, t('cp.postedList')), list));
+  drawForm();
+  await drawList();
+}
+
 // ---------------------------------------------------------------- live
 const live = liveConnection();
 live.on('negotiation.message', (m) => { if (m.match_id === state.openMatch) addMessage({ ...m, senderName: m.sender_name }); });
@@ -222,4 +268,4 @@ live.onConnected(() => { document.body.dataset.live = 'socket'; });
 
 await choosePartyAndLoad().catch(showError);
 await loadProfile();
-await Promise.all([loadMatches(), loadSchedule()]);
+await Promise.all([loadMatches(), loadSchedule(), loadPostings()]);
