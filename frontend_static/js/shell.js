@@ -10,6 +10,7 @@ export const NAV = [
   { key: 'nav.roadshows', href: '/pages/roadshows.html', roles: ['ADMIN', 'EVALUATOR', 'MANAGER', 'STARTUP', 'INVESTOR', 'IP_ADVISOR'] },
   { key: 'nav.matchmaking', href: '/pages/matchmaking.html', roles: ['ADMIN', 'MANAGER', 'STARTUP', 'INVESTOR'] },
   { key: 'nav.bookings', href: '/pages/bookings.html', roles: ['ADMIN', 'MANAGER', 'STARTUP', 'IP_ADVISOR'] },
+  { key: 'nav.admin', href: '/pages/admin.html', roles: ['ADMIN'] },
 ];
 
 export function homeFor(role) {
