@@ -15,7 +15,8 @@ Integrity lives in the database:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -43,11 +44,16 @@ ATTACHMENTS = "ip_attachments"
 
 ACTIVE = {"active": True}
 
+# The embedded server uses an index only when every filtered field is in it, equalities before the one range,
+# and never for ``$in`` together with a range: such queries run once per value (``_each``).
+
 register_indexes(
     WORKSTATIONS,
     IndexModel([("incubator_id", ASCENDING), ("name_en", ASCENDING)], unique=True, name="incubator_name"),
     IndexModel([("advisor_ids", ASCENDING)], name="advisor"),
     IndexModel([("topics", ASCENDING)], name="topic"),
+    IndexModel([("incubator_id", ASCENDING), ("advisor_ids", ASCENDING)], name="incubator_advisor"),
+    IndexModel([("incubator_id", ASCENDING), ("topics", ASCENDING)], name="incubator_topic"),
 )
 register_indexes(
     BOOKINGS,
@@ -59,6 +65,11 @@ register_indexes(
     IndexModel([("startup_id", ASCENDING), ("start", ASCENDING), ("_id", ASCENDING)], name="startup_start"),
     IndexModel([("workstation_id", ASCENDING), ("start", ASCENDING)], name="workstation_start"),
     IndexModel([("incubator_id", ASCENDING), ("start", ASCENDING)], name="incubator_start"),
+    IndexModel([("advisor_id", ASCENDING), ("active", ASCENDING), ("start", ASCENDING), ("_id", ASCENDING)],
+               name="advisor_active_start"),
+    IndexModel([("advisor_id", ASCENDING), ("status", ASCENDING), ("start", ASCENDING), ("_id", ASCENDING)],
+               name="advisor_status_start"),
+    IndexModel([("incubator_id", ASCENDING), ("status", ASCENDING), ("start", ASCENDING)], name="incubator_status_start"),
 )
 register_indexes(
     WAITLIST,
@@ -68,10 +79,18 @@ register_indexes(
     IndexModel([("advisor_id", ASCENDING), ("start", ASCENDING), ("status", ASCENDING), ("seq", ASCENDING)],
                name="slot_status_seq"),
     IndexModel([("startup_id", ASCENDING), ("status", ASCENDING)], name="startup_status"),
+    IndexModel([("advisor_id", ASCENDING), ("status", ASCENDING), ("start", ASCENDING), ("seq", ASCENDING)],
+               name="advisor_status_start_seq"),
 )
 register_indexes(ATTACHMENTS, IndexModel([("booking_id", ASCENDING)], name="booking"),
                  # attachments_of sorts by upload time within the booking
                  IndexModel([("booking_id", ASCENDING), ("created_at", ASCENDING)], name="booking_created"))
+
+
+async def _each(query: Callable[[Any], Awaitable[list[dict[str, Any]]]], keys: Sequence[Any]) -> list[dict[str, Any]]:
+    """Run ``query`` once per distinct key, concurrently; the rows of all."""
+    parts = await asyncio.gather(*(query(k) for k in dict.fromkeys(keys)))
+    return [row for part in parts for row in part]
 
 
 class BookingRepository:
@@ -210,9 +229,12 @@ class BookingRepository:
         return Booking.model_validate(document) if document else None
 
     async def active_starts(self, advisor_ids: Sequence[str], start: datetime, end: datetime) -> set[tuple[str, datetime]]:
-        cursor = self.bookings.find({"advisor_id": {"$in": list(advisor_ids)}, "start": {"$gte": start, "$lt": end},
-                                     "active": True}, {"advisor_id": 1, "start": 1})
-        return {(d["advisor_id"], d["start"]) async for d in cursor}
+        async def one(advisor_id: str) -> list[dict[str, Any]]:
+            cursor = self.bookings.find({"advisor_id": advisor_id, "start": {"$gte": start, "$lt": end}, "active": True},
+                                        {"advisor_id": 1, "start": 1})
+            return [d async for d in cursor]
+
+        return {(d["advisor_id"], d["start"]) for d in await _each(one, advisor_ids)}
 
     async def active_at(self, advisor_id: str, start: datetime) -> Booking | None:
         document = await self.bookings.find_one({"advisor_id": advisor_id, "start": start, "active": True})
@@ -253,10 +275,12 @@ class BookingRepository:
     async def attended_between(self, incubator_ids: Sequence[str], start: datetime, end: datetime
                                ) -> list[dict[str, Any]]:
         """Consultations marked held or no-show of these incubators starting in [start, end)."""
-        cursor = self.bookings.find({"incubator_id": {"$in": list(incubator_ids)}, "start": {"$gte": start, "$lt": end},
-                                     "status": {"$in": ["held", "no_show"]}},
-                                    {"incubator_id": 1, "start": 1, "status": 1, "topic": 1})
-        return [d async for d in cursor]
+        async def one(key: tuple[str, str]) -> list[dict[str, Any]]:
+            cursor = self.bookings.find({"incubator_id": key[0], "status": key[1], "start": {"$gte": start, "$lt": end}},
+                                        {"incubator_id": 1, "start": 1, "status": 1, "topic": 1})
+            return [d async for d in cursor]
+
+        return await _each(one, [(i, s) for i in dict.fromkeys(incubator_ids) for s in ("held", "no_show")])
 
     # --- waitlist -----------------------------------------------------------------------------------
     async def next_seq(self, advisor_id: str, start: datetime) -> int:
@@ -301,9 +325,13 @@ class BookingRepository:
 
     async def waiting_counts(self, advisor_ids: Sequence[str], start: datetime, end: datetime) -> dict[tuple[str, datetime], int]:
         counts: dict[tuple[str, datetime], int] = {}
-        cursor = self.waitlist.find({"advisor_id": {"$in": list(advisor_ids)}, "start": {"$gte": start, "$lt": end},
-                                     "status": WaitStatus.waiting.value}, {"advisor_id": 1, "start": 1})
-        async for d in cursor:
+
+        async def one(advisor_id: str) -> list[dict[str, Any]]:
+            cursor = self.waitlist.find({"advisor_id": advisor_id, "start": {"$gte": start, "$lt": end},
+                                         "status": WaitStatus.waiting.value}, {"advisor_id": 1, "start": 1})
+            return [d async for d in cursor]
+
+        for d in await _each(one, advisor_ids):
             key = (d["advisor_id"], d["start"])
             counts[key] = counts.get(key, 0) + 1
         return counts
