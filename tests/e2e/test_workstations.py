@@ -68,6 +68,7 @@ def test_a_manager_registers_and_staffs_a_workstation(open_page, make_user, make
     page.click(f"{item} a:has-text('查看时段')")
     page.wait_for_selector("#week")
     page.wait_for_selector(".slot")
+    assert page.input_value("#filter-workstation") == workstation_id   # the week shows this workstation only
     page.click("#next-week")
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     next_monday = (today + timedelta(days=7 - today.weekday())).isoformat()

@@ -42,6 +42,7 @@ const filters = el('div', { class: 'row', id: 'slot-filters' },
   optionSelect('filter-topic', 'bookings.topic', catalogue.topics.map((x) => [x.code, pick(x, 'name')]), (v) => { state.topic = v; loadWeek(); }),
   optionSelect('filter-language', 'bookings.language', catalogue.languages.map((x) => [x.code, pick(x, 'name')]), (v) => { state.language = v; loadWeek(); }),
   optionSelect('filter-mode', 'bookings.mode', catalogue.modes.map((x) => [x.code, pick(x, 'name')]), (v) => { state.mode = v; loadWeek(); }));
+filters.querySelector('#filter-workstation').value = workstations.has(state.workstation) ? state.workstation : '';
 const weekTitle = el('h2', { id: 'week-title', 'aria-live': 'polite' });
 const weekNav = el('div', { class: 'row' },
   el('button', { type: 'button', class: 'secondary', id: 'prev-week', onclick: () => { state.week = addDays(state.week, -7); loadWeek(); } }, t('bookings.prevWeek')),
