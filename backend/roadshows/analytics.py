@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 Interval = tuple[datetime, datetime]
@@ -41,6 +41,23 @@ def _peak_and_average(per_user: dict[str, list[Interval]], start: datetime, end:
         last = at
     span = (end - start).total_seconds()
     return peak, (area / span if span > 0 else float(peak))
+
+
+def close_time(row: dict[str, Any], presence: dict[tuple[str, str], datetime], now: datetime,
+               stale_after: timedelta, ended: datetime | None, dead_origin: str | None = None) -> datetime | None:
+    """When an open attendance row (no leave time) should close, or None to keep it open.
+
+    Every app process rewrites its presence row for a room every few seconds while it holds someone there,
+    so a row's last proof of presence is the join or its process's last presence write, whichever is later.
+    A row without proof for ``stale_after`` belongs to a process that is gone (crashed, killed);
+    ``dead_origin`` names a process known to hold no connection of the row's user (the rejoining one).
+    Rows of an ended roadshow close at the end, or at the last proof of presence when their process is gone."""
+    seen = presence.get((row["roadshow_id"], row["origin"]))
+    last = max(row["joined_at"], seen) if seen is not None else row["joined_at"]
+    alive = last >= now - stale_after and row["origin"] != dead_origin
+    if ended is not None:
+        return max(row["joined_at"], ended if alive else min(ended, last))
+    return None if alive else last
 
 
 def attendance_analytics(rows: list[tuple[str, datetime, datetime | None]], started: datetime, ended: datetime,

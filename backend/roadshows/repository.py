@@ -28,14 +28,22 @@ register_indexes(ROADSHOWS, IndexModel([("status", ASCENDING), ("starts_at", ASC
                  IndexModel([("starts_at", ASCENDING)], name="starts_at"),
                  IndexModel([("status", ASCENDING), ("starts_at", DESCENDING), ("_id", DESCENDING)],
                             name="status_starts_desc_id"),
-                 IndexModel([("starts_at", DESCENDING), ("_id", DESCENDING)], name="starts_desc_id"))
+                 IndexModel([("starts_at", DESCENDING), ("_id", DESCENDING)], name="starts_desc_id"),
+                 # update_if's conditions ({_id, status}, + pitch_index, + phase): the embedded server uses
+                 # an index only when the filter's fields are exactly its leading fields.
+                 IndexModel([("_id", ASCENDING), ("status", ASCENDING), ("pitch_index", ASCENDING),
+                             ("phase", ASCENDING)], name="id_status_pitch_phase"))
 register_indexes(ROOM_LOG, IndexModel([("topic", ASCENDING), ("event", ASCENDING), ("seq", ASCENDING)], name="topic_event_seq"),
-                 IndexModel([("topic", ASCENDING), ("data.message_id", ASCENDING)], name="topic_message"))
+                 # remove_message's filter, field for field (the embedded server needs exactly these)
+                 IndexModel([("topic", ASCENDING), ("data.message_id", ASCENDING), ("event", ASCENDING),
+                             ("removed", ASCENDING)], name="topic_message_removed"))
 register_indexes(QUESTIONS, IndexModel([("roadshow_id", ASCENDING), ("at", ASCENDING)], name="room_at"))
 register_indexes(PARTICIPANTS, IndexModel([("roadshow_id", ASCENDING), ("user_id", ASCENDING)], name="room_user"))
 register_indexes(ATTENDANCE, IndexModel([("roadshow_id", ASCENDING), ("joined_at", ASCENDING)], name="room_joined"),
-                 IndexModel([("roadshow_id", ASCENDING), ("user_id", ASCENDING), ("origin", ASCENDING),
-                             ("left_at", ASCENDING)], name="room_user_open"))
+                 IndexModel([("roadshow_id", ASCENDING), ("user_id", ASCENDING), ("left_at", ASCENDING)],
+                            name="room_user_left"),
+                 IndexModel([("left_at", ASCENDING), ("roadshow_id", ASCENDING)], name="open_room"),
+                 IndexModel([("_id", ASCENDING), ("left_at", ASCENDING)], name="id_open"))
 register_indexes(PRESENCE, IndexModel([("roadshow_id", ASCENDING), ("at", ASCENDING)], name="room_at"))
 register_indexes(SLIDE_DECKS, IndexModel([("roadshow_id", ASCENDING), ("pitch_index", ASCENDING)], name="room_pitch"))
 register_indexes(f"{SLIDES_BUCKET}.files", IndexModel([("filename", ASCENDING), ("uploadDate", ASCENDING)],
@@ -78,12 +86,19 @@ class RoadshowRepository:
                       ) -> list[Roadshow]:
         """Newest first (by start time, then id), starting strictly before ``before`` when given."""
         query: dict[str, Any] = {"status": status} if status else {}
-        if before is not None:
-            starts_at, roadshow_id = before
-            query["$or"] = [{"starts_at": {"$lt": starts_at}}, {"starts_at": starts_at, "_id": {"$lt": roadshow_id}}]
         order = [("starts_at", DESCENDING), ("_id", DESCENDING)]
         sort = [("status", ASCENDING), *order] if status else order
-        return [Roadshow.model_validate(d) async for d in self.roadshows.find(query, sort=sort, limit=limit)]
+        if before is None:
+            return [Roadshow.model_validate(d) async for d in self.roadshows.find(query, sort=sort, limit=limit)]
+        # Two index-friendly reads instead of one $or (which the embedded server would scan): the rest of
+        # the cursor's start time, then the earlier start times.
+        starts_at, roadshow_id = before
+        rows = [d async for d in self.roadshows.find({**query, "starts_at": starts_at, "_id": {"$lt": roadshow_id}},
+                                                     sort=sort, limit=limit)]
+        if len(rows) < limit:
+            rows += [d async for d in self.roadshows.find({**query, "starts_at": {"$lt": starts_at}}, sort=sort,
+                                                          limit=limit - len(rows))]
+        return [Roadshow.model_validate(d) for d in rows]
 
     async def update_if(self, roadshow_id: str, condition: dict[str, Any], changes: dict[str, Any]) -> Roadshow | None:
         """Atomic conditional update: None when the condition no longer holds."""
@@ -104,7 +119,7 @@ class RoadshowRepository:
     async def remove_message(self, roadshow_id: str, message_id: str, by: str, at: datetime) -> bool:
         result = await self.log.update_one(
             {"topic": f"room:{roadshow_id}", "data.message_id": message_id, "event": "chat.message",
-             "removed": {"$ne": True}}, {"$set": {"removed": True, "removed_by": by, "removed_at": at}})
+             "removed": None}, {"$set": {"removed": True, "removed_by": by, "removed_at": at}})
         return result.modified_count == 1
 
     async def recent_messages(self, roadshow_id: str, limit: int) -> list[dict[str, Any]]:
@@ -136,9 +151,8 @@ class RoadshowRepository:
 
     async def hidden_question_ids(self, roadshow_id: str, ids: set[str]) -> set[str]:
         """Those of ``ids`` that moderators have hidden (by primary key)."""
-        cursor = self.questions.find({"_id": {"$in": sorted(ids)}, "roadshow_id": roadshow_id, "hidden": True},
-                                     projection={"_id": 1})
-        return {d["_id"] async for d in cursor}
+        cursor = self.questions.find({"_id": {"$in": sorted(ids)}}, projection={"roadshow_id": 1, "hidden": 1})
+        return {d["_id"] async for d in cursor if d.get("roadshow_id") == roadshow_id and d.get("hidden")}
 
     async def questions_of(self, roadshow_id: str) -> list[dict[str, Any]]:
         return [d async for d in self.questions.find({"roadshow_id": roadshow_id}, sort=[("at", ASCENDING)])]
@@ -166,13 +180,27 @@ class RoadshowRepository:
         return [d async for d in self.participants.find({"roadshow_id": roadshow_id})]
 
     # -- attendance (one interval per user per process) -------------------------------------------
-    async def open_attendance(self, roadshow_id: str, user_id: str, origin: str, at: datetime) -> None:
-        await self.attendance.insert_one({"roadshow_id": roadshow_id, "user_id": user_id, "origin": origin,
-                                          "joined_at": at, "left_at": None})
+    async def open_attendance(self, roadshow_id: str, user_id: str, origin: str, at: datetime) -> Any:
+        """A new open row; returns its id (the process closes that row when the user leaves)."""
+        result = await self.attendance.insert_one({"roadshow_id": roadshow_id, "user_id": user_id,
+                                                   "origin": origin, "joined_at": at, "left_at": None})
+        return result.inserted_id
 
-    async def close_attendance(self, roadshow_id: str, user_id: str, origin: str, at: datetime) -> None:
-        await self.attendance.update_many({"roadshow_id": roadshow_id, "user_id": user_id, "origin": origin,
-                                           "left_at": None}, {"$set": {"left_at": at}})
+    async def open_attendance_rows(self, roadshow_id: str | None = None, user_id: str | None = None
+                                   ) -> list[dict[str, Any]]:
+        """Rows without a leave time: of one roadshow (and user), or of every roadshow."""
+        query: dict[str, Any] = {"left_at": None}
+        if roadshow_id is not None:
+            query["roadshow_id"] = roadshow_id
+            if user_id is not None:
+                query["user_id"] = user_id
+        return [d async for d in self.attendance.find(query)]
+
+    async def close_attendance_row(self, row_id: Any, at: datetime, reason: str) -> bool:
+        """Closes one row unless something closed it meanwhile."""
+        result = await self.attendance.update_one({"_id": row_id, "left_at": None},
+                                                  {"$set": {"left_at": at, "closed_by": reason}})
+        return result.modified_count == 1
 
     async def attendance_of(self, roadshow_id: str) -> list[dict[str, Any]]:
         return [d async for d in self.attendance.find({"roadshow_id": roadshow_id}, sort=[("joined_at", ASCENDING)])]
@@ -185,6 +213,12 @@ class RoadshowRepository:
 
     async def presence_since(self, roadshow_id: str, since: datetime) -> list[dict[str, Any]]:
         return [d async for d in self.presence.find({"roadshow_id": roadshow_id, "at": {"$gte": since}})]
+
+    async def last_presence(self, roadshow_ids: Sequence[str]) -> dict[tuple[str, str], datetime]:
+        """(roadshow, process origin) → when that process last wrote its presence row for that room."""
+        cursor = self.presence.find({"roadshow_id": {"$in": list(roadshow_ids)}},
+                                    projection={"roadshow_id": 1, "origin": 1, "at": 1})
+        return {(d["roadshow_id"], d["origin"]): d["at"] async for d in cursor}
 
     # -- slides ----------------------------------------------------------------------------------
     async def deck(self, roadshow_id: str, pitch_index: int) -> SlideDeck | None:

@@ -3,21 +3,28 @@ transcript and attendance analytics. No GraphQL or socket types here."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
 
+from pymongo.errors import PyMongoError
+
 from backend.errors import Conflict, Forbidden, IssueCollector, NotFound
 from backend.incubators.models import Industry
-from backend.roadshows.analytics import attendance_analytics
+from backend.roadshows.analytics import attendance_analytics, close_time
 from backend.roadshows.models import Audience, Phase, Roadshow, RoadshowStatus
 from backend.roadshows.repository import RoadshowRepository
 from backend.startups.repository import StartupRepository
 from backend.users.models import Role, User
 from backend.users.repository import UserRepository
 
+log = logging.getLogger(__name__)
 MAX_AGENDA = 20
+# A process that has not rewritten its room presence (every INCUBENCH_WS_PRESENCE_INTERVAL, 2 s) for this
+# long is taken for gone: its open attendance rows are closed at its last presence write.
+STALE_AFTER = timedelta(seconds=30)
 MAX_TITLE = 120
 MODERATOR_ROLES = {Role.admin, Role.manager, Role.evaluator, Role.ip_advisor}
 STAFF_ROLES = {Role.admin, Role.manager, Role.evaluator, Role.ip_advisor}
@@ -214,7 +221,46 @@ class RoadshowService:
                                                       "updated_at": at}})
         if updated is None:
             raise Conflict("Only a live roadshow can be ended.", "只有进行中的路演可以结束。", reason="NOT_LIVE")
+        try:
+            await self.close_attendance_at_end(updated)
+        except PyMongoError as error:  # analytics and the next start-up close them just the same
+            log.warning("could not close attendance of roadshow %s at its end: %s", roadshow_id, error)
         return updated
+
+    # -- attendance left open (a process that died, a socket that never said goodbye) ----------------
+    async def _close_open(self, rows: list[dict[str, Any]], ended: dict[str, datetime], reason: str,
+                          stale_after: timedelta, dead_origin: str | None = None) -> int:
+        if not rows:
+            return 0
+        presence = await self.repo.last_presence(sorted({r["roadshow_id"] for r in rows}))
+        at, closed = now(), 0
+        for row in rows:
+            left = close_time(row, presence, at, stale_after, ended.get(row["roadshow_id"]), dead_origin)
+            if left is not None and await self.repo.close_attendance_row(row["_id"], left, reason):
+                closed += 1
+        return closed
+
+    async def close_attendance_at_end(self, roadshow: Roadshow, stale_after: timedelta = STALE_AFTER) -> int:
+        assert roadshow.ended_at is not None
+        rows = await self.repo.open_attendance_rows(roadshow.id)
+        return await self._close_open(rows, {roadshow.id: roadshow.ended_at}, "end", stale_after)
+
+    async def close_attendance_on_rejoin(self, roadshow_id: str, user_id: str, origin: str,
+                                         stale_after: timedelta = STALE_AFTER) -> int:
+        """The user enters on ``origin``, which held no connection of theirs: their open rows of that process
+        and of processes gone are left over from a crash or a lost leave."""
+        rows = await self.repo.open_attendance_rows(roadshow_id, user_id)
+        return await self._close_open(rows, {}, "rejoin", stale_after, dead_origin=origin)
+
+    async def close_stale_attendance(self, stale_after: timedelta = STALE_AFTER) -> int:
+        """At start-up: open rows of ended roadshows, and of processes gone, in every roadshow."""
+        rows = await self.repo.open_attendance_rows()
+        if not rows:
+            return 0
+        ids = sorted({r["roadshow_id"] for r in rows})
+        ended = {r.id: r.ended_at for r in await self.repo.by_ids(ids)
+                 if r is not None and r.status is RoadshowStatus.ended and r.ended_at is not None}
+        return await self._close_open(rows, ended, "start-up", stale_after)
 
     # -- after the event -------------------------------------------------------------------------
     async def _results_roadshow(self, user: User, roadshow_id: str) -> Roadshow:
@@ -259,11 +305,16 @@ class RoadshowService:
         roadshow = await self._results_roadshow(user, roadshow_id)
         pitch_windows = pitch_windows_of(roadshow)
         attendance = await self.repo.attendance_of(roadshow_id)
+        # A row still open (its process died after the end was closing rows) counts until its last presence.
+        open_rows = [a for a in attendance if a.get("left_at") is None]
+        presence = await self.repo.last_presence([roadshow_id]) if open_rows else {}
         questions = [q for q in await self.repo.questions_of(roadshow_id) if not q.get("hidden")]  # as the transcript
         leads = await self.repo.leads_of(roadshow_id)
         assert roadshow.started_at is not None and roadshow.ended_at is not None
         result = attendance_analytics(
-            [(a["user_id"], a["joined_at"], a.get("left_at")) for a in attendance],
+            [(a["user_id"], a["joined_at"], a.get("left_at") or close_time(a, presence, now(), STALE_AFTER,
+                                                                            roadshow.ended_at))
+             for a in attendance],
             roadshow.started_at, roadshow.ended_at, pitch_windows)
         result["questions"] = len(questions)
         result["interest_count"] = len(leads)

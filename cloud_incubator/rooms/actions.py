@@ -4,6 +4,7 @@ may apply one twice (snapshot + event) without harm."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import timedelta
 from typing import Any, Literal
@@ -11,16 +12,19 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from pymongo.errors import DuplicateKeyError
 
-from backend.app import SHUTDOWN_HOOKS
+from backend.app import SHUTDOWN_HOOKS, STARTUP_HOOKS
 from backend.roadshows.models import Phase, Roadshow, RoadshowStatus
+from backend.roadshows.service import roadshow_service
 from backend.roadshows.slides import signed_slide_url
 from backend.users.models import Role
 from cloud_incubator.broadcast import broadcaster, publish, publish_logged
+from cloud_incubator.config import gateway_config
 from cloud_incubator.gateway import DISCONNECT_HOOKS, Connection
 from cloud_incubator.protocol import ProtocolError, event_frame
 from cloud_incubator.registry import ActionContext, action
-from cloud_incubator.rooms.runtime import RoomRuntime, mod_topic, now, room_topic, runtime
+from cloud_incubator.rooms.runtime import RoomRuntime, mod_topic, now, room_topic, runtime, stale_after
 
+log = logging.getLogger(__name__)
 REACTIONS = ("clap", "like", "heart", "fire", "think")
 RECENT_CHAT = 50
 
@@ -614,13 +618,24 @@ async def _on_disconnect(connection: Connection) -> None:
         await runtime(connection.state).disconnected(connection)
 
 
+async def _close_stale_attendance(state: Any) -> None:
+    """At start-up: attendance left open by processes that died (see RoadshowService.close_stale_attendance)."""
+    closed = await roadshow_service(state).close_stale_attendance(stale_after(gateway_config(state)))
+    if closed:
+        log.info("closed %d attendance rows left open by stopped processes", closed)
+
+
 async def _on_shutdown(state: Any) -> None:
     rt = state.extras.pop("room_runtime", None)
     if rt is not None:
         await rt.stop()
+        await rt.close_attendance("shutdown")  # whoever is still in a room here leaves with the process
 
 
 if _on_disconnect not in DISCONNECT_HOOKS:
     DISCONNECT_HOOKS.append(_on_disconnect)
+# The gateway imports this module from its own start-up hook; the lifespan runs hooks appended meanwhile.
+if _close_stale_attendance not in STARTUP_HOOKS:
+    STARTUP_HOOKS.append(_close_stale_attendance)
 if _on_shutdown not in SHUTDOWN_HOOKS:
     SHUTDOWN_HOOKS.insert(0, _on_shutdown)

@@ -10,15 +10,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from backend.roadshows.models import Roadshow, RoadshowStatus
-from backend.roadshows.service import RoadshowService, roadshow_service
+from backend.roadshows.service import STALE_AFTER, RoadshowService, roadshow_service
 from cloud_incubator.broadcast import broadcaster, publish
-from cloud_incubator.config import gateway_config
-from cloud_incubator.protocol import event_frame
+from cloud_incubator.config import GatewayConfig, gateway_config
+from cloud_incubator.protocol import CLOSE_HEARTBEAT, event_frame
 
 if TYPE_CHECKING:
     from backend.state import AppState
@@ -49,6 +50,8 @@ class RoomRuntime:
         # room → user id → local connections in that room
         self.members: dict[str, dict[str, set[Connection]]] = defaultdict(lambda: defaultdict(set))
         self.people: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+        # (room, user) → (attendance row id, joined at) while this process holds the user in the room
+        self.attendance: dict[tuple[str, str], tuple[Any, datetime]] = {}
         self._roadshows: dict[str, Roadshow] = {}
         self._flags: dict[tuple[str, str], dict[str, Any]] = {}
         # (room, pitch index at click time) → kind → clicks since the last flush
@@ -110,9 +113,17 @@ class RoomRuntime:
         self.people[roadshow_id][user.id] = {"user_id": user.id, "name": user.display_name,
                                              "organisation": user.organisation, "role": user.role.value}
         if first:
-            await self.repo.open_attendance(roadshow_id, user.id, self.origin, now())
+            # Rows of this user left open by a process that died (or a leave that failed) close first.
+            await self.service.close_attendance_on_rejoin(roadshow_id, user.id, self.origin,
+                                                          stale_after(self.config))
+            joined = now()
+            row_id = await self.repo.open_attendance(roadshow_id, user.id, self.origin, joined)
+            if self.members.get(roadshow_id, {}).get(user.id):
+                self.attendance[(roadshow_id, user.id)] = (row_id, joined)
+            else:  # left while the row was being written
+                await self.repo.close_attendance_row(row_id, max(joined, now()), "leave")
 
-    async def leave(self, connection: Connection, roadshow_id: str) -> bool:
+    async def leave(self, connection: Connection, roadshow_id: str, at: datetime | None = None) -> bool:
         rooms = connection.extras.get("rooms", {})
         if rooms.pop(roadshow_id, None) is None:
             return False
@@ -126,12 +137,25 @@ class RoomRuntime:
             if not local:
                 del self.members[roadshow_id][user.id]
                 self.people[roadshow_id].pop(user.id, None)
-                await self.repo.close_attendance(roadshow_id, user.id, self.origin, now())
+                row = self.attendance.pop((roadshow_id, user.id), None)
+                if row is not None:
+                    row_id, joined = row
+                    await self.repo.close_attendance_row(row_id, max(joined, at or now()), "leave")
         return True
 
+    async def close_attendance(self, reason: str) -> None:
+        """Closes every attendance row this process holds open (a clean shutdown)."""
+        held, self.attendance = self.attendance, {}
+        for row_id, joined in held.values():
+            await self.repo.close_attendance_row(row_id, max(joined, now()), reason)
+
     async def disconnected(self, connection: Connection) -> None:
+        at = None
+        if connection.close_code == CLOSE_HEARTBEAT:
+            # Dropped for silence (its network vanished): it was last there when last heard from.
+            at = now() - timedelta(seconds=max(0.0, time.monotonic() - connection.last_seen))
         for roadshow_id in list(connection.extras.get("rooms", {})):
-            await self.leave(connection, roadshow_id)
+            await self.leave(connection, roadshow_id, at)
 
     # -- presence --------------------------------------------------------------------------------
     async def presence(self, roadshow_id: str) -> tuple[int, list[dict[str, Any]]]:
@@ -224,6 +248,11 @@ class RoomRuntime:
                 raise
             except Exception:
                 log.exception("room background task failed")
+
+
+def stale_after(config: GatewayConfig) -> timedelta:
+    """How long a process may go without rewriting its presence before its attendance rows count as left."""
+    return max(STALE_AFTER, timedelta(seconds=5 * config.presence_interval))
 
 
 def runtime(state: AppState) -> RoomRuntime:

@@ -178,6 +178,8 @@ async def test_full_roadshow_from_schedule_to_transcript(park: Park, sockets: So
     spam = await c2.ok("chat.send", {"room_id": room, "text": "BUY TOKENS NOW"})
     await mod.ok("message.remove", {"room_id": room, "message_id": spam["message_id"]})
     assert (await c1.event("chat.removed"))["data"]["message_id"] == spam["message_id"]
+    again = await mod.request("message.remove", {"room_id": room, "message_id": spam["message_id"]})
+    assert again["code"] == "message.not_found"
     await mod.ok("participant.mute", {"room_id": room, "user_id": inv2.id})
     assert (await c2.request("chat.send", {"room_id": room, "text": "hello?"}))["code"] == "room.muted"
     await mod.ok("participant.remove", {"room_id": room, "user_id": inv2.id})
