@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
@@ -18,6 +18,13 @@ REVISIONS = "metric_revisions"
 HEADS = "metric_heads"
 WINDOWS = "reporting_windows"
 STAMPS = "metric_stamps"
+IMPORTS = "metric_imports"
+
+# Revisions of a bulk import carry ``pending_import: <import id>`` until the import commits: readers skip them
+# and nobody else may adopt them, so a failed import can delete exactly its own revisions. (``None`` also
+# matches a missing field; the embedded server uses an index only when it covers every field of the filter.)
+NOT_PENDING: dict[str, Any] = {"pending_import": None}
+PENDING: dict[str, Any] = {"pending_import": {"$gt": ""}}
 
 register_indexes(
     REVISIONS,
@@ -27,6 +34,9 @@ register_indexes(
     # A retried submission with the same key stores exactly once (keys are namespaced per incubator;
     # revisions without a client key get "auto:<id>").
     IndexModel([("idempotency_key", ASCENDING)], unique=True, name="idempotency_key_unique"),
+    IndexModel([("incubator_id", ASCENDING), ("quarter", ASCENDING), ("pending_import", ASCENDING),
+                ("revision", ASCENDING)], name="incubator_quarter_pending_revision"),
+    IndexModel([("pending_import", ASCENDING)], name="pending_import"),
 )
 register_indexes(
     HEADS,
@@ -46,6 +56,7 @@ class SubmissionRepository:
         self.heads = durable(db, HEADS)
         self.windows = durable(db, WINDOWS)
         self.stamps = durable(db, STAMPS)
+        self.imports = durable(db, IMPORTS)
 
     # ----- revisions --------------------------------------------------------------------------------
     async def insert_revision(self, document: dict[str, Any], session: AsyncClientSession | None = None) -> None:
@@ -53,18 +64,54 @@ class SubmissionRepository:
 
     async def revision_by_key(self, key: str) -> Revision | None:
         found = await self.revisions.find_one({"idempotency_key": key})
-        return Revision.model_validate(found) if found else None
+        return Revision.model_validate(found) if found and not found.get("pending_import") else None
 
     async def revision(self, incubator_id: str, quarter: str, number: int) -> Revision | None:
-        found = await self.revisions.find_one({"incubator_id": incubator_id, "quarter": quarter, "revision": number})
+        found = await self.revisions.find_one({"incubator_id": incubator_id, "quarter": quarter, "revision": number,
+                                               **NOT_PENDING})
         return Revision.model_validate(found) if found else None
 
     async def revisions_page(self, incubator_id: str, quarter: str, before: int | None, limit: int) -> list[Revision]:
-        query: dict[str, Any] = {"incubator_id": incubator_id, "quarter": quarter}
+        query: dict[str, Any] = {"incubator_id": incubator_id, "quarter": quarter, **NOT_PENDING}
         if before is not None:
             query["revision"] = {"$lt": before}
         cursor = self.revisions.find(query).sort("revision", DESCENDING).limit(limit)
         return [Revision.model_validate(d) async for d in cursor]
+
+    # ----- bulk imports: all or nothing without touching anyone else's writes ----------------------------
+    async def begin_import(self, import_id: str, user_id: str, rows: int, lease: timedelta) -> None:
+        now = datetime.now(UTC)
+        await self.imports.insert_one({"_id": import_id, "state": "pending", "user_id": user_id, "rows": rows,
+                                       "started_at": now, "expires_at": now + lease})
+
+    async def settle_import(self, import_id: str, state: str, *, only_expired: bool = False) -> str | None:
+        """Move a pending import to ``committed`` or ``aborted`` (the one atomic decision of an import; with
+        ``only_expired`` only once its lease ran out). Returns the import's state afterwards (None: unknown)."""
+        query: dict[str, Any] = {"_id": import_id, "state": "pending"}
+        if only_expired:
+            query["expires_at"] = {"$lt": datetime.now(UTC)}
+        found = await self.imports.find_one_and_update(query, {"$set": {"state": state,
+                                                                        "settled_at": datetime.now(UTC)}},
+                                                       return_document=ReturnDocument.AFTER)
+        if found is None:
+            found = await self.imports.find_one({"_id": import_id})
+        return None if found is None else str(found["state"])
+
+    async def pending_imports_of(self, incubator_id: str, quarter: str) -> list[str]:
+        cursor = self.revisions.find({"incubator_id": incubator_id, "quarter": quarter, **PENDING},
+                                     {"pending_import": 1})
+        return sorted({str(d["pending_import"]) async for d in cursor})
+
+    async def pending_revisions(self, import_id: str) -> list[dict[str, Any]]:
+        return [d async for d in self.revisions.find({"pending_import": import_id})]
+
+    async def publish_import(self, import_id: str) -> None:
+        """Make a committed import's revisions visible."""
+        await self.revisions.update_many({"pending_import": import_id}, {"$unset": {"pending_import": ""}})
+
+    async def discard_import(self, import_id: str) -> None:
+        """Delete an aborted import's revisions: only those still marked with its id, nobody else's."""
+        await self.revisions.delete_many({"pending_import": import_id})
 
     # ----- heads ------------------------------------------------------------------------------------
     async def head(self, incubator_id: str, quarter: str) -> Head | None:
@@ -93,8 +140,8 @@ class SubmissionRepository:
                 if not submitted_only or h.submitted_revision is not None]
 
     async def heads_for_incubators(self, incubator_ids: Sequence[str], quarters: Sequence[str]) -> list[Head]:
-        cursor = self.heads.find({"incubator_id": {"$in": list(incubator_ids)}, "quarter": {"$in": list(quarters)}})
-        return [Head.model_validate(d) async for d in cursor]
+        ids = [head_id(i, q) for i in incubator_ids for q in quarters]  # point lookups (two $in use no index)
+        return [Head.model_validate(d) async for d in self.heads.find({"_id": {"$in": ids}})]
 
     async def heads_of_incubator(self, incubator_id: str) -> list[Head]:
         cursor = self.heads.find({"incubator_id": incubator_id}).sort("quarter", ASCENDING)

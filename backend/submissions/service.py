@@ -8,8 +8,9 @@ import math
 import re
 import secrets
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -34,6 +35,8 @@ from backend.users.models import Role, User
 from evaluation import Scheme, default_scheme, shift_quarter
 
 MAX_KEY_LENGTH = 100
+# An import not committed within this time counts as crashed: a conflicting save discards its revisions.
+IMPORT_LEASE = timedelta(minutes=10)
 
 
 @lru_cache(maxsize=1)
@@ -280,8 +283,8 @@ class SubmissionService:
             if key is not None and (replay := await self._replay(key, request)) is not None:
                 return replay
             if isinstance(error, DuplicateKeyError):
-                head = await self._repair_head(request) or head
-                raise self._conflict(request, head) from error
+                repaired, importing = await self._repair(request.incubator_id, request.quarter)
+                raise self._conflict(request, repaired or head, importing) from error
             raise
         await self._land(document)
         return SaveOutcome(Revision.model_validate(document), replayed=False)
@@ -302,13 +305,26 @@ class SubmissionService:
         return {inc: {q: {lag: stored[(inc, shift_quarter(q, -lag))] for lag in (1, 2, 3)
                           if (inc, shift_quarter(q, -lag)) in stored} for q in valid} for inc in incubator_ids}
 
-    async def _repair_head(self, request: SaveRequest) -> Head | None:
-        """After a lost race, make sure the head shows the newest stored revision (a write interrupted between
-        the revision insert and the head update would otherwise leave every later amendment in conflict)."""
-        latest = await self.repository.revisions_page(request.incubator_id, request.quarter, None, 1)
+    async def _repair(self, incubator_id: str, quarter: str) -> tuple[Head | None, bool]:
+        """After a lost race: settle the imports holding pending revisions of this quarter (finish a committed
+        one, discard one whose lease ran out: its process died), then make sure the head shows the newest
+        stored revision (a write interrupted between the revision insert and the head update would otherwise
+        leave every later amendment in conflict). Returns the head and whether an import is still running."""
+        importing = False
+        for import_id in await self.repository.pending_imports_of(incubator_id, quarter):
+            importing |= await self._settle(import_id) == "pending"
+        latest = await self.repository.revisions_page(incubator_id, quarter, None, 1)
         if latest:
             await self.repository.advance_head(latest[0].model_dump(by_alias=True))
-        return await self.repository.head(request.incubator_id, request.quarter)
+        return await self.repository.head(incubator_id, quarter), importing
+
+    async def _settle(self, import_id: str) -> str | None:
+        state = await self.repository.settle_import(import_id, "aborted", only_expired=True)
+        if state == "committed":
+            await self._publish(import_id)
+        elif state != "pending":
+            await self.repository.discard_import(import_id)
+        return state
 
     async def _replay(self, key: str, request: SaveRequest) -> SaveOutcome | None:
         stored = await self.repository.revision_by_key(key)
@@ -320,8 +336,13 @@ class SubmissionService:
         await self.repository.advance_head(stored.model_dump(by_alias=True))  # finish an interrupted write
         return SaveOutcome(stored, replayed=True)
 
-    def _conflict(self, request: SaveRequest, head: Head | None) -> Conflict:
+    def _conflict(self, request: SaveRequest, head: Head | None, importing: bool = False) -> Conflict:
         current = head.revision if head else 0
+        if importing:
+            return Conflict(f"A file import is storing the metrics of {request.quarter} right now: reload in a "
+                            "moment and apply your changes again.",
+                            f"正在导入 {request.quarter} 的指标文件：请稍后刷新并重新修改。",
+                            field="baseRevision", currentRevision=current, reason="IMPORT_IN_PROGRESS")
         return Conflict(f"The metrics of {request.quarter} were changed by someone else (now revision "
                         f"{current} or later): reload and apply your changes again.",
                         f"{request.quarter} 的指标已被他人修改（当前版本 {current} 或更新），请刷新后重新修改。",
@@ -399,16 +420,42 @@ class SubmissionService:
                                                                request.final, base), values, head, None, source))
         if dry_run:
             return []
-        inserted: list[dict[str, Any]] = []
+        # The revisions stay invisible (pending) until the import commits with one atomic update of its record;
+        # a failure deletes only revisions carrying this import's id and never moves a head.
+        import_id = secrets.token_hex(12)
+        for document in documents:
+            document["pending_import"] = import_id
+        await self.repository.begin_import(import_id, user.id, len(documents), IMPORT_LEASE)
         try:
             for document in documents:
                 await self.repository.insert_revision(document)
-                inserted.append(document)
         except DuplicateKeyError as error:
-            # A concurrent edit won a race: undo this file's revisions so nothing of it is stored.
-            await self.repository.revisions.delete_many({"_id": {"$in": [d["_id"] for d in inserted]}})
+            await self._abandon(import_id)
+            # a crashed import's leftovers may be what is in the way: clear them so a retry can pass
+            await self._repair(document["incubator_id"], document["quarter"])
             raise Conflict("Metrics in this file were changed meanwhile: nothing was imported; try again.",
                            "文件中的指标在导入期间被修改：未导入任何数据，请重试。") from error
+        except BaseException:
+            with suppress(Exception):
+                await self._abandon(import_id)
+            raise
+        if await self.repository.settle_import(import_id, "committed") != "committed":
+            await self.repository.discard_import(import_id)  # outlived its lease and a repair aborted it
+            raise Conflict("The import took too long and was cancelled: nothing was imported; try again.",
+                           "导入耗时过长已被取消：未导入任何数据，请重试。")
+        await self._publish(import_id, documents)
+        return [Revision.model_validate(d) for d in documents]
+
+    async def _abandon(self, import_id: str) -> None:
+        await self.repository.settle_import(import_id, "aborted")
+        await self.repository.discard_import(import_id)
+
+    async def _publish(self, import_id: str, documents: list[dict[str, Any]] | None = None) -> None:
+        """Finish a committed import: its revisions become visible, then the heads move (a crash in between is
+        healed like an interrupted single save: the next conflicting save adopts the newest revision)."""
+        if documents is None:
+            documents = await self.repository.pending_revisions(import_id)
+        await self.repository.publish_import(import_id)
         changed: dict[str, list[str]] = {}
         for document in documents:
             await self.repository.advance_head(document)
@@ -418,7 +465,6 @@ class SubmissionService:
             await self.repository.bump_stamp(quarter)
             for listener in self.listeners:
                 await listener(quarter, ids)
-        return [Revision.model_validate(d) for d in documents]
 
     # ----- reads ------------------------------------------------------------------------------------
     async def current(self, incubator_id: str, quarter: str) -> Head | None:
