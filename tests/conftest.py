@@ -4,6 +4,7 @@ per test, the app with its lifespan, an HTTP client, GraphQL helpers and a live 
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 import uuid
@@ -25,6 +26,7 @@ from backend.security import hash_password_sync
 from backend.settings import Settings
 from backend.state import AppState
 from backend.users.models import NewUser, Role, User
+from tests.query_plans import QueryPlanChecker
 
 OPERATIONS_DIR = Path(__file__).resolve().parent.parent / "graphql" / "operations"
 
@@ -37,6 +39,8 @@ class CommandCounter(monitoring.CommandListener):
         self.lock = threading.Lock()
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name == "explain":  # the query-plan check's own questions
+            return
         with self.lock:
             self.counts[event.database_name] = self.counts.get(event.database_name, 0) + 1
 
@@ -49,6 +53,18 @@ class CommandCounter(monitoring.CommandListener):
 
 COUNTER = CommandCounter()
 monitoring.register(COUNTER)
+QUERY_PLANS = QueryPlanChecker()
+monitoring.register(QUERY_PLANS)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def every_query_uses_an_index() -> Iterator[None]:
+    """After the session: every query shape the tests made the app run used an index (tests/query_plans.py)."""
+    yield
+    QUERY_PLANS.close()
+    unindexed = sorted(QUERY_PLANS.unindexed.values())
+    Path(os.environ.get("INCUBENCH_QUERY_PLAN_REPORT", "/tmp/incubench-unindexed.txt")).write_text("\n".join(unindexed))
+    assert not unindexed, "queries without an index (add one with register_indexes):\n" + "\n".join(unindexed)
 
 
 

@@ -29,6 +29,8 @@ register_indexes(
     IndexModel([("kind", ASCENDING), ("_id", ASCENDING)], name="kind_order"),
     IndexModel([("user_id", ASCENDING)], unique=True, name="user_unique",
                partialFilterExpression={"user_id": {"$type": "string"}}),
+    # the partial index above is not planned for a plain {user_id: …} lookup on the embedded server
+    IndexModel([("user_id", ASCENDING)], name="user"),
     IndexModel([("created_by", ASCENDING)], name="created_by"),
 )
 register_indexes(
@@ -40,10 +42,13 @@ register_indexes(
 register_indexes(
     MATCHES,
     IndexModel([("startup_id", ASCENDING), ("counterpart_id", ASCENDING)], unique=True, name="pair_unique"),
-    IndexModel([("startup_id", ASCENDING), ("created_at", DESCENDING)], name="startup_created"),
-    IndexModel([("counterpart_id", ASCENDING), ("created_at", DESCENDING)], name="counterpart_created"),
-    IndexModel([("incubator_id", ASCENDING), ("created_at", DESCENDING)], name="incubator_created"),
-    IndexModel([("created_at", DESCENDING)], name="created"),
+    # keyset pages: (field, created_at, _id) newest first, also for the ties at one created_at
+    IndexModel([("startup_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)], name="startup_created_id"),
+    IndexModel([("counterpart_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
+               name="counterpart_created_id"),
+    IndexModel([("incubator_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
+               name="incubator_created_id"),
+    IndexModel([("created_at", DESCENDING), ("_id", DESCENDING)], name="created_id"),
 )
 register_indexes(MESSAGES, IndexModel([("match_id", ASCENDING), ("at", DESCENDING), ("_id", DESCENDING)],
                                       name="match_at"))
@@ -56,6 +61,7 @@ register_indexes(
 register_indexes(
     COOPERATIONS,
     IndexModel([("incubator_id", ASCENDING), ("quarter", ASCENDING)], name="incubator_quarter"),
+    IndexModel([("quarter", ASCENDING), ("incubator_id", ASCENDING)], name="quarter_incubator"),
     IndexModel([("match_id", ASCENDING), ("type", ASCENDING)], name="match_type"),
 )
 # Our reads of the roadshow leads: by startup and by investor (the roadshow module declares its own).
@@ -65,6 +71,29 @@ register_indexes(
                name="mm_startup_investor_at"),
     IndexModel([("investor_user_id", ASCENDING), ("at", DESCENDING)], name="mm_investor_at"),
 )
+
+
+def _split_in(query: dict[str, Any]) -> list[dict[str, Any]]:
+    """``{f: {"$in": [a, b]}, …}`` → ``[{f: a, …}, {f: b, …}]``: the embedded server uses no index for an
+    ``$in`` next to a sort or range, but does for each equality."""
+    for field_name, value in query.items():
+        if isinstance(value, dict) and set(value) == {"$in"}:
+            return [{**query, field_name: item} for item in dict.fromkeys(value["$in"])]
+    return [query]
+
+
+async def _keyset(collection: Any, query: dict[str, Any], key: str, before: tuple[datetime, str] | None,
+                  limit: int) -> list[dict[str, Any]]:
+    """Up to ``limit`` documents of ``query`` newest first by (``key``, _id), strictly before ``before``:
+    the ties at ``before``'s time, then the older ones; two index-backed queries instead of an ``$or``."""
+    order = [(key, DESCENDING), ("_id", DESCENDING)]
+    if before is None:
+        return [d async for d in collection.find(query).sort(order).limit(limit)]
+    ties = [d async for d in collection.find({**query, key: before[0], "_id": {"$lt": before[1]}})
+            .sort([("_id", DESCENDING)]).limit(limit)]
+    older = [d async for d in collection.find({**query, key: {"$lt": before[0]}}).sort(order)
+             .limit(limit - len(ties))] if len(ties) < limit else []
+    return ties + older
 
 
 def _store(values: dict[str, Any]) -> dict[str, Any]:
@@ -109,11 +138,11 @@ class MatchmakingRepository:
         return [d["_id"] async for d in self.counterparts.find({"created_by": user_id}, {"_id": 1})]
 
     async def all_counterpart_documents(self, kind: str | None = None) -> list[dict[str, Any]]:
-        query = {"kind": kind} if kind else {"kind": {"$exists": True}}
+        query = {"kind": kind} if kind else {}  # every counterpart has a kind: all of them, in kind order
         return [d async for d in self.counterparts.find(query).sort([("kind", ASCENDING), ("_id", ASCENDING)])]
 
     async def page_counterparts(self, kind: str | None, after_id: str | None, limit: int) -> list[Counterpart]:
-        query: dict[str, Any] = {"kind": kind} if kind else {"kind": {"$exists": True}}
+        query: dict[str, Any] = {"kind": kind} if kind else {}
         if after_id:
             query["_id"] = {"$gt": after_id}
         cursor = self.counterparts.find(query).sort("_id", ASCENDING).limit(limit)
@@ -190,22 +219,21 @@ class MatchmakingRepository:
 
     async def matches_page(self, query: dict[str, Any], before: tuple[datetime, str] | None,
                            limit: int) -> list[Match]:
-        if before is not None:
-            query = {**query, "$or": [{"created_at": {"$lt": before[0]}},
-                                      {"created_at": before[0], "_id": {"$lt": before[1]}}]}
-        cursor = self.matches.find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)]).limit(limit)
-        return [Match.model_validate(d) async for d in cursor]
+        """Newest first, after the keyset ``before``. A ``{field: {"$in": [...]}}`` runs once per value."""
+        queries = _split_in(query)
+        rows: list[dict[str, Any]] = []
+        for one in queries:
+            rows += await _keyset(self.matches, one, "created_at", before, limit)
+        rows.sort(key=lambda d: (d["created_at"], d["_id"]), reverse=True)
+        return [Match.model_validate(d) for d in rows[:limit]]
 
     async def insert_message(self, document: dict[str, Any]) -> Message:
         await self.messages.insert_one(document)
         return Message.model_validate(document)
 
     async def messages_before(self, match_id: str, before: tuple[datetime, str] | None, limit: int) -> list[Message]:
-        query: dict[str, Any] = {"match_id": match_id}
-        if before is not None:
-            query["$or"] = [{"at": {"$lt": before[0]}}, {"at": before[0], "_id": {"$lt": before[1]}}]
-        cursor = self.messages.find(query).sort([("at", DESCENDING), ("_id", DESCENDING)]).limit(limit)
-        return [Message.model_validate(d) async for d in cursor]
+        rows = await _keyset(self.messages, {"match_id": match_id}, "at", before, limit)
+        return [Message.model_validate(d) for d in rows]
 
     # -- sessions ----------------------------------------------------------------------------------
     async def insert_session(self, document: dict[str, Any]) -> Session:
@@ -245,9 +273,11 @@ class MatchmakingRepository:
 
     async def cooperations_in_quarters(self, incubator_ids: Sequence[str], quarters: Sequence[str]
                                        ) -> list[dict[str, Any]]:
-        cursor = self.cooperations.find({"incubator_id": {"$in": list(incubator_ids)}, "quarter": {"$in": list(quarters)}},
-                                        {"incubator_id": 1, "quarter": 1, "type": 1})
-        return [d async for d in cursor]
+        # By quarter (index quarter_incubator), the incubators picked here: the embedded server plans no
+        # index for two $in conditions at once.
+        wanted = set(incubator_ids)
+        cursor = self.cooperations.find({"quarter": {"$in": list(quarters)}}, {"incubator_id": 1, "quarter": 1, "type": 1})
+        return [d async for d in cursor if d.get("incubator_id") in wanted]
 
     async def cooperations_of_match(self, match_id: str) -> list[Cooperation]:
         return [Cooperation.model_validate(d) async for d in self.cooperations.find({"match_id": match_id})]
