@@ -35,6 +35,11 @@ def _from_storage(document: dict[str, Any]) -> Incubator:
     return Incubator.model_validate(document)
 
 
+def _holds(stored: Any, wanted: Any) -> bool:
+    """Mongo equality semantics for one condition: a list field holds ``wanted`` when it contains it."""
+    return wanted in stored if isinstance(stored, list) else stored == wanted
+
+
 class IncubatorRepository:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._collection = durable(db, COLLECTION)
@@ -58,19 +63,31 @@ class IncubatorRepository:
         return [found.get(i) for i in ids]
 
     async def page(self, filters: IncubatorFilter, after_sort_key: str | None, limit: int) -> list[Incubator]:
-        query: dict[str, Any] = {}
+        conditions: dict[str, Any] = {}
         if filters.sub_area:
-            query["sub_area"] = filters.sub_area.value
+            conditions["sub_area"] = filters.sub_area.value
         if filters.kind:
-            query["kind"] = filters.kind.value
+            conditions["kind"] = filters.kind.value
         if filters.accreditation:
-            query["accreditation"] = filters.accreditation.value
+            conditions["accreditation"] = filters.accreditation.value
         if filters.industry:
-            query["industries"] = filters.industry.value
+            conditions["industries"] = filters.industry.value
+        # The embedded server plans an index only for a filter its fields cover: the first condition goes
+        # through its (field, sort_key) index, any others are checked on the documents it yields.
+        query = dict(list(conditions.items())[:1])
+        rest = list(conditions.items())[1:]
         if after_sort_key is not None:
             query["sort_key"] = {"$gt": after_sort_key}
-        cursor = self._collection.find(query).sort("sort_key", ASCENDING).limit(limit)
-        return [_from_storage(d) async for d in cursor]
+        cursor = self._collection.find(query).sort("sort_key", ASCENDING)
+        if not rest:
+            cursor = cursor.limit(limit)
+        out: list[Incubator] = []
+        async for document in cursor:
+            if all(_holds(document.get(field), value) for field, value in rest):
+                out.append(_from_storage(document))
+                if len(out) == limit:
+                    break
+        return out
 
     async def all(self) -> list[Incubator]:
         cursor = self._collection.find({}).sort("sort_key", ASCENDING)

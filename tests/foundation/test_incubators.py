@@ -83,6 +83,13 @@ async def test_filters_and_cursor_pagination(gql, people):
     assert [n["nameEn"] for n in rest["nodes"]] == ["Incubator 4"] and not rest["hasNextPage"]
     culture = (await gql.op("Incubators", {"filter": {"industry": "CULTURE_TECH"}}, token=token))["data"]["incubators"]
     assert [n["nameEn"] for n in culture["nodes"]] == ["Incubator 3"]
+    # two filters at once (sub-area and industry), paged one at a time: 0 and 4 are Desheng fintech
+    both = {"subArea": "DESHENG", "industry": "FINTECH"}
+    page1 = (await gql.op("Incubators", {"filter": both, "first": 1}, token=token))["data"]["incubators"]
+    assert [n["nameEn"] for n in page1["nodes"]] == ["Incubator 0"] and page1["hasNextPage"]
+    page2 = (await gql.op("Incubators", {"filter": both, "first": 1, "after": page1["endCursor"]},
+                          token=token))["data"]["incubators"]
+    assert [n["nameEn"] for n in page2["nodes"]] == ["Incubator 4"] and not page2["hasNextPage"]
     bad = await gql.op("Incubators", {"first": 0}, token=token)
     assert error_codes(bad) == ["BAD_USER_INPUT"] and bad["errors"][0]["extensions"]["field"] == "first"
     bad_cursor = await gql.op("Incubators", {"after": "%%%"}, token=token)
