@@ -44,7 +44,8 @@ async def test_operations_are_served_by_name_only(client):
 
 @pytest.mark.parametrize("page", ["/index.html", "/pages/dashboard.html", "/pages/scorecard.html", "/pages/submit.html",
                                   "/pages/roadshows.html", "/pages/room.html", "/pages/matchmaking.html",
-                                  "/pages/bookings.html", "/js/i18n/zh.json", "/js/i18n/en.json", "/css/app.css"])
+                                  "/pages/bookings.html", "/pages/workstations.html", "/pages/sessions.html",
+                                  "/pages/admin.html", "/js/i18n/zh.json", "/js/i18n/en.json", "/css/app.css"])
 async def test_pages_are_served(client, page):
     response = await client.get(page)
     assert response.status_code == 200
