@@ -99,3 +99,32 @@ async def park(state, people) -> Park:
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
+
+
+async def assert_booking_withdrawn_when_raced(park: Park, state: AppState, change: Any) -> None:
+    """``await change()`` (a removal of the slot's availability, returning how many bookings it cancelled)
+    lands between a booking's checks and its insert: the sweep finds nothing, and the booking sees its slot
+    gone after its insert and withdraws itself (SLOT_OUTSIDE_AVAILABILITY), leaving the ledger clean."""
+    from backend.errors import AppError
+
+    startup = await park.startup()
+    repo = park.service.repo
+    original = repo.insert_booking
+    counted: list[int] = []
+
+    async def insert_after_change(document: Any) -> Any:
+        counted.append(await change())
+        return await original(document)
+
+    repo.insert_booking = insert_after_change
+    try:
+        await park.book(startup, next_weekday(1), "10:00")
+        raise AssertionError("booked a slot that no longer exists")
+    except AppError as error:
+        assert error.code == "SLOT_OUTSIDE_AVAILABILITY"
+    finally:
+        repo.insert_booking = original
+    assert counted == [0]
+    assert await state.db.ip_bookings.count_documents({"active": True}) == 0
+    ledger = await state.db.ip_ledgers.find_one({"_id": startup.startup_id})
+    assert ledger["holds"] == [] and ledger["open"].get(park.workstation_id, 0) == 0

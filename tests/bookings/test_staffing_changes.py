@@ -15,10 +15,9 @@ from typing import Any
 
 import icalendar
 
-from backend.errors import AppError
 from backend.users.models import Role
 from cloud_incubator.bookings.models import BookingStatus, WaitStatus
-from tests.bookings.conftest import TODAY, iso, local, next_weekday
+from tests.bookings.conftest import TODAY, assert_booking_withdrawn_when_raced, iso, local, next_weekday
 from tests.conftest import error_codes
 
 UPDATE = "UpdateIpWorkstation"
@@ -119,29 +118,13 @@ async def test_keeping_or_adding_advisors_cancels_nothing(gql, park, people):
 async def test_a_booking_racing_the_advisors_removal_is_refused(park, state):
     """The removal lands (and sweeps, finding nothing) between the booking's checks and its insert: the
     booking sees its slot gone after the insert and withdraws itself."""
-    startup = await park.startup()
-    repo = park.service.repo
-    original = repo.insert_booking
-    counted: list[int] = []
 
-    async def insert_after_removal(document):
+    async def take_the_advisor_off() -> int:
         update = await park.service.update_workstation(park.manager, park.workstation_id,
                                                        {"advisor_ids": [park.advisor2.id]})
-        counted.append(update.cancelled)
-        return await original(document)
+        return int(update.cancelled)
 
-    repo.insert_booking = insert_after_removal
-    try:
-        await park.book(startup, next_weekday(1), "10:00")
-        raise AssertionError("booked with an advisor who no longer staffs the workstation")
-    except AppError as error:
-        assert error.code == "SLOT_OUTSIDE_AVAILABILITY"
-    finally:
-        repo.insert_booking = original
-    assert counted == [0]
-    assert await state.db.ip_bookings.count_documents({"active": True}) == 0
-    ledger = await state.db.ip_ledgers.find_one({"_id": startup.startup_id})
-    assert ledger["holds"] == [] and ledger["open"].get(park.workstation_id, 0) == 0
+    await assert_booking_withdrawn_when_raced(park, state, take_the_advisor_off)
 
 
 async def test_a_removed_topic_or_mode_refuses_new_bookings_and_keeps_existing_ones(gql, park):
