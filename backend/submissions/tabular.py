@@ -45,17 +45,36 @@ def read_table(content: bytes, filename: str = "") -> list[list[Any]]:
     if content.startswith(XLSX_MAGIC) or filename.lower().endswith(".xlsx"):
         try:
             book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-            sheet = book.worksheets[0]
-            rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+            rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
             book.close()
+            formulas = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+            written = [list(r) for r in formulas.worksheets[0].iter_rows(values_only=True)]
+            formulas.close()
         except Exception as error:  # openpyxl raises many kinds for a damaged file
             raise _bad("The file is not a readable XLSX workbook.", "文件不是可读取的 XLSX 工作簿。") from error
+        _no_unsaved_formulas(rows, written)
         return rows
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise _bad("A CSV file must be UTF-8 encoded.", "CSV 文件须为 UTF-8 编码。") from error
     return [list(r) for r in csv.reader(io.StringIO(text))]
+
+
+def _no_unsaved_formulas(values: list[list[Any]], written: list[list[Any]]) -> None:
+    """A formula whose result the file does not carry (written by a program, never opened and saved in a
+    spreadsheet) would read as "not reported": refuse the file and name the cells instead."""
+    from openpyxl.utils import get_column_letter
+
+    cells = [f"{get_column_letter(c + 1)}{r + 1}"
+             for r, (row_values, row_written) in enumerate(zip(values, written, strict=False))
+             for c, (value, source) in enumerate(zip(row_values, row_written, strict=False))
+             if value is None and isinstance(source, str) and source.startswith("=")]
+    if cells:
+        listed = ", ".join(cells[:5]) + (" …" if len(cells) > 5 else "")
+        raise _bad(f"Cells {listed} hold formulas whose results the file does not contain: open it in a "
+                   "spreadsheet program and save it, or paste the values, then upload again.",
+                   f"单元格 {listed} 为公式但文件中没有计算结果：请用表格软件打开并保存，或粘贴为数值后再上传。")
 
 
 def _cell(value: Any) -> Any:

@@ -94,6 +94,23 @@ async def test_xlsx_import_and_unknown_columns(client, gql, park):
     assert (await upload(client, park.tokens["admin"], b"\x00\x01garbage", "x.xlsx")).status_code == 400
 
 
+async def test_xlsx_formulas_without_saved_results_are_refused_naming_the_cells(client, gql, park):
+    """A workbook written by a program (openpyxl stores no cached formula results) would otherwise import
+    the formula cells as "not reported"; the upload is refused and names them (row 2, the tenants column C)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["incubator_id", "quarter", *FIELDS])
+    sheet.append([park.incubator, "2025Q3", *[BASE_METRICS[f] for f in FIELDS]])
+    sheet["C2"] = "=30+30"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = await upload(client, park.tokens["admin"], buffer.getvalue(), "metrics.xlsx")
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["field"] == "file" and "C2" in error["message_en"] and "C2" in error["message_zh"]
+    assert await revisions(gql, park, park.incubator, "2025Q3") == []
+
+
 async def test_exports_as_csv_and_xlsx_and_an_export_reimports(client, gql, park):
     await upload(client, park.tokens["admin"], csv_file([line(park.incubator, "2025Q3"),
                                                          line(park.other, "2025Q3", mentors=5)]))
