@@ -20,6 +20,7 @@ from backend.errors import BadUserInput, Conflict, Forbidden, IssueCollector, No
 from backend.platform_inputs.service import Counts, platform_inputs_changed, provides
 from backend.startups.models import StartupProfile
 from backend.users.models import Role, User
+from cloud_incubator.bookings.rules import PARK_TZ
 from cloud_incubator.matchmaking import assignment as assign_core
 from cloud_incubator.matchmaking import scoring
 from cloud_incubator.matchmaking.models import (
@@ -57,6 +58,11 @@ def service(state: AppState) -> MatchmakingService:
 
 def quarter_of(day: date) -> str:
     return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def park_date(instant: datetime) -> date:
+    """The date in the park (Asia/Shanghai): signing dates are park dates, as the consultations' quarters."""
+    return instant.astimezone(PARK_TZ).date()
 
 
 # -- validation ---------------------------------------------------------------------------------------
@@ -781,7 +787,7 @@ class MatchmakingService:
             issues.add("amount", "Must be between 0 and 10,000,000 (10k CNY).", "须在 0 到 10,000,000（万元）之间。")
         if signed_on is None:
             issues.add("signedOn", "This field is required.", "此项为必填项。")
-        elif not match.created_at.date() <= signed_on <= datetime.now(UTC).date():
+        elif not park_date(match.created_at) <= signed_on <= park_date(datetime.now(UTC)):
             issues.add("signedOn", "The signing date must be between the match date and today.",
                        "签约日期须在配对日期与今天之间。")
         _text(values, "note", "note", issues, limit=500)
