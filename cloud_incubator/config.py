@@ -12,6 +12,7 @@ class GatewayConfig(BaseSettings):
     auth_timeout: float = 5.0             # seconds to send a valid auth frame, else close 4401
     heartbeat_interval: float = 20.0      # server ping frames
     heartbeat_timeout: float = 60.0       # no client frame for this long: close 4408
+    session_check_interval: float = 60.0  # re-read the account (disabled?) this often; close 4401 if so
     send_queue: int = 512                 # frames queued per client; full: the client is dropped (4409)
     max_buffer_bytes: int = 4 * 1024 * 1024  # bytes waiting in a client's transport; beyond: dropped (4409)
     frames_per_second: float = 20.0       # per-connection token bucket

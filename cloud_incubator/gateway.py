@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from backend.errors import AppError, Unauthenticated
+from backend.security import decode_token
 from backend.state import AppState
 from backend.users.models import User
 from cloud_incubator import protocol as p
@@ -34,6 +35,8 @@ router = APIRouter()
 _ids = itertools.count(1)
 
 # Called with the connection when it closes (rooms use it for presence); registered by feature modules.
+# Published on ``user:<id>`` when an admin disables the account: its sockets close in every process.
+ACCOUNT_DISABLED = "account.disabled"
 DISCONNECT_HOOKS: list[Callable[[Connection], Awaitable[None]]] = []
 
 
@@ -46,6 +49,8 @@ class Connection:
         self.state = state
         self.config = config
         self.user: User | None = None
+        self.token: str | None = None  # re-checked while the socket is open (expiry, disabled account)
+        self.expires_at: float | None = None
         self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=config.send_queue)
         self.topics: set[str] = set()
         self.closed = False
@@ -295,6 +300,34 @@ def _resume(coroutine: Any, pending: Any) -> Any:
                 return stop.value
 
 
+def end_session(connection: Connection, reason: str) -> None:
+    """The session behind an open socket ended (token expired, account disabled): error frame, close 4401."""
+    expired = reason == "TOKEN_EXPIRED"
+    connection.send(p.error_frame(None, p.AUTH_INVALID, "The session has expired: sign in again." if expired
+                                  else "This account no longer exists or is disabled.", reason=reason))
+    connection.kill(p.CLOSE_AUTH, "auth.expired" if expired else "auth.revoked")
+
+
+def _closer_of_disabled(hub: Any) -> Callable[[str, dict[str, Any]], None]:
+    def on_account_disabled(topic: str, data: dict[str, Any]) -> None:
+        """``account.disabled`` on ``user:<id>`` (from any process): close that user's sockets here."""
+        for member in hub.members(topic):
+            if isinstance(member, Connection) and member.user is not None and topic == f"user:{member.user.id}":
+                end_session(member, "ACCOUNT_DISABLED")
+    return on_account_disabled
+
+
+async def _session_still_valid(connection: Connection) -> bool:
+    try:
+        await connection.state.user_service.user_from_token(connection.token or "")
+    except Unauthenticated as error:
+        end_session(connection, str(error.details.get("reason") or "ACCOUNT_DISABLED"))
+        return False
+    except Exception:  # a database hiccup must not sign everyone out: try again at the next check
+        log.warning("session check failed for socket %s", connection.id, exc_info=True)
+    return True
+
+
 async def _heartbeat(connection: Connection) -> None:
     config = connection.config
     try:
@@ -303,12 +336,28 @@ async def _heartbeat(connection: Connection) -> None:
             connection.send(p.error_frame(None, p.AUTH_REQUIRED, "No valid auth frame in time: closing."))
             connection.kill(p.CLOSE_AUTH, "auth.timeout")
             return
+        now = time.monotonic()
+        next_ping = now + min(config.heartbeat_interval, config.heartbeat_timeout)
+        next_check = now + config.session_check_interval
         while not connection.closed:
-            await asyncio.sleep(min(config.heartbeat_interval, config.heartbeat_timeout))
-            if time.monotonic() - connection.last_seen > config.heartbeat_timeout:
-                connection.kill(p.CLOSE_HEARTBEAT, "heartbeat.timeout")
+            wake = min(next_ping, next_check)
+            if connection.expires_at is not None:
+                wake = min(wake, now + max(connection.expires_at - time.time(), 0.0) + 0.01)
+            await asyncio.sleep(max(wake - time.monotonic(), 0.0))
+            now = time.monotonic()
+            if connection.expires_at is not None and time.time() >= connection.expires_at:
+                end_session(connection, "TOKEN_EXPIRED")
                 return
-            connection.send(p.dumps({"type": "ping", "t": time.time()}))
+            if now >= next_check:
+                next_check = now + config.session_check_interval
+                if not await _session_still_valid(connection):
+                    return
+            if now >= next_ping:
+                next_ping = now + min(config.heartbeat_interval, config.heartbeat_timeout)
+                if now - connection.last_seen > config.heartbeat_timeout:
+                    connection.kill(p.CLOSE_HEARTBEAT, "heartbeat.timeout")
+                    return
+                connection.send(p.dumps({"type": "ping", "t": time.time()}))
     except asyncio.CancelledError:
         raise
 
@@ -415,6 +464,8 @@ async def _authenticate(connection: Connection, frame: dict[str, Any], frame_id:
         connection.kill(p.CLOSE_AUTH, "auth.invalid")
         return
     connection.user = user
+    connection.token = token
+    connection.expires_at = decode_token(token, connection.state.settings.resolved_jwt_secret()).expires_at.timestamp()
     await connection.subscribe(f"user:{user.id}")
     connection.send(p.ok_frame(frame_id, {
         "user": {"id": user.id, "username": user.username, "display_name": user.display_name,
@@ -426,6 +477,8 @@ async def _on_startup(state: AppState) -> None:
     load_action_modules()
     gateway_config(state)
     await start_broadcaster(state)
+    hub = broadcaster(state).hub
+    hub.listen(ACCOUNT_DISABLED, _closer_of_disabled(hub))
 
 
 def install(app: Any) -> None:

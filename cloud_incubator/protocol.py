@@ -38,7 +38,7 @@ ERROR_CODES: dict[str, str] = {
 }
 
 # Close codes (the 4000-4999 range is the application's).
-CLOSE_AUTH = 4401            # no valid auth frame in time, or an invalid token
+CLOSE_AUTH = 4401            # no valid auth frame in time, an invalid token; later: expired or account disabled
 CLOSE_ORIGIN = 4403          # Origin not allowed
 CLOSE_HEARTBEAT = 4408       # no frame from the client within the heartbeat timeout
 CLOSE_SLOW = 4409            # the send queue filled up: the client is not reading fast enough
@@ -46,7 +46,7 @@ CLOSE_FLOOD = 4429           # kept flooding after rate.limited errors
 CLOSE_SHUTDOWN = 1001
 
 CLOSE_CODES: dict[int, str] = {
-    CLOSE_AUTH: "auth.timeout / auth.invalid",
+    CLOSE_AUTH: "auth.timeout / auth.invalid / auth.expired / auth.revoked",
     CLOSE_ORIGIN: "origin.forbidden",
     CLOSE_HEARTBEAT: "heartbeat.timeout",
     CLOSE_SLOW: "slow.consumer",

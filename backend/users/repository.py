@@ -20,6 +20,7 @@ register_indexes(
     IndexModel([("incubator_id", ASCENDING), ("role", ASCENDING)], name="incubator_role"),
     IndexModel([("role", ASCENDING), ("username", ASCENDING)], name="role_username"),
     IndexModel([("startup_id", ASCENDING)], name="startup"),
+    IndexModel([("role", ASCENDING), ("active", ASCENDING)], name="role_active"),
 )
 
 
@@ -57,6 +58,9 @@ class UserRepository:
         document = await self._collection.find_one_and_update(
             {"_id": user_id}, {"$set": {"active": active}}, return_document=ReturnDocument.AFTER)
         return User.model_validate(document) if document else None
+
+    async def count_active(self, role: str) -> int:
+        return await self._collection.count_documents({"role": role, "active": True})
 
     async def count(self) -> int:
         return await self._collection.estimated_document_count()

@@ -7,7 +7,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from backend.errors import BadUserInput, IssueCollector, NotFound, RateLimited, Unauthenticated
+from backend.errors import BadUserInput, Conflict, IssueCollector, NotFound, RateLimited, Unauthenticated
 from backend.incubators.repository import IncubatorRepository
 from backend.ratelimit import RateLimiter
 from backend.security import decode_token, hash_password, hash_password_sync, issue_token, verify_password
@@ -118,6 +118,12 @@ class UserService:
         updated = await self.users.set_active(user_id, active)
         if updated is None:
             raise NotFound("No account has this id.", "不存在此编号的账号。", field="userId")
+        if not active and updated.role is Role.admin and await self.users.count_active(Role.admin.value) == 0:
+            # Checked after the write: two admins disabling each other at once both see none left and
+            # both undo, so the park always keeps an admin who can sign in.
+            await self.users.set_active(user_id, True)
+            raise Conflict("This is the last active admin account: it cannot be disabled.",
+                           "这是最后一个启用的管理员账号，不能停用。", field="userId", reason="LAST_ADMIN")
         return updated
 
     async def user_from_token(self, token: str) -> User:

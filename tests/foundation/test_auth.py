@@ -6,7 +6,9 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import jwt
+import pytest
 
+from backend.errors import Conflict
 from backend.security import issue_token
 from backend.users.models import Role
 from tests.conftest import JWT_SECRET, TEST_PASSWORD, error_codes
@@ -202,3 +204,30 @@ async def test_a_startup_account_is_bound_to_its_profiles_incubator(gql, people,
     assert await state.db.users.count_documents({"username": "wrong"}) == 0
     made = await gql.op("CreateUser", {"input": {**base, "username": "bound"}}, token=token)
     assert made["data"]["createUser"]["incubatorId"] == home
+
+
+async def test_two_admins_disabling_each_other_at_once_cannot_lock_the_park_out(gql, people, state):
+    """Each request passed its own token check before the other's write landed: the second disabling
+    would leave no active admin (only a shell with `incubench create-user` could get back in)."""
+    first = await people.make("admin-a", Role.admin)
+    second = await people.make("admin-b", Role.admin)
+    evaluator = await people.make("eval-x", Role.evaluator)
+    disabled = await state.user_service.set_active(first, second.id, False)
+    assert disabled.active is False
+    with pytest.raises(Conflict) as refused:
+        await state.user_service.set_active(second, first.id, False)  # `second` as its request saw itself
+    assert (refused.value.field, refused.value.details) == ("userId", {"reason": "LAST_ADMIN"})
+    assert [u.active for u in await state.users.by_ids([first.id, second.id])] == [True, False]
+    assert (await state.user_service.set_active(first, evaluator.id, False)).active is False  # others still go
+    token = (await gql.login("admin-a"))
+    assert error_codes(await gql.op("SetUserActive", {"userId": first.id, "active": False}, token=token)) \
+        == ["BAD_USER_INPUT"]
+
+
+async def test_concurrent_mutual_disabling_leaves_an_active_admin(gql, people, state):
+    first = await people.make("admin-c", Role.admin)
+    second = await people.make("admin-d", Role.admin)
+    a, b = await gql.login("admin-c"), await gql.login("admin-d")
+    await asyncio.gather(gql.op("SetUserActive", {"userId": second.id, "active": False}, token=a),
+                         gql.op("SetUserActive", {"userId": first.id, "active": False}, token=b))
+    assert any(u.active for u in await state.users.by_ids([first.id, second.id]))

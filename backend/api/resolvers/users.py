@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import logging
+
 import strawberry
 from strawberry import Info
 
@@ -7,6 +9,7 @@ from backend.api.inputs.user import CreateUserInput
 from backend.api.permissions import IsAuthenticated, roles
 from backend.api.types.user import AuthPayload, Role, User, UserConnection
 from backend.pagination import check_page_size, decode_cursor, encode_cursor
+from backend.state import AppState
 from backend.users.models import NewUser
 from backend.users.models import Role as RoleModel
 
@@ -49,5 +52,23 @@ class UserMutations:
                          description="Admins disable (active: false) or re-enable an account. A disabled account "
                                      "cannot sign in and its tokens are refused at once, also by open subscriptions.")
     async def set_user_active(self, info: Info, user_id: strawberry.ID, active: bool) -> User:
-        user = await info.context.state.user_service.set_active(info.context.require_user(), str(user_id), active)
+        state = info.context.state
+        user = await state.user_service.set_active(info.context.require_user(), str(user_id), active)
+        if not active:
+            await _cut_off(state, user.id)
         return User.from_model(user)
+
+
+async def _cut_off(state: AppState, user_id: str) -> None:
+    """Close the account's /ws/v1 sockets in every app process now (each socket's periodic session check
+    is the safety net if this event is lost)."""
+    from cloud_incubator.broadcast import publish
+    from cloud_incubator.gateway import ACCOUNT_DISABLED
+
+    if "broadcaster" not in state.extras:
+        return
+    try:
+        await publish(state, f"user:{user_id}", ACCOUNT_DISABLED, {"user_id": user_id})
+    except Exception:
+        logging.getLogger(__name__).warning("could not announce that account %s was disabled", user_id,
+                                            exc_info=True)
