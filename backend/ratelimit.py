@@ -2,12 +2,39 @@
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from collections import deque
+from collections.abc import Iterable, Sequence
 
 from limits import RateLimitItemPerSecond, parse
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
+
+
+def client_address(peer: str | None, forwarded_for: Iterable[str], trusted_proxies: Sequence[object]) -> str:
+    """The address limits count for. From a trusted proxy: the rightmost X-Forwarded-For entry that is not
+    itself a trusted proxy (entries further left are the client's to forge). Otherwise the peer."""
+    if not peer:
+        return "unknown"
+    if not trusted_proxies:
+        return peer
+    networks = [ipaddress.ip_network(str(p), strict=False) for p in trusted_proxies]
+
+    def trusted(address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in networks)
+
+    if not trusted(peer):
+        return peer
+    hops = [h.strip() for header in forwarded_for for h in header.split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not trusted(hop):
+            return hop
+    return hops[0] if hops else peer
 
 
 class FailureLimit:

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, IPvAnyNetwork
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Where frontend_static/ and graphql/ live: the checkout, or INCUBENCH_HOME in an image.
@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     login_attempts_per_account: int = 5
     login_attempts_per_address: int = 20
     login_window_seconds: int = 300
+    # Reverse proxies (IPs or networks) whose X-Forwarded-For names the client; none: the peer is the client.
+    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
 
     def check_production(self) -> None:
         """Refuse to start in production without the settings that must be explicit there."""

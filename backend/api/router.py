@@ -16,6 +16,7 @@ from strawberry.types.unset import UnsetType
 from backend.api.context import Context
 from backend.api.schema import build_schema
 from backend.errors import Unauthenticated
+from backend.ratelimit import client_address
 from backend.security import bearer_token
 from backend.state import AppState
 
@@ -33,7 +34,8 @@ async def _context_from_token(state: AppState, token: str | None, client_address
 async def get_context(request: Request = None, websocket: WebSocket = None) -> Context:  # type: ignore[assignment]
     connection = request if request is not None else websocket
     state: AppState = connection.app.state.incubench
-    address = connection.client.host if connection.client else "unknown"
+    address = client_address(connection.client.host if connection.client else None,
+                             connection.headers.getlist("x-forwarded-for"), state.settings.trusted_proxies)
     request_id = getattr(connection.state, "request_id", None) or uuid.uuid4().hex[:12]
     token: str | None = None
     if request is not None:

@@ -11,7 +11,7 @@ import pytest
 from backend.errors import Conflict
 from backend.security import issue_token
 from backend.users.models import Role
-from tests.conftest import JWT_SECRET, TEST_PASSWORD, error_codes
+from tests.conftest import JWT_SECRET, TEST_PASSWORD, error_codes, operation
 
 
 async def test_login_returns_a_token_that_me_accepts(gql, people):
@@ -231,3 +231,32 @@ async def test_concurrent_mutual_disabling_leaves_an_active_admin(gql, people, s
     await asyncio.gather(gql.op("SetUserActive", {"userId": second.id, "active": False}, token=a),
                          gql.op("SetUserActive", {"userId": first.id, "active": False}, token=b))
     assert any(u.active for u in await state.users.by_ids([first.id, second.id]))
+
+
+async def _login_from(client, forwarded_for: str, username: str = "nobody") -> list[str]:
+    response = await client.post("/graphql", headers={"X-Forwarded-For": forwarded_for}, json={
+        "query": operation("Login"), "operationName": "Login",
+        "variables": {"username": username, "password": "guess-guess"}})
+    return error_codes(response.json())
+
+
+async def test_behind_a_trusted_reverse_proxy_the_address_limit_counts_each_client(client, state):
+    """Behind a proxy every request comes from the proxy's address: counted there, a few strangers' typos
+    would lock the whole park out of signing in. From a trusted proxy (here the test client's 127.0.0.1)
+    the client is the rightmost X-Forwarded-For entry the proxy did not itself add."""
+    state.settings.login_attempts_per_address = limit = 3
+    state.settings.trusted_proxies = ["127.0.0.0/8"]
+    for n in range(limit):
+        assert await _login_from(client, "203.0.113.7", f"spray{n}") == ["UNAUTHENTICATED"]
+    assert await _login_from(client, "203.0.113.7") == ["RATE_LIMITED"]
+    # a client cannot escape by sending its own X-Forwarded-For: the proxy appends the real address
+    assert await _login_from(client, "198.51.100.1, 203.0.113.7") == ["RATE_LIMITED"]
+    assert await _login_from(client, "203.0.113.7, 127.0.0.1") == ["RATE_LIMITED"]  # two trusted hops
+    assert await _login_from(client, "203.0.113.8") == ["UNAUTHENTICATED"]  # other clients are not blocked
+
+
+async def test_without_trusted_proxies_x_forwarded_for_is_ignored(client, state):
+    state.settings.login_attempts_per_address = limit = 3
+    for n in range(limit):
+        assert await _login_from(client, f"203.0.113.{n}", f"spray{n}") == ["UNAUTHENTICATED"]
+    assert await _login_from(client, "203.0.113.99") == ["RATE_LIMITED"]
