@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from backend.demo.seed import DemoContext, seeder
 from cloud_incubator.matchmaking.models import Decision
 from cloud_incubator.matchmaking.scoring import STAGES
-from cloud_incubator.matchmaking.service import service
+from cloud_incubator.matchmaking.service import park_date, service
 
 # (zh, en, description) per industry; stages, asks and needs are derived from the position.
 STARTUPS: dict[str, list[tuple[str, str, str]]] = {
@@ -203,7 +203,7 @@ async def seed_matchmaking(ctx: DemoContext) -> None:
     await mm.send_message(founder, match.id, "您好，我们正在进行A轮融资，想约您详细交流。")
     await mm.send_message(investor, match.id, "很感兴趣，下周三下午在金融街见面如何？")
     await mm.record_cooperation(investor, {"match_id": match.id, "type": "investment", "amount": 1000.0,
-                                           "signed_on": datetime.now(UTC).date(), "note": "A轮领投"})
+                                           "signed_on": park_date(datetime.now(UTC)), "note": "A轮领投"})
     # A session organised by the fintech incubator's manager, scheduled optimally.
     manager = await state.users.by_username("manager01")
     assert manager is not None
