@@ -165,6 +165,10 @@ def test_admin_manages_the_registry_and_accounts(open_page, make_user, live_serv
     page.wait_for_selector("#incubator-table")
     assert page.inner_text("h1") == "Administration"
     assert page.inner_text("#incubator-table tbody tr th") == "Admin Test Incubator"
+    # the name is not squeezed into a narrow column, one word per line (the table scrolls instead)
+    assert page.evaluate("""() => { const r = document.createRange();
+      r.selectNodeContents(document.querySelector('#incubator-table tbody tr th'));
+      return new Set([...r.getClientRects()].map((x) => Math.round(x.top))).size; }""") == 1
     assert page.inner_text("label[for=inc-floorArea]") == "Floor area"
     assert_accessible(page)
     shot(page, "admin-english-phone")

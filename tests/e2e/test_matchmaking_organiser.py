@@ -38,13 +38,16 @@ def test_an_investor_edits_their_profile_with_the_servers_check_next_to_the_fiel
     assert page.inner_text("#err-ip-ticketMin") == ""
     shot(page, "matchmaking-investor-profile-error-phone")
     page.fill("#ip-ticketMax", "5000")
+    page.fill("#ip-nameZh", "西城创投")                    # renamed: the section's heading follows
     page.check("#ip-industries input[value='DIGITAL']")
     page.fill("#ip-tags", "支付, 风控")
     page.fill("#ip-description", "关注金融科技与数字产业的 A 轮企业。")
     page.click("#ip-save")
-    page.wait_for_selector("#notice:has-text('“西城资本”已保存')")
+    page.wait_for_selector("#notice:has-text('“西城创投”已保存')")
     assert page.inner_text("#err-ip-ticketMax") == ""
+    assert page.inner_text("#investor-profile summary") == "投资人档案：西城创投"
     stored = live_server.run_coroutine(_service(live_server).counterpart(fund.id))
+    assert stored.name_zh == "西城创投"
     assert (stored.ticket_min, stored.ticket_max) == (2000, 5000)
     assert sorted(stored.industries) == ["digital", "fintech"] and stored.tags == ["支付", "风控"]
     assert stored.description == "关注金融科技与数字产业的 A 轮企业。"
@@ -98,6 +101,7 @@ def test_a_manager_posts_a_call_and_organises_a_session_and_the_startup_sees_its
     page.click("#post-save")
     page.wait_for_selector("#notice:has-text('“寻找支付安全芯片供应商”已发布')")
     page.wait_for_selector("#posting-list li:has-text('寻找支付安全芯片供应商')")
+    assert "截止 2099年6月30日" in page.inner_text("#posting-list")   # the deadline through Intl, not ISO
     assert page.input_value("#post-nameZh") == "", "the form is ready for the next posting"
 
     page.click("#sessions-link")
@@ -116,6 +120,10 @@ def test_a_manager_posts_a_call_and_organises_a_session_and_the_startup_sees_its
     page.click("#s-create")                                 # the default 6 meetings per counterpart > 2 slots
     assert page.inner_text("#err-s-counterpartCapacity") == "不能超过时段数（2）。"
     page.fill("#s-counterpartCapacity", "2")
+    page.fill(f"tr[data-party='{ids['a']}'] .unavailable", "3")   # only 2 slots: checked here, by name, from 1
+    page.click("#s-create")
+    assert page.inner_text("#err-s-startups") == "“甲科技”的不可参加时段编号须在 1–2 之间。"
+    page.fill(f"tr[data-party='{ids['a']}'] .unavailable", "")
     page.click("#s-create")
     page.wait_for_selector("#err-s-slots:has-text('时段须按时间先后排列，且间隔不少于一场洽谈时长。')")
     assert page.inner_text("#err-s-counterpartCapacity") == ""
@@ -150,11 +158,14 @@ def test_a_manager_posts_a_call_and_organises_a_session_and_the_startup_sees_its
     page.check(f"td[data-meeting='{first}'] .pick-swap")
     assert page.is_disabled("#swap")
     page.check(f"td[data-meeting='{second}'] .pick-swap")
-    page.click("#swap")
+    swaps = []
+    page.on("request", lambda r: swaps.append(r) if "SwapSessionMeetings" in (r.post_data or "") else None)
+    page.dblclick("#swap")                                  # one swap, not a swap and its undoing
     page.wait_for_selector(f"#grid tr[data-slot='1'] td[data-meeting='{first}']")
     assert page.locator(f"#grid tr[data-slot='0'] td[data-meeting='{second}'][data-locked='true']").count() == 1
     assert page.locator(f"td[data-meeting='{first}'][data-locked='true']").count() == 1
     assert "已手动调整" in page.inner_text("#session-status")
+    assert len(swaps) == 1
 
     from cloud_incubator.matchmaking.service import service
     mm = service(live_server.state)
@@ -167,6 +178,9 @@ def test_a_manager_posts_a_call_and_organises_a_session_and_the_startup_sees_its
     assert_accessible(page)
     page.set_viewport_size(PHONE)
     shot(page, "sessions-swapped-phone")
+    page.click("#create-details summary")                   # the participant tables scroll inside the card
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(page, "sessions-form-phone")
     assert not page.errors
 
     # the startup's own page lists its two meetings

@@ -38,9 +38,12 @@ def test_a_manager_registers_and_staffs_a_workstation(open_page, make_user, make
     shot(page, "workstations-field-error")
 
     page.fill("#ws-cutoffHours", "24")
-    page.click("#ws-save")
+    creates = []
+    page.on("request", lambda r: creates.append(r) if "CreateIpWorkstation" in (r.post_data or "") else None)
+    page.dblclick("#ws-save")                               # a double-click registers it once
     item = "#ws-list li:has-text('德胜知识产权工作站')"
     page.wait_for_selector(item)
+    assert len(creates) == 1 and page.locator("#ws-list li").count() == 1
     assert "24" in page.text_content(f"{item} .muted >> nth=1")
     page.wait_for_selector(f"{item} .ws-advisors:has-text('暂无')")
 

@@ -1,7 +1,7 @@
 // Matchmaking: recommendations with their reasons, interest/decline, matches, the negotiation thread
 // (live over /ws/v1) and the signed-in party's matchmaking-session schedule; the startup's and the
 // investor's own profile; managers and admins post open calls and provider offers (sessions: sessions.html).
-import { t, tk, pick, fmtNumber, fmtDateTime, currentLang } from '../i18n.js';
+import { t, tk, pick, fmtNumber, fmtDate, fmtDateTime, currentLang } from '../i18n.js';
 import { gql, ApiError, fieldMessage } from '../api.js';
 import { initPage, el, notify, showError } from '../shell.js';
 import { liveConnection, LiveError } from '../live.js';
@@ -228,10 +228,11 @@ function investorProfile() {
     const created = !p;
     state.investorProfile = saved;
     if (created) { state.party = saved.id; state.side = 'counterpart'; document.getElementById('rec-kind-field').hidden = true; investorProfile(); }
+    else document.getElementById('investor-profile-name').textContent = t('cp.myProfile', { name: pick(saved, 'name') });   // a renamed profile
     await loadRecommendations();
   } });
   profileBox.replaceChildren(el('details', { class: 'card', id: 'investor-profile', open: !p },
-    el('summary', {}, p ? t('cp.myProfile', { name: pick(p, 'name') }) : t('cp.createProfile')), form));
+    el('summary', { id: 'investor-profile-name' }, p ? t('cp.myProfile', { name: pick(p, 'name') }) : t('cp.createProfile')), form));
 }
 
 // ---------------------------------------------------------------- managers' open calls and provider offers
@@ -248,7 +249,7 @@ async function loadPostings() {
         .flatMap((r) => r.counterparts.nodes);
       list.replaceChildren(...(rows.length ? rows.map((c) => el('li', { dataset: { counterpart: c.id } },
         el('strong', {}, pick(c, 'name')), ' ', el('span', { class: 'badge' }, t(`match.kind.${c.kind}`)), ' ',
-        el('span', { class: 'muted' }, [c.organisation, c.deadline ? t('cp.until', { date: c.deadline }) : null].filter(Boolean).join(' · '))))
+        el('span', { class: 'muted' }, [c.organisation, c.deadline ? t('cp.until', { date: fmtDate(`${c.deadline}T12:00:00+08:00`) }) : null].filter(Boolean).join(' · '))))
         : [el('li', { class: 'muted' }, t('common.empty'))]));
     } catch (error) { showError(error); }
   }

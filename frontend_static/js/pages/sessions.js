@@ -98,12 +98,13 @@ function createForm() {
     el('summary', {}, t('session.new')), form));
 }
 
-function participants(form, kind, problems) {
+function participants(form, kind, problems, slotCount) {
   return [...form.querySelectorAll(`#s-${kind} tbody tr`)].filter((r) => r.querySelector('.include').checked).map((r) => {
     const cap = r.querySelector('.capacity').value.trim();
     const raw = r.querySelector('.unavailable').value.trim();
     const slots = raw ? raw.split(/[,\uFF0C\u3001\s]+/).filter(Boolean).map(Number) : [];
     if (slots.some((n) => !Number.isInteger(n) || n < 1)) problems.push([kind, t('session.check.unavailable', { name: nameOf(r.dataset.party) })]);
+    else if (slotCount && slots.some((n) => n > slotCount)) problems.push([kind, t('session.check.unavailableMax', { name: nameOf(r.dataset.party), max: slotCount })]);
     if (cap !== '' && !(Number.isInteger(Number(cap)) && Number(cap) >= 1)) problems.push([kind, t('session.check.capacity', { name: nameOf(r.dataset.party) })]);
     return { partyId: r.dataset.party, capacity: cap === '' ? null : Number(cap), unavailable: slots.map((n) => n - 1) };
   });
@@ -125,7 +126,7 @@ async function createSession(form) {
   const int = (id) => Number(document.getElementById(id).value);
   const input = { title: document.getElementById('s-title').value.trim(), meetingMinutes: int('s-meetingMinutes'), slots,
     startupCapacity: int('s-startupCapacity'), counterpartCapacity: int('s-counterpartCapacity'),
-    startups: participants(form, 'startups', problems), counterparts: participants(form, 'counterparts', problems) };
+    startups: participants(form, 'startups', problems, slots.length), counterparts: participants(form, 'counterparts', problems, slots.length) };
   for (const f of ['meetingMinutes', 'startupCapacity', 'counterpartCapacity']) {
     if (!Number.isInteger(input[f]) || input[f] < 1) problems.push([f, t('session.check.whole')]);
   }
@@ -212,6 +213,10 @@ function renderSession() {
 
 async function edit(run, gridError, okKey) {
   gridError.textContent = '';
+  // One change at a time: a second click (a double-click on swap would swap back) waits for this answer.
+  const controls = [...viewBox.querySelectorAll('button, input')].filter((c) => !c.disabled);
+  controls.forEach((c) => { c.disabled = true; });
+  viewBox.setAttribute('aria-busy', 'true');
   try {
     await run();
     await openSession(state.session.id);   // the full schedule again, with the parties' names
@@ -224,13 +229,13 @@ async function edit(run, gridError, okKey) {
       showError(error);
       if (error instanceof ApiError && error.code === 'CONFLICT') await openSession(state.session.id);
     }
+  } finally {
+    controls.forEach((c) => { c.disabled = false; });   // nodes replaced by a re-render are gone anyway
+    viewBox.removeAttribute('aria-busy');
   }
 }
 
 async function assign(gridError) {
-  const button = document.getElementById('assign');
-  button.disabled = true;
-  button.setAttribute('aria-busy', 'true');
   await edit(async () => (await gql('AssignMatchmakingSession', { sessionId: state.session.id })).assignMatchmakingSession,
     gridError, 'session.assigned');
 }

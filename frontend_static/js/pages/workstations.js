@@ -112,6 +112,8 @@ async function save(form) {
     if (input[key] === null) delete input[key];
   }
   const editing = state.editing;
+  const button = document.getElementById('ws-save');
+  button.disabled = true;   // a double-click registers one workstation
   try {
     if (editing) {
       const updated = (await gql('UpdateIpWorkstation', { workstationId: editing.id, input })).updateIpWorkstation;
@@ -135,7 +137,7 @@ async function save(form) {
     if (!fields.length) document.getElementById('ws-form-error').textContent = error.userMessage;
     const first = fields.map(([path]) => FIELDS.find((f) => path === f || path.startsWith(`${f}[`))).find(Boolean);
     if (first) document.getElementById(`ws-${first}`)?.focus();
-  }
+  } finally { button.disabled = false; }
 }
 
 async function load() {
