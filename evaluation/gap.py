@@ -21,6 +21,7 @@ import numpy as np
 
 from .engine import EvaluationResult, headline_result, indicator_value, with_changes
 from .errors import InputError
+from .scheme import Indicator
 
 __all__ = ["GapItem", "GapReport", "WhatIfResult", "gap_to_benchmark", "what_if"]
 
@@ -74,6 +75,32 @@ class GapReport:
         return out
 
 
+def _smallest_change_meeting(res: EvaluationResult, i: int, ind: Indicator, start: float,
+                             unit: float) -> float | None:
+    """For formulas that are not affine in their lever (a rate whose lever is also in the denominator), the
+    linear estimate ``start`` falls short: the smallest ``start ± k·unit`` that meets the threshold, found
+    by doubling k, then bisection (the indicator is monotone in the lever on that side). None: the lever
+    alone never gets there."""
+    sign = 1.0 if start >= 0 else -1.0
+
+    def meets(k: int) -> bool:
+        return _meets(indicator_value(res, i, ind, start + sign * k * unit), ind.threshold, ind.is_cost)
+
+    high = 1
+    while not meets(high):
+        if high > 2**40:
+            return None
+        high *= 2
+    low = high // 2  # does not meet (0 is the estimate, which did not)
+    while high - low > 1:
+        middle = (low + high) // 2
+        if meets(middle):
+            high = middle
+        else:
+            low = middle
+    return round(start + sign * high * unit, 10)
+
+
 def _round_up(x: float, kind: str) -> float:
     if kind in ("count", "hours"):
         return float(math.ceil(x - 1e-9)) if x >= 0 else -float(math.ceil(-x - 1e-9))
@@ -115,11 +142,12 @@ def gap_to_benchmark(result: EvaluationResult, incubator_id: str, target_tier: s
             continue
         spec = scheme.raw_field(ind.lever)
         change = _round_up((ind.threshold - f0) / slope, spec.kind)
-        for _ in range(64):  # non-affine formulas: step until the threshold is met
-            if _meets(indicator_value(res, i, ind, change), ind.threshold, ind.is_cost):
-                break
-            step = 1.0 if spec.kind in ("count", "hours") else 0.01
-            change += step if change >= 0 else -step
+        if not _meets(indicator_value(res, i, ind, change), ind.threshold, ind.is_cost):
+            found = _smallest_change_meeting(res, i, ind, change, 1.0 if spec.kind in ("count", "hours") else 0.01)
+            if found is None:
+                skipped[ind.id] = f"moving {ind.lever} alone does not reach the threshold"
+                continue
+            change = found
         gained = float(res.effective_weights[i, j] * (100.0 - res.normalized[i, j]))
         effort = ind.effort * abs(change)
         new_row = dict(row)

@@ -230,3 +230,17 @@ def test_zero_denominator_is_an_error_unless_declared() -> None:
         with pytest.raises(InputError) as caught:
             evaluate(tiny_data(b_x=0.0), _rate_scheme(rule), "2025Q3")
         assert caught.value.code == "ZERO_DENOMINATOR" and caught.value.incubator_id == "X"
+
+
+def test_gap_for_a_rate_whose_lever_is_also_in_its_denominator() -> None:
+    """ib = a / (a + b), threshold 0.9, lever a. X: a = 20, b = 20 → 0.5. (20 + x) / (40 + x) ≥ 0.9
+    ⇔ 20 + x ≥ 36 + 0.9x ⇔ x ≥ 160 (the linear estimate from the slope at a = 20 falls far short)."""
+    text = TINY_SCHEME.replace("POLICY", "impute").replace("SHARE", "0.5")
+    old = 'formula = "b"\ndirection = "benefit"\nunit = "场"\nweight = 0.5\nthreshold = 10\n'
+    new = 'formula = "a / (a + b)"\ndirection = "benefit"\nunit = "比例"\nweight = 0.5\nthreshold = 0.9\nlever = "a"\n'
+    scheme = load_scheme_text(text.replace(old, new))
+    data = {"X": {"2025Q3": {"n": 200, "a": 20, "b": 20}}, "Y": {"2025Q3": {"n": 10, "a": 9, "b": 1}}}
+    r = evaluate(data, scheme, "2025Q3")
+    item = next(it for it in gap_to_benchmark(r, "X").items if it.indicator_id == "ib")
+    assert item.change == 160 and item.feasible
+    assert (20 + 159) / (40 + 159) < 0.9 <= (20 + 160) / (40 + 160)
