@@ -34,6 +34,10 @@ def test_a_manager_registers_and_staffs_a_workstation(open_page, make_user, make
     page.click("#ws-save")
     page.wait_for_selector("#err-ws-cutoffHours:text-is('截止时间须为 0–336 小时。')")
     assert page.text_content("#err-ws-nameEn") == "" and page.text_content("#ws-form-error") == ""
+    # the message is tied to its field for assistive technology
+    assert page.get_attribute("#ws-cutoffHours", "aria-invalid") == "true"
+    assert page.get_attribute("#ws-cutoffHours", "aria-describedby") == "err-ws-cutoffHours"
+    assert page.get_attribute("#ws-nameEn", "aria-invalid") is None
     assert page.locator("#ws-list").count() == 0   # nothing stored
     shot(page, "workstations-field-error")
 

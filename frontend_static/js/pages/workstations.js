@@ -51,12 +51,13 @@ function renderList() {
 }
 
 function field(id, labelKey, control) {
+  control.setAttribute('aria-describedby', `err-ws-${id}`);   // the error is read with the field
   return el('div', { class: 'field' }, el('label', { for: `ws-${id}` }, t(labelKey)), control,
     el('span', { class: 'field-error', id: `err-ws-${id}`, role: 'status' }));
 }
 // A group of checkboxes; its error sits under the group.
 function choices(id, legendKey, entries, chosen) {
-  return el('fieldset', { id: `ws-${id}` }, el('legend', {}, t(legendKey)),
+  return el('fieldset', { id: `ws-${id}`, 'aria-describedby': `err-ws-${id}` }, el('legend', {}, t(legendKey)),
     el('div', { class: 'row' }, entries.map(([value, label]) => el('label', {},
       el('input', { type: 'checkbox', name: id, value, checked: chosen.includes(value) }), ' ', label))),
     el('span', { class: 'field-error', id: `err-ws-${id}`, role: 'status' }));
@@ -100,6 +101,8 @@ function number(id) {
 
 async function save(form) {
   form.querySelectorAll('.field-error').forEach((x) => { x.textContent = ''; });
+  form.querySelectorAll('[aria-invalid]').forEach((x) => x.removeAttribute('aria-invalid'));
+  const invalid = (key) => document.getElementById(`ws-${key}`)?.setAttribute('aria-invalid', 'true');
   const input = { nameZh: document.getElementById('ws-nameZh').value, nameEn: document.getElementById('ws-nameEn').value,
     location: document.getElementById('ws-location').value, languages: checked('languages'), topics: checked('topics'),
     modes: checked('modes'), cutoffHours: number('ws-cutoffHours'), bookingLimit: number('ws-bookingLimit'),
@@ -107,6 +110,7 @@ async function save(form) {
   for (const key of ['cutoffHours', 'bookingLimit']) {
     if (input[key] !== null && !Number.isInteger(input[key])) {
       document.getElementById(`err-ws-${key}`).textContent = t('workstations.wholeNumber');
+      invalid(key);
       return;
     }
     if (input[key] === null) delete input[key];
@@ -133,6 +137,7 @@ async function save(form) {
       const key = FIELDS.find((f) => path === f || path.startsWith(`${f}[`)) || null;
       const slot = (key && document.getElementById(`err-ws-${key}`)) || document.getElementById('ws-form-error');
       slot.textContent = [slot.textContent, fieldMessage(ext)].filter(Boolean).join(' ');
+      if (key) invalid(key);
     }
     if (!fields.length) document.getElementById('ws-form-error').textContent = error.userMessage;
     const first = fields.map(([path]) => FIELDS.find((f) => path === f || path.startsWith(`${f}[`))).find(Boolean);
