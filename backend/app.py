@@ -63,6 +63,11 @@ def create_app(settings: Settings | None = None, *, seed_demo_if_empty: bool = F
             settings.resolved_jwt_secret()
             for hook in STARTUP_HOOKS:
                 await hook(state)
+            # Listening from the start: a submission or platform change made in this process must reach
+            # ranking pages served by other processes even before this one has served a ranking.
+            from backend.rankings.service import ranking_service
+
+            ranking_service(state)
             # After the hooks: demo seeders publish live events through the started broadcaster.
             if seed_demo_if_empty:
                 from backend.demo.seed import seed_demo_if_empty as seed

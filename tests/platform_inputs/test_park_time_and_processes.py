@@ -18,10 +18,12 @@ import cloud_incubator.matchmaking.service as matchmaking
 from backend.app import create_app
 from backend.platform_inputs.service import platform_inputs_changed
 from backend.rankings.service import ranking_service
-from backend.users.models import Role
+from backend.submissions.service import SaveRequest, submission_service
+from backend.users.models import NewUser, Role
 from cloud_incubator.bookings.rules import PARK_TZ
 from cloud_incubator.matchmaking.models import Decision
 from tests.conftest import error_codes
+from tests.submissions.helpers import BASE_METRICS
 
 # 00:30 on 1 April 2026 in the park = 16:30 on 31 March 2026 UTC.
 PARK_MIDNIGHT = datetime(2026, 4, 1, 0, 30, tzinfo=PARK_TZ)
@@ -62,7 +64,7 @@ async def test_a_cooperation_signed_today_in_the_park_is_recorded_in_its_quarter
     assert counts == {incubator: {"2026Q2": {"platform_investment_deals": 1.0, "platform_supply_chain_deals": 0.0}}}
 
 
-async def test_a_platform_change_in_a_process_without_rankings_reaches_the_others(settings):
+async def test_a_change_in_a_process_that_served_no_ranking_reaches_the_others(settings):
     mongo = settings.model_copy(update={"broadcast": "mongo"})
     first, second = create_app(mongo), create_app(mongo)
     async with LifespanManager(first, startup_timeout=60), LifespanManager(second, startup_timeout=60):
@@ -72,14 +74,21 @@ async def test_a_platform_change_in_a_process_without_rankings_reaches_the_other
                 "name_zh": "甲", "name_en": "Alpha", "kind": "incubator", "accreditation": "municipal",
                 "sub_area": "desheng", "industries": ["fintech"], "founded_on": date(2015, 1, 1),
                 "floor_area": 9000.0, "operator": "op"})).id
-            assert "rankings" not in a.extras  # the first process has served no ranking
             listener = ranking_service(b).events.listen("2025Q3")
             heard = asyncio.ensure_future(anext(listener))
             for _ in range(500):  # until the listener has registered its queue
                 if "2025Q3" in ranking_service(b).events._queues:
                     break
                 await asyncio.sleep(0.01)
-            # what marking a consultation held in the first process does
+            # a manager's final submission saved in the first process
+            admin = await a.user_service.create_user(NewUser(username="admin", display_name="admin", role=Role.admin,
+                                                             password="a-long-password-1"))
+            await submission_service(a).save(admin, SaveRequest(incubator, "2025Q3", list(BASE_METRICS.items()),
+                                                                True, None))
+            event = await asyncio.wait_for(heard, 15)
+            assert event["reason"] == "inputs_changed" and event["incubator_ids"] == [incubator]
+            # then what marking a consultation held there does
+            heard = asyncio.ensure_future(anext(listener))
             await platform_inputs_changed(a, "2025Q3", [incubator])
             event = await asyncio.wait_for(heard, 15)
             assert event["reason"] == "inputs_changed" and event["incubator_ids"] == [incubator]
