@@ -194,3 +194,38 @@ def test_a_manager_posts_a_call_and_organises_a_session_and_the_startup_sees_its
     assert [name in item for name, item in zip(in_order, items, strict=True)] == [True, True], "in slot order"
     shot(founder, "sessions-startup-schedule-phone")
     assert not founder.errors
+
+
+def test_session_slots_are_beijing_time_in_a_browser_elsewhere(browser, live_server, make_user, make_incubator):
+    """An organiser travelling (browser in London) types 09:00 for a slot: the park's 09:00 Beijing time is
+    stored (01:00 UTC) and the grid shows 09:00, as on the roadshow form."""
+    from datetime import UTC, datetime
+
+    incubator = make_incubator("Travel Incubator")
+    manager = make_user("traveller", Role.manager, incubator_id=incubator)
+    investor = make_user("travelfund", Role.investor)
+    ids = live_server.run_coroutine(_session_parties(live_server.state, incubator, manager, investor))
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", base_url=live_server.http_url, timezone_id="Europe/London")
+    try:
+        page = context.new_page()
+        sign_in(page, "traveller")
+        page.goto("/pages/sessions.html")
+        page.wait_for_selector("#session-form")
+        page.fill("#s-title", "伦敦出差时排的对接会")
+        slots = page.locator("#s-slots .slot-input")
+        slots.nth(0).fill("2099-12-01T09:00")
+        slots.nth(1).fill("2099-12-01T09:30")
+        page.fill("#s-startupCapacity", "2")
+        page.fill("#s-counterpartCapacity", "2")
+        for key in ("a", "c1"):
+            page.check(f"tr[data-party='{ids[key]}'] .include")
+        page.click("#s-create")
+        page.wait_for_selector("#grid-empty")
+        [session] = live_server.run_coroutine(_service(live_server).repo.sessions_of_parties([ids["a"]]))
+        assert [s.astimezone(UTC) for s in session.slots] == [datetime(2099, 12, 1, 1, 0, tzinfo=UTC),
+                                                               datetime(2099, 12, 1, 1, 30, tzinfo=UTC)]
+        page.click("#assign")
+        page.wait_for_selector("#grid td.meeting")
+        assert "09:00" in page.inner_text("#grid tr[data-slot='0'] th")
+    finally:
+        context.close()

@@ -121,7 +121,9 @@ async function createSession(form) {
   const slots = [];
   for (const input of slotList.querySelectorAll('.slot-input')) {
     if (!input.value) { problems.push(['slots', t('session.check.slot')]); break; }
-    slots.push(new Date(input.value).toISOString());
+    // typed in Beijing time, as shown in the grid (and as on the roadshow form), whatever the browser's zone
+    const local = input.value.length === 16 ? `${input.value}:00` : input.value;
+    slots.push(new Date(`${local}+08:00`).toISOString());
   }
   const int = (id) => Number(document.getElementById(id).value);
   const input = { title: document.getElementById('s-title').value.trim(), meetingMinutes: int('s-meetingMinutes'), slots,
