@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None, *, seed_demo_if_empty: bool = F
                                             log_path=settings.var_dir / "secantusd.log")
                 await embedded.astart()
                 uri = embedded.uri
-                announce_running(settings.var_dir, uri)
+                announce_running(settings.var_dir, uri, embedded.process.pid if embedded.process else None)
             client = make_client(uri)
             db = client[settings.database_name]
             await client.admin.command("ping")

@@ -55,6 +55,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = get_settings()
     if args.port:
         settings.port = args.port
+    if not settings.mongodb_uri:
+        from backend.embedded_db import running_server_uri
+
+        if running_server_uri(settings.var_dir) is not None:
+            print(f"error: incubench is already serving from {settings.var_dir} (its database is running). Stop it "
+                  "(Ctrl-C), or give this one its own INCUBENCH_VAR_DIR.", file=sys.stderr)
+            return 2
 
     async def print_banner(_: object) -> None:
         print(_banner(settings), flush=True)

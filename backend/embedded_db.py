@@ -50,40 +50,45 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-RUNNING_URI_FILE = "db.uri"  # under var/: where a running app's embedded server listens
+RUNNING_URI_FILE = "db.uri"  # under var/: where a running app's embedded server listens, and its pid
 
 
-def announce_running(var_dir: Path, uri: str) -> None:
+def announce_running(var_dir: Path, uri: str, pid: int | None) -> None:
     """Tell commands run beside the app (``incubench create-user`` …) where its embedded server is."""
     path = var_dir / RUNNING_URI_FILE
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(uri)
+        fh.write(f"{uri}\n{pid or ''}\n")
+
+
+def _announced(var_dir: Path) -> tuple[str, str]:
+    lines = (var_dir / RUNNING_URI_FILE).read_text(encoding="utf-8").splitlines()
+    return (lines[0].strip() if lines else ""), (lines[1].strip() if len(lines) > 1 else "")
 
 
 def withdraw_running(var_dir: Path, uri: str) -> None:
-    path = var_dir / RUNNING_URI_FILE
     try:
-        if path.read_text(encoding="utf-8") == uri:
-            path.unlink()
+        if _announced(var_dir)[0] == uri:
+            (var_dir / RUNNING_URI_FILE).unlink()
     except FileNotFoundError:
         pass
 
 
 def running_server_uri(var_dir: Path) -> str | None:
-    """The URI of an app's embedded server that is running on this data directory, if one answers."""
+    """The URI of an app's embedded server that is running on this data directory, if one answers. The
+    server must still be the announced process: after a hard kill its port may belong to another server."""
     try:
-        uri = (var_dir / RUNNING_URI_FILE).read_text(encoding="utf-8").strip()
+        uri, pid = _announced(var_dir)
     except FileNotFoundError:
         return None
-    if not uri.startswith("mongodb://127.0.0.1:"):
+    if not uri.startswith("mongodb://127.0.0.1:") or not pid.isdigit():
         return None
     try:
         with MongoClient(uri, serverSelectionTimeoutMS=1000, connectTimeoutMS=1000) as client:
-            client.admin.command("ping")
+            status = client.admin.command("serverStatus")
     except PyMongoError:
         return None  # left behind by an app that was killed: the storage is free again
-    return uri
+    return uri if str(status.get("pid")) == pid else None
 
 
 def _server_command() -> list[str]:
@@ -146,8 +151,8 @@ class EmbeddedDatabase:
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
                 raise EmbeddedDatabaseError(
-                    f"{SERVER_EXECUTABLE} exited with code {self.process.returncode} during start-up"
-                    + (f"; see {self.log_path}" if self.log_path else ""))
+                    f"{SERVER_EXECUTABLE} exited with code {self.process.returncode} during start-up (is another "
+                    f"process using {self.storage_path}?)" + (f"; see {self.log_path}" if self.log_path else ""))
             try:
                 with MongoClient(self.uri, serverSelectionTimeoutMS=500, connectTimeoutMS=500) as client:
                     client.admin.command("ping")

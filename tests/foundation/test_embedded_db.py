@@ -15,7 +15,7 @@ from asgi_lifespan import LifespanManager
 from pymongo import MongoClient
 
 from backend.app import create_app
-from backend.embedded_db import EmbeddedDatabase, EmbeddedDatabaseError
+from backend.embedded_db import EmbeddedDatabase, EmbeddedDatabaseError, free_loopback_port
 from backend.settings import ConfigurationError, Settings
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -245,7 +245,8 @@ async def test_cli_commands_use_the_running_apps_embedded_database(tmp_path):
 
     app = create_app(Settings(env="test", mongodb_uri=None, var_dir=var, jwt_secret="s" * 40))
     async with LifespanManager(app, startup_timeout=60):
-        assert (var / "db.uri").read_text() == app.state.embedded_db.uri
+        assert (var / "db.uri").read_text().splitlines() == [app.state.embedded_db.uri,
+                                                             str(app.state.embedded_db.process.pid)]
         assert (var / "db.uri").stat().st_mode & 0o077 == 0
         code, out = await create("while_serving")
         assert code == 0, out
@@ -257,3 +258,54 @@ async def test_cli_commands_use_the_running_apps_embedded_database(tmp_path):
     again = create_app(Settings(env="test", mongodb_uri=None, var_dir=var, jwt_secret="s" * 40))
     async with LifespanManager(again, startup_timeout=60):
         assert await again.state.incubench.users.by_username("after_stop") is not None
+
+
+async def test_a_second_run_on_the_same_data_directory_refuses_clearly_and_seed_demo_joins(tmp_path):
+    """Two `make run` on one var/: the second says so and exits 2 (no traceback), the first keeps serving
+    and keeps var/db.uri; `incubench seed-demo` meanwhile seeds through the serving app's database."""
+    import asyncio
+
+    var = tmp_path / "var"
+    env = {**os.environ, "INCUBENCH_ENV": "test", "INCUBENCH_VAR_DIR": str(var),
+           "INCUBENCH_JWT_SECRET": "s" * 40, "INCUBENCH_LOG_LEVEL": "WARNING"}
+    env.pop("INCUBENCH_MONGODB_URI", None)
+
+    async def cli(*args: str) -> tuple[int, str]:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "backend.cli", *args, cwd=PROJECT, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        out, _ = await process.communicate()
+        return process.returncode or 0, out.decode()
+
+    app = create_app(Settings(env="test", mongodb_uri=None, var_dir=var, jwt_secret="s" * 40))
+    async with LifespanManager(app, startup_timeout=60):
+        announced = (var / "db.uri").read_text()
+        code, out = await cli("run", "--port", str(free_loopback_port()))
+        assert code == 2, out
+        assert "already serving from" in out and "Traceback" not in out, out
+        assert (var / "db.uri").read_text() == announced
+        code, out = await cli("seed-demo")
+        assert code == 0 and out.startswith("seeded: registry"), out
+        state = app.state.incubench
+        assert (await state.users.by_username("manager14")) is not None
+        assert await state.client.admin.command("ping")
+
+
+def test_a_stale_db_uri_naming_another_server_on_that_port_is_not_joined(tmp_path, embedded_server):
+    """The app was killed hard (var/db.uri left behind) and its port now belongs to another server (another
+    park's app, a test server): the CLI must not write this park's accounts there."""
+    from backend.embedded_db import RUNNING_URI_FILE, announce_running, running_server_uri
+
+    own = EmbeddedDatabase(storage_path=":memory:")
+    own.start()
+    try:
+        assert own.process is not None
+        announce_running(tmp_path, own.uri, own.process.pid)
+        assert running_server_uri(tmp_path) == own.uri
+        assert (tmp_path / RUNNING_URI_FILE).stat().st_mode & 0o077 == 0
+    finally:
+        own.stop()
+    assert running_server_uri(tmp_path) is None  # nobody answers: free again
+    stale = (tmp_path / RUNNING_URI_FILE).read_text().replace(own.uri, embedded_server.uri)
+    (tmp_path / RUNNING_URI_FILE).write_text(stale)  # the port is someone else's now
+    assert running_server_uri(tmp_path) is None
