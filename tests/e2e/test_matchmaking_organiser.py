@@ -27,7 +27,21 @@ def test_an_investor_edits_their_profile_with_the_servers_check_next_to_the_fiel
         "ticket_min": 300, "ticket_max": 1000}))
     page = open_page(viewport=PHONE)
     sign_in(page, "fund")
+    held = []
+
+    def hold_matches(route) -> None:
+        if '"operationName":"Matches"' in (route.request.post_data or ""):
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/graphql", hold_matches)
     page.goto("/pages/matchmaking.html")
+    page.wait_for_selector("#matches p:text-is('加载中…')")   # loading, not an empty box
+    for route in held:
+        route.continue_()
+    page.unroute("**/graphql", hold_matches)
+    page.wait_for_selector("#matches p:text-is('暂无匹配。')")
     page.click("#investor-profile summary")
     assert page.input_value("#ip-ticketMax") == "1000"
     assert "null" not in page.inner_text("#page")

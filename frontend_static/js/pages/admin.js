@@ -99,7 +99,8 @@ const incFilters = el('div', { class: 'row', id: 'incubator-filters' },
     { blank: t('common.all'), onchange: (v) => { incFilter.accreditation = v; loadIncubators(incPager.reset()); } }),
   selectField('filter-industry', 'admin.inc.industry', INDUSTRIES.map((v) => [v, industryText(v)]),
     { blank: t('common.all'), onchange: (v) => { incFilter.industry = v; loadIncubators(incPager.reset()); } }));
-const incTable = el('div', { class: 'table-wrap', id: 'incubator-list' });
+const loading = () => el('p', { class: 'muted' }, t('common.loading'));   // until the first page arrives
+const incTable = el('div', { class: 'table-wrap', id: 'incubator-list' }, loading());
 const incPager = pager('incubator-pager', (after) => loadIncubators(after));
 let incRows = [];
 
@@ -219,7 +220,7 @@ function renderIncubators() {
 
 // ---------------------------------------------------------------- accounts
 let userRole = '';
-const userTable = el('div', { class: 'table-wrap', id: 'user-list' });
+const userTable = el('div', { class: 'table-wrap', id: 'user-list' }, loading());
 const userPager = pager('user-pager', (after) => loadUsers(after));
 const userFilter = el('div', { class: 'row' },
   selectField('filter-role', 'admin.users.role', ROLES.map((r) => [r, roleText(r)]),

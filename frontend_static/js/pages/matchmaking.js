@@ -15,10 +15,11 @@ const state = { party: null, side: null, kind: '', matches: [], openMatch: null,
 const partyBox = el('div', { class: 'row', id: 'party' });
 const kindSelect = el('select', { id: 'rec-kind', onchange: () => { state.kind = kindSelect.value; loadRecommendations(); } },
   el('option', { value: '' }, t('common.all')), ...['INVESTOR', 'FIRM_CALL', 'PROVIDER'].map((k) => el('option', { value: k }, t(`match.kind.${k}`))));
-const recBox = el('div', { id: 'recommendations' });
-const matchBox = el('div', { id: 'matches' });
+const loading = () => el('p', { class: 'muted' }, t('common.loading'));   // until the first answer
+const recBox = el('div', { id: 'recommendations' }, loading());
+const matchBox = el('div', { id: 'matches' }, loading());
 const threadBox = el('div', { id: 'thread' });
-const scheduleBox = el('div', { id: 'schedule' });
+const scheduleBox = el('div', { id: 'schedule' }, loading());
 const profileBox = el('div', { id: 'profile' });
 const postBox = el('div', { id: 'postings' });
 const organiser = me.role === 'MANAGER' || me.role === 'ADMIN';
@@ -240,7 +241,7 @@ async function loadPostings() {
   if (!organiser) return;
   const kind = el('select', { id: 'post-kind' }, ['FIRM_CALL', 'PROVIDER'].map((k) => el('option', { value: k }, t(`match.kind.${k}`))));
   const formSlot = el('div', {});
-  const list = el('ul', { class: 'plain', id: 'posting-list' });
+  const list = el('ul', { class: 'plain', id: 'posting-list' }, el('li', { class: 'muted' }, t('common.loading')));
   const drawForm = () => formSlot.replaceChildren(counterpartForm({ kind: kind.value, prefix: 'post', onSaved: () => drawList() }));
   kind.addEventListener('change', drawForm);
   async function drawList() {
