@@ -49,6 +49,8 @@ def test_a_manager_registers_and_staffs_a_workstation(open_page, make_user, make
     page.wait_for_selector(item)
     assert len(creates) == 1 and page.locator("#ws-list li").count() == 1
     assert "24" in page.text_content(f"{item} .muted >> nth=1")
+    # Chinese punctuation on the Chinese page (was "语言: 中文 · 咨询主题: 专利申请, …")
+    assert page.text_content(f"{item} .muted >> nth=0").startswith("语言：中文 · 咨询主题：专利申请、")
     page.wait_for_selector(f"{item} .ws-advisors:has-text('暂无')")
 
     # staff the advisor, picked by name
@@ -57,7 +59,7 @@ def test_a_manager_registers_and_staffs_a_workstation(open_page, make_user, make
     assert page.is_disabled("#ws-slotMinutes")
     page.check("#ws-advisorIds label:has-text('周顾问') input")
     page.click("#ws-save")
-    page.wait_for_selector(f"{item} .ws-advisors:has-text('周顾问')")
+    page.wait_for_selector(f"{item} .ws-advisors:text-is('驻站顾问：周顾问')")
     page.wait_for_selector("#notice:has-text('已保存')")
     shot(page, "workstations-listed")
     assert_accessible(page)

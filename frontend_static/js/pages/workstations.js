@@ -20,7 +20,10 @@ const [catalogue, advisors, incubators] = await Promise.all([
 
 const state = { incubatorId: me.role === 'MANAGER' ? me.incubatorId : (param('incubator') || incubators[0]?.id || ''),
   list: [], editing: null };
-const names = (list, codes) => codes.map((c) => pick(list.find((x) => x.code === c), 'name') || c).join(', ');
+// Lists and labels in the page's language: 语言：中文、英文 in Chinese, Languages: Chinese, English in English.
+const listOf = (items) => items.join(t('admin.listSeparator'));
+const names = (list, codes) => listOf(codes.map((c) => pick(list.find((x) => x.code === c), 'name') || c));
+const labelled = (key, value) => t('workstations.labelled', { label: t(key), value });
 
 const listBox = el('div', { id: 'ws-list-box' });
 const formBox = el('div', { id: 'ws-form-box' });
@@ -38,11 +41,11 @@ page.replaceChildren(
 function renderList() {
   listBox.replaceChildren(state.list.length ? el('ul', { class: 'plain', id: 'ws-list' }, state.list.map((w) => el('li', { dataset: { workstation: w.id } },
     el('strong', {}, pick(w, 'name')), ' · ', w.location,
-    el('p', { class: 'muted' }, `${t('workstations.languages')}: ${names(catalogue.languages, w.languages)} · ${t('workstations.topics')}: `
-      + `${names(catalogue.topics, w.topics)} · ${t('workstations.modes')}: ${names(catalogue.modes, w.modes)}`),
+    el('p', { class: 'muted' }, [labelled('workstations.languages', names(catalogue.languages, w.languages)),
+      labelled('workstations.topics', names(catalogue.topics, w.topics)), labelled('workstations.modes', names(catalogue.modes, w.modes))].join(' · ')),
     el('p', { class: 'muted' }, t('workstations.terms', { minutes: w.slotMinutes, hours: w.cutoffHours, limit: w.bookingLimit })),
-    el('p', { class: 'ws-advisors' }, `${t('workstations.advisors')}: `,
-      w.advisors.length ? w.advisors.map((a) => a.displayName).join(', ') : t('workstations.noAdvisors')),
+    el('p', { class: 'ws-advisors' }, labelled('workstations.advisors',
+      w.advisors.length ? listOf(w.advisors.map((a) => a.displayName)) : t('workstations.noAdvisors'))),
     el('div', { class: 'row' },
       el('button', { type: 'button', class: 'secondary', 'aria-label': `${t('workstations.edit')} ${pick(w, 'name')}`,
         onclick: () => { state.editing = w; renderForm(); document.getElementById('ws-nameZh').focus(); } }, t('workstations.edit')),
