@@ -20,7 +20,7 @@ const [catalogue, advisors, incubators] = await Promise.all([
 
 const state = { incubatorId: me.role === 'MANAGER' ? me.incubatorId : (param('incubator') || incubators[0]?.id || ''),
   list: [], editing: null };
-// Lists and labels in the page's language: 语言：中文、英文 in Chinese, Languages: Chinese, English in English.
+// Lists and labels in the page's language (full-width colon and enumeration comma in Chinese).
 const listOf = (items) => items.join(t('admin.listSeparator'));
 const names = (list, codes) => listOf(codes.map((c) => pick(list.find((x) => x.code === c), 'name') || c));
 const labelled = (key, value) => t('workstations.labelled', { label: t(key), value });
