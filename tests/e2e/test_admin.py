@@ -91,6 +91,11 @@ def test_admin_manages_the_registry_and_accounts(open_page, make_user, live_serv
     page.wait_for_selector("#incubator-list p.muted")
     page.select_option("#filter-subArea", "GUANGAN")
     row.wait_for()
+    # cancelling an edit puts the keyboard focus back on the row's edit button (not lost with the hidden button)
+    row.locator("button.edit-incubator").click()
+    assert page.evaluate("document.activeElement.id") == "inc-nameZh"
+    page.click("#incubator-cancel")
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "编辑 管理测试孵化器"
     # edit: the form is filled with the stored values; the change is saved
     row.locator("button.edit-incubator").click()
     assert page.input_value("#inc-floorArea") == "3200"

@@ -61,6 +61,9 @@ def test_a_manager_registers_and_staffs_a_workstation(open_page, make_user, make
     page.click("#ws-save")
     page.wait_for_selector(f"{item} .ws-advisors:text-is('驻站顾问：周顾问')")
     page.wait_for_selector("#notice:has-text('已保存')")
+    page.click(f"{item} button:has-text('编辑')")
+    page.click("#ws-new")                                   # register another instead: typing starts at the name
+    assert page.evaluate("document.activeElement.id") == "ws-nameZh"
     shot(page, "workstations-listed")
     assert_accessible(page)
     workstation_id = page.get_attribute(item, "data-workstation")

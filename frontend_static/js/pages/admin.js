@@ -107,8 +107,13 @@ let incRows = [];
 const INC_FIELDS = ['nameZh', 'nameEn', 'kind', 'accreditation', 'subArea', 'industries', 'foundedOn', 'floorArea', 'operator'];
 const incHeading = el('h2', { id: 'incubator-form-title' }, t('admin.inc.new'));
 const incSubmit = el('button', { type: 'submit', id: 'incubator-save' }, t('admin.inc.create'));
+// Cancelling hides the focused button: focus goes back to the row's edit button (or the form's first field).
 const incCancel = el('button', { type: 'button', id: 'incubator-cancel', class: 'secondary', hidden: true,
-  onclick: () => editIncubator(null) }, t('admin.inc.cancelEdit'));
+  onclick: () => {
+    const back = editing && incTable.querySelector(`tr[data-id="${CSS.escape(editing)}"] .edit-incubator`);
+    editIncubator(null);
+    if (back) back.focus(); else focusField('inc-nameZh');
+  } }, t('admin.inc.cancelEdit'));
 const incForm = el('form', { id: 'incubator-form', novalidate: true, 'aria-labelledby': 'incubator-form-title' },
   incHeading,
   el('div', { class: 'fields' },

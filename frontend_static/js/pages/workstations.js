@@ -91,7 +91,7 @@ function renderForm() {
     el('p', { class: 'field-error form-error', id: 'ws-form-error', role: 'alert' }),
     el('div', { class: 'row' },
       el('button', { type: 'submit', id: 'ws-save' }, t(w ? 'common.save' : 'workstations.create')),
-      w ? el('button', { type: 'button', class: 'secondary', id: 'ws-new', onclick: () => { state.editing = null; renderForm(); } }, t('workstations.createInstead')) : null));
+      w ? el('button', { type: 'button', class: 'secondary', id: 'ws-new', onclick: () => { state.editing = null; renderForm(); document.getElementById('ws-nameZh').focus(); } }, t('workstations.createInstead')) : null));
   form.addEventListener('submit', (event) => { event.preventDefault(); save(form); });
   formBox.replaceChildren(form);
 }
