@@ -185,3 +185,25 @@ async def test_disabling_an_account_ends_its_sessions_and_subscriptions(live_ser
                              token_for(users["admin"]))
     assert enabled["data"]["setUserActive"]["active"] is True
     assert "errors" not in await gql_http(live_server, "Me", {}, evaluator_token)
+
+
+async def test_an_idle_subscription_of_a_disabled_account_ends_at_the_next_session_check(live_server, monkeypatch):
+    """No ranking event needed: an idle stream re-reads the account now and then (here every 0.2 s) and
+    keeps delivering between checks; disabled (here straight in the database, no event), it ends."""
+    from backend.api.resolvers import rankings as resolver
+
+    monkeypatch.setattr(resolver, "SESSION_CHECK_SECONDS", 0.2)
+    users, incubators = live_server.run_coroutine(_setup(live_server.state))
+    ws = await subscribe(live_server, token_for(users["evaluator"]))
+    try:
+        await asyncio.sleep(1)  # several checks pass while idle
+        amended = await gql_http(live_server, "SubmitQuarterlyMetrics", {"input": {
+            "incubatorId": incubators[1], "quarter": "2025Q3", "baseRevision": 1, "final": True,
+            "metrics": [{"field": k, "value": v} for k, v in scaled(2.0)]}}, token_for(users["admin"]))
+        assert "errors" not in amended, amended
+        assert (await next_payload(ws))["reason"] == "inputs_changed"
+        live_server.run_coroutine(live_server.state.users.set_active(users["evaluator"].id, False))
+        error = await _ended_with(ws)
+        assert (error["extensions"]["code"], error["extensions"]["reason"]) == ("UNAUTHENTICATED", "ACCOUNT_DISABLED")
+    finally:
+        await ws.close()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
@@ -47,6 +48,7 @@ STAFF = roles(*STAFF_ROLES)
 MAX_RANKING_PAGE = 1000
 MAX_COMPARE_QUARTERS = 12
 MAX_COMPARE_INCUBATORS = 50
+SESSION_CHECK_SECONDS = 60.0  # an idle rankingUpdated stream re-reads its account this often
 
 
 def dimension_names() -> dict[str, tuple[str, str]]:
@@ -460,15 +462,26 @@ class RankingSubscriptions:
         expires_at = decode_token(token, info.context.state.settings.resolved_jwt_secret()).expires_at \
             if token else None
         events = service.events.listen(quarter)
+        waiting: asyncio.Task[dict[str, Any]] | None = None
         try:
             while True:
-                # The stream ends with UNAUTHENTICATED when the session expires or the account is disabled.
+                # The stream ends with UNAUTHENTICATED when the session expires or the account is disabled
+                # (checked on every event, and every SESSION_CHECK_SECONDS while idle).
                 left = (expires_at - datetime.now(UTC)).total_seconds() if expires_at else None
-                try:
-                    event = await asyncio.wait_for(anext(events), max(left, 0.0) if left is not None else None)
-                except TimeoutError:
-                    raise Unauthenticated("The session has expired: sign in again.", "登录已过期，请重新登录。",
-                                          reason="TOKEN_EXPIRED") from None
+                if waiting is None:  # one pending read, never cancelled by a check (that would end `events`)
+                    waiting = asyncio.ensure_future(anext(events))
+                timeout = SESSION_CHECK_SECONDS if token is not None else None
+                if left is not None:
+                    timeout = min(max(left, 0.0), timeout) if timeout is not None else max(left, 0.0)
+                done, _ = await asyncio.wait({waiting}, timeout=timeout)
+                if not done:
+                    if left is not None and left <= (timeout or 0.0):
+                        raise Unauthenticated("The session has expired: sign in again.", "登录已过期，请重新登录。",
+                                              reason="TOKEN_EXPIRED")
+                    if token is not None:
+                        await users.user_from_token(token)
+                    continue
+                event, waiting = waiting.result(), None
                 if token is not None:
                     user = await users.user_from_token(token)
                 if event["reason"] != "published" and not is_staff(user):
@@ -476,4 +489,8 @@ class RankingSubscriptions:
                 yield RankingUpdate(quarter=event["quarter"], reason=event["reason"], version=event["version"],
                                     at=event["at"], incubator_ids=[strawberry.ID(i) for i in event["incubator_ids"]])
         finally:
+            if waiting is not None:
+                waiting.cancel()
+                with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+                    await waiting
             await events.aclose()
