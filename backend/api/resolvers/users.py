@@ -50,7 +50,8 @@ class UserMutations:
 
     @strawberry.mutation(permission_classes=[roles(RoleModel.admin)],
                          description="Admins disable (active: false) or re-enable an account. A disabled account "
-                                     "cannot sign in and its tokens are refused at once, also by open subscriptions.")
+                                     "cannot sign in, its tokens are refused at once, its /ws/v1 sockets close and "
+                                     "its subscriptions end (within a minute). Not one's own, nor the last admin.")
     async def set_user_active(self, info: Info, user_id: strawberry.ID, active: bool) -> User:
         state = info.context.state
         user = await state.user_service.set_active(info.context.require_user(), str(user_id), active)
