@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import time
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from limits import RateLimitItemPerSecond, parse
 from limits.aio.storage import MemoryStorage
@@ -41,14 +41,22 @@ class FailureLimit:
     """At most ``limit`` failures per ``window`` seconds per key, counting attempts still in flight as
     failures: many simultaneous attempts cannot slip past the limit, and successes use up nothing."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
         self._failures: dict[str, deque[float]] = {}
         self._in_flight: dict[str, int] = {}
+        self._swept = clock()
 
     def reserve(self, key: str, limit: int, window: float) -> bool:
         """One attempt may start (no await in here: atomic on the event loop)."""
+        now = self._clock()
+        if now - self._swept >= window:
+            # Once per window, forget keys whose last failure is older than the window (a spray from
+            # many addresses would otherwise keep one entry per address for ever).
+            self._swept = now
+            for stale in [k for k, f in self._failures.items() if f[-1] <= now - window]:
+                del self._failures[stale]
         failures = self._failures.get(key)
-        now = time.monotonic()
         while failures and failures[0] <= now - window:
             failures.popleft()
         if failures is not None and not failures:
@@ -66,7 +74,7 @@ class FailureLimit:
         else:
             self._in_flight.pop(key, None)
         if failed:
-            self._failures.setdefault(key, deque()).append(time.monotonic())
+            self._failures.setdefault(key, deque()).append(self._clock())
 
 
 class RateLimiter:
