@@ -243,3 +243,33 @@ def test_session_slots_are_beijing_time_in_a_browser_elsewhere(browser, live_ser
         assert "09:00" in page.inner_text("#grid tr[data-slot='0'] th")
     finally:
         context.close()
+
+
+def test_a_new_investor_creates_their_profile_in_english(open_page, live_server, make_user):
+    """No profile yet: the form is open, its button creates a profile (not "Post", the open calls' word), a
+    double-click stores one profile, and the stored values are the ones typed."""
+    investor = make_user("newfund", Role.investor, display_name="New Fund")
+    page = open_page(viewport=PHONE)
+    sign_in(page, "newfund")
+    page.evaluate("localStorage.setItem('incubench.lang', 'en')")
+    page.goto("/pages/matchmaking.html")
+    page.wait_for_selector("#investor-profile[open] #ip-form")
+    assert page.inner_text("#investor-profile summary") == "Create your investor profile"
+    assert page.inner_text("#ip-save") == "Create profile"
+    page.fill("#ip-nameZh", "新基金")
+    page.fill("#ip-nameEn", "New Fund Capital")
+    page.fill("#ip-ticketMin", "100")
+    page.fill("#ip-ticketMax", "800")
+    page.check("#ip-industries input[value='FINTECH']")
+    saves = []
+    page.on("request", lambda r: saves.append(r) if "SaveCounterpart" in (r.post_data or "") else None)
+    page.dblclick("#ip-save")
+    page.wait_for_selector("#notice:text-is('Investor profile “New Fund Capital” created; your recommendations follow.')")
+    assert page.inner_text("#investor-profile summary") == "Investor profile: New Fund Capital"
+    assert len(saves) == 1
+    mine = live_server.run_coroutine(_service(live_server).repo.counterpart_of_user(investor.id))
+    assert (mine.name_zh, mine.name_en, mine.ticket_min, mine.ticket_max, mine.industries) == (
+        "新基金", "New Fund Capital", 100, 800, ["fintech"])
+    assert_accessible(page)
+    shot(page, "matchmaking-investor-created-en-phone")
+    assert not page.errors

@@ -40,7 +40,7 @@ export function counterpartForm({ kind, value = null, prefix, onSaved }) {
     field('tags', 'cp.tags', text('tags', { value: (v.tags || []).join(', '), 'aria-describedby': `help-${id('tags')} err-${id('tags')}` }), 'cp.tagsHelp'),
     field('description', 'cp.description', el('textarea', { id: id('description'), rows: 3, maxlength: 2000,
       'aria-describedby': `err-${id('description')}` }, v.description || '')),
-    el('button', { type: 'submit', id: `${prefix}-save` }, t(value ? 'common.save' : 'cp.post')));
+    el('button', { type: 'submit', id: `${prefix}-save` }, t(value ? 'common.save' : kind === 'INVESTOR' ? 'cp.createButton' : 'cp.post')));
 
   const read = (f) => form.querySelector(`#${id(f)}`)?.value.trim() ?? '';
   const chosen = (f) => [...form.querySelectorAll(`input[name=${id(f)}]:checked`)].map((x) => x.value);
@@ -71,7 +71,8 @@ export function counterpartForm({ kind, value = null, prefix, onSaved }) {
     try {
       const saved = (await gql('SaveCounterpart', { id: savedId, input })).saveCounterpart;
       if (value) savedId = saved.id; else form.reset();
-      notify(t(value ? 'cp.saved' : 'cp.posted', { name: pick(saved, 'name') }), 'ok');
+      // an investor's own profile is created, not posted like an open call or an offer
+      notify(t(value ? 'cp.saved' : kind === 'INVESTOR' ? 'cp.profileCreated' : 'cp.posted', { name: pick(saved, 'name') }), 'ok');
       await onSaved?.(saved);
     } catch (err) {
       if (err instanceof ApiError && err.code === 'BAD_USER_INPUT') {
