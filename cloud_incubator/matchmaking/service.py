@@ -695,8 +695,18 @@ class MatchmakingService:
         await self._notify(list(dict.fromkeys(users)), "session.scheduled",
                            {"session_id": session.id, "title": session.title, "version": session.version})
 
-    async def lock_meeting(self, user: User, session_id: str, meeting_id: str, locked: bool) -> Session:
+    @staticmethod
+    def _seen_version(session: Session, version: int | None) -> None:
+        """An edit names the schedule version the organiser was looking at: a repeated click or a second
+        organiser's change in between gets CONFLICT instead of being applied to a schedule nobody saw."""
+        if version is not None and version != session.version:
+            raise Conflict("The schedule changed since you loaded it: reload and try again.",
+                           "日程在您打开后已被修改，请刷新后重试。", field="version")
+
+    async def lock_meeting(self, user: User, session_id: str, meeting_id: str, locked: bool,
+                           version: int | None = None) -> Session:
         session = await self.session_for(user, session_id, organise=True)
+        self._seen_version(session, version)
         meetings = [m.model_dump() for m in session.meetings]
         target = next((m for m in meetings if m["id"] == meeting_id), None)
         if target is None:
@@ -704,9 +714,11 @@ class MatchmakingService:
         target["locked"] = locked
         return await self._save(session, meetings, optimal=session.optimal)
 
-    async def swap_meetings(self, user: User, session_id: str, first_id: str, second_id: str) -> Session:
+    async def swap_meetings(self, user: User, session_id: str, first_id: str, second_id: str,
+                            version: int | None = None) -> Session:
         """Exchange the time slots of two meetings (both become locked), if nobody is then double-booked."""
         session = await self.session_for(user, session_id, organise=True)
+        self._seen_version(session, version)
         meetings = [m.model_dump() for m in session.meetings]
         by_id = {m["id"]: m for m in meetings}
         for field, mid in (("meetingA", first_id), ("meetingB", second_id)):
@@ -719,9 +731,35 @@ class MatchmakingService:
         a["locked"] = b["locked"] = True
         problems = self._check(session, meetings)
         if problems:
-            raise BadUserInput.single("meetingB", "After this swap: " + "; ".join(problems) + ".",
-                                      "交换后会出现时间冲突或不可用时段：" + "；".join(problems) + "。")
+            en, zh = await self._described(session, problems)
+            raise BadUserInput.single("meetingB", "After this swap: " + "; ".join(en) + ".",
+                                      "交换后会出现冲突：" + "；".join(zh) + "。")
         return await self._save(session, meetings)
+
+    async def _described(self, session: Session, problems: list[str]) -> tuple[list[str], list[str]]:
+        """The schedule checker's problems (party ids, slots from 0) in words, by name, slots from 1."""
+        startups = await self.state.startups.by_ids([p.party_id for p in session.startups])
+        counterparts = await self.repo.counterparts_by_ids([p.party_id for p in session.counterparts])
+        names = {x.id: (x.name_zh, x.name_en) for x in [*startups, *counterparts] if x is not None}
+
+        def name(party_id: str, lang: int) -> str:
+            return names.get(party_id, (party_id, party_id))[lang]
+
+        en: list[str] = []
+        zh: list[str] = []
+        for problem in problems:
+            if m := re.fullmatch(r"startup (\S+) or counterpart (\S+) is not available in slot (\d+)", problem):
+                a, b, t = m.group(1), m.group(2), int(m.group(3)) + 1
+                en.append(f"{name(a, 1)} or {name(b, 1)} is not available in slot {t}")
+                zh.append(f"“{name(a, 0)}”或“{name(b, 0)}”无法参加第 {t} 个时段")
+            elif m := re.fullmatch(r"(startup|counterpart) (\S+) has two meetings in slot (\d+)", problem):
+                a, t = m.group(2), int(m.group(3)) + 1
+                en.append(f"{name(a, 1)} would have two meetings in slot {t}")
+                zh.append(f"“{name(a, 0)}”在第 {t} 个时段会有两场洽谈")
+            else:
+                en.append(problem)
+                zh.append("日程不可行")
+        return en, zh
 
     @staticmethod
     def _check(session: Session, meetings: list[dict[str, Any]]) -> list[str]:

@@ -18,7 +18,7 @@ import pytest
 
 from backend.users.models import Role
 from cloud_incubator.matchmaking.models import Decision
-from cloud_incubator.matchmaking.service import cooperation_counts, quarter_of, service
+from cloud_incubator.matchmaking.service import cooperation_counts, park_date, quarter_of, service
 from tests.conftest import error_codes
 
 
@@ -92,7 +92,7 @@ async def test_signed_cooperation_is_validated_and_counted_per_quarter(gql, park
     mm = service(state)
     await mm.decide(park.chain_user, park.chain, park.x, Decision.interested)
     match, _ = await mm.decide(park.investor_x, park.chain, park.x, Decision.interested)
-    today = datetime.now(UTC).date()
+    today = park_date(datetime.now(UTC))
     token = await gql.login("chain_user")
     bad = await gql.op("RecordCooperation", {"input": {"matchId": match.id, "type": "INVESTMENT",
                                                        "signedOn": str(today - timedelta(days=3))}}, token=token)
@@ -128,7 +128,7 @@ async def test_the_same_signing_recorded_twice_is_stored_once(gql, park, state):
     mm = service(state)
     await mm.decide(park.chain_user, park.chain, park.x, Decision.interested)
     match, _ = await mm.decide(park.investor_x, park.chain, park.x, Decision.interested)
-    today = str(datetime.now(UTC).date())
+    today = str(park_date(datetime.now(UTC)))
     signing = {"matchId": match.id, "type": "INVESTMENT", "amount": 800, "signedOn": today}
     tokens = [await gql.login("chain_user"), await gql.login("investor_x")]
     results = await asyncio.gather(*(gql.op("RecordCooperation", {"input": signing}, token=t) for t in tokens))
@@ -138,7 +138,7 @@ async def test_the_same_signing_recorded_twice_is_stored_once(gql, park, state):
     other = await gql.op("RecordCooperation", {"input": {**signing, "type": "SERVICE", "amount": None}},
                          token=tokens[0])
     assert "errors" not in other, other
-    counts = await cooperation_counts(state, park.incubator_id, quarter_of(datetime.now(UTC).date()))
+    counts = await cooperation_counts(state, park.incubator_id, quarter_of(park_date(datetime.now(UTC))))
     assert (counts["investment"], counts["service"], counts["investment_amount"], counts["total"]) == (1, 1, 800.0, 2)
 
 
@@ -199,7 +199,10 @@ async def test_session_assignment_is_optimal_and_organiser_can_lock_and_swap(gql
     conflict = await gql.op("SwapSessionMeetings", {"sessionId": session_id, "meetingA": brush_w["id"],
                                                     "meetingB": other}, token=token)
     assert error_codes(conflict) == ["BAD_USER_INPUT"]
-    assert "two meetings" in conflict["errors"][0]["message"]
+    # by name, slots counted from 1, in both languages (not party ids and 0-based slots)
+    slot = brush_w["slot"] + 1
+    assert f"ChainTrust would have two meetings in slot {slot}" in conflict["errors"][0]["message"]
+    assert f"“链信科技”在第 {slot} 个时段会有两场洽谈" in conflict["errors"][0]["extensions"]["message_zh"]
 
     reassigned = (await gql.op("AssignMatchmakingSession", {"sessionId": session_id}, token=token))[
         "data"]["assignMatchmakingSession"]
@@ -218,6 +221,30 @@ async def test_session_assignment_is_optimal_and_organiser_can_lock_and_swap(gql
     outsider = await gql.op("AssignMatchmakingSession", {"sessionId": session_id},
                             token=await gql.login("mm_other_manager"))
     assert error_codes(outsider) == ["FORBIDDEN"]
+
+
+async def test_a_lock_or_swap_on_a_schedule_that_changed_since_it_was_shown_is_refused(gql, park, state):
+    """The organiser saw version v. A repeated swap (double click) or a second organiser's edit meanwhile
+    must not be applied to a schedule nobody saw: CONFLICT, schedule unchanged."""
+    token = await gql.login("mm_manager")
+    session_id = (await gql.op("CreateMatchmakingSession", {"input": _session_input(park)}, token=token))[
+        "data"]["createMatchmakingSession"]["id"]
+    assigned = (await gql.op("AssignMatchmakingSession", {"sessionId": session_id}, token=token))[
+        "data"]["assignMatchmakingSession"]
+    seen = assigned["version"]
+    chain = [m["id"] for m in assigned["meetings"] if m["startupId"] == park.chain]
+    swap = {"sessionId": session_id, "meetingA": chain[0], "meetingB": chain[1], "version": seen}
+    first = await gql.op("SwapSessionMeetings", swap, token=token)
+    assert "errors" not in first, first
+    after = first["data"]["swapSessionMeetings"]
+    again = await gql.op("SwapSessionMeetings", swap, token=token)  # the same click, sent twice
+    assert error_codes(again) == ["CONFLICT"] and again["errors"][0]["extensions"]["field"] == "version"
+    lock = await gql.op("LockSessionMeeting", {"sessionId": session_id, "meetingId": chain[0], "locked": False,
+                                               "version": seen}, token=token)
+    assert error_codes(lock) == ["CONFLICT"]
+    stored = (await gql.op("MatchmakingSession", {"id": session_id}, token=token))["data"]["matchmakingSession"]
+    assert stored["version"] == after["version"]
+    assert {m["id"]: m["slot"] for m in stored["meetings"]} == {m["id"]: m["slot"] for m in after["meetings"]}
 
 
 async def test_unavailable_slots_are_respected(gql, park):

@@ -226,18 +226,20 @@ class MatchmakingMutations:
         return MatchmakingSession.from_model(await service(info.context.state).assign_session(
             info.context.require_user(), str(session_id)))
 
-    @strawberry.mutation(permission_classes=[Organisers], description="Lock (keep on re-assignment) or unlock a meeting.")
+    @strawberry.mutation(permission_classes=[Organisers], description="Lock (keep on re-assignment) or unlock a meeting. `version`: the schedule version shown; "
+                                                                       "a changed schedule gets CONFLICT.")
     async def lock_session_meeting(self, info: Info, session_id: strawberry.ID, meeting_id: strawberry.ID,
-                                   locked: bool = True) -> MatchmakingSession:
+                                   locked: bool = True, version: int | None = None) -> MatchmakingSession:
         return MatchmakingSession.from_model(await service(info.context.state).lock_meeting(
-            info.context.require_user(), str(session_id), str(meeting_id), locked))
+            info.context.require_user(), str(session_id), str(meeting_id), locked, version))
 
     @strawberry.mutation(permission_classes=[Organisers],
-                         description="Exchange the time slots of two meetings (both become locked).")
+                         description="Exchange the time slots of two meetings (both become locked). `version`: the "
+                                     "schedule version shown; a changed schedule gets CONFLICT.")
     async def swap_session_meetings(self, info: Info, session_id: strawberry.ID, meeting_a: strawberry.ID,
-                                    meeting_b: strawberry.ID) -> MatchmakingSession:
+                                    meeting_b: strawberry.ID, version: int | None = None) -> MatchmakingSession:
         return MatchmakingSession.from_model(await service(info.context.state).swap_meetings(
-            info.context.require_user(), str(session_id), str(meeting_a), str(meeting_b)))
+            info.context.require_user(), str(session_id), str(meeting_a), str(meeting_b), version))
 
     @strawberry.mutation(permission_classes=[Parties], description="Record a signed cooperation (合作签约) for a match.")
     async def record_cooperation(self, info: Info, input: CooperationInput) -> Cooperation:

@@ -243,13 +243,13 @@ async function assign(gridError) {
 }
 
 async function lock(m, gridError) {
-  await edit(async () => (await gql('LockSessionMeeting', { sessionId: state.session.id, meetingId: m.id, locked: !m.locked })).lockSessionMeeting,
+  await edit(async () => (await gql('LockSessionMeeting', { sessionId: state.session.id, meetingId: m.id, locked: !m.locked, version: state.session.version })).lockSessionMeeting,
     gridError, m.locked ? 'session.unlocked' : 'session.lockedDone');
 }
 
 async function swap(gridError) {
   const [a, b] = [...state.swap];
-  await edit(async () => (await gql('SwapSessionMeetings', { sessionId: state.session.id, meetingA: a, meetingB: b })).swapSessionMeetings,
+  await edit(async () => (await gql('SwapSessionMeetings', { sessionId: state.session.id, meetingA: a, meetingB: b, version: state.session.version })).swapSessionMeetings,
     gridError, 'session.swapped');
 }
 
