@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
@@ -78,8 +79,16 @@ def quarter_bounds(quarter: str) -> tuple[date, date]:
     return start, date.fromordinal(end.toordinal() - 1)
 
 
+PARK_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def park_today() -> date:
+    """Today in the park (Asia/Shanghai): a quarter starts at the park's midnight, not UTC's."""
+    return datetime.now(PARK_TZ).date()
+
+
 def current_quarter(today: date | None = None) -> str:
-    today = today or datetime.now(UTC).date()
+    today = today or park_today()
     return f"{today.year}Q{(today.month - 1) // 3 + 1}"
 
 

@@ -28,6 +28,7 @@ from backend.submissions.models import (
     SubmissionStatus,
     WindowState,
     camel,
+    park_today,
     quarter_bounds,
 )
 from backend.submissions.repository import SubmissionRepository
@@ -61,7 +62,7 @@ def validate_quarter(quarter: str, founded_on: date | None, issues: IssueCollect
         issues.add(path, "The quarter must look like 2025Q3.", "季度格式应为 2025Q3。")
         return
     start, end = quarter_bounds(quarter)
-    today = today or datetime.now(UTC).date()
+    today = today or park_today()
     if start > today:
         issues.add(path, f"{quarter} has not started yet: report a past or the current quarter.",
                    f"{quarter} 尚未开始：只能填报已过去的季度或本季度。")

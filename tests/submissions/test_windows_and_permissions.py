@@ -102,3 +102,27 @@ async def test_manager_probing_another_incubators_draft_is_forbidden(gql, park):
     write = await gql.op("SubmitQuarterlyMetrics", {"input": submit_input(park.other, "2025Q3", baseRevision=1)},
                          token=park.tokens["manager"])
     assert error_codes(write) == ["FORBIDDEN"]
+
+
+def test_a_quarter_opens_at_the_parks_midnight(monkeypatch):
+    """At 2026-12-31 16:30 UTC it is 2027-01-01 00:30 in the park: 2027Q1 has started there."""
+    from datetime import UTC
+    from datetime import datetime as real_datetime
+
+    import backend.submissions.models as models
+    from backend.errors import IssueCollector
+    from backend.submissions.service import validate_quarter
+
+    class ParkMidnight(real_datetime):
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[override]
+            return real_datetime(2026, 12, 31, 16, 30, tzinfo=UTC).astimezone(tz)
+
+    monkeypatch.setattr(models, "datetime", ParkMidnight)
+    assert models.current_quarter() == "2027Q1"
+    started = IssueCollector()
+    validate_quarter("2027Q1", None, started)
+    assert not started.issues
+    future = IssueCollector()
+    validate_quarter("2027Q2", None, future)
+    assert [i.field for i in future.issues] == ["quarter"]
