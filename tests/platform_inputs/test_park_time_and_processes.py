@@ -21,8 +21,8 @@ from backend.rankings.service import ranking_service
 from backend.submissions.service import SaveRequest, submission_service
 from backend.users.models import NewUser, Role
 from cloud_incubator.bookings.rules import PARK_TZ
-from cloud_incubator.matchmaking.models import Decision
 from tests.conftest import error_codes
+from tests.platform_inputs.conftest import matched_startup
 from tests.submissions.helpers import BASE_METRICS
 
 # 00:30 on 1 April 2026 in the park = 16:30 on 31 March 2026 UTC.
@@ -39,17 +39,7 @@ async def test_a_cooperation_signed_today_in_the_park_is_recorded_in_its_quarter
     monkeypatch.setattr(matchmaking, "datetime", _ParkMidnight)
     incubator = await people.incubator("Alpha Incubator")
     admin = await people.make("admin", Role.admin)
-    mm = matchmaking.service(state)
-    chain = await mm.create_startup(admin, {"name_zh": "链信科技", "name_en": "ChainTrust", "industry": "fintech",
-                                            "stage": "series_a", "needs": ["funding"], "ask_min": 800,
-                                            "ask_max": 800, "incubator_id": incubator})
-    chain_user = await people.make("chain_user", Role.startup, startup_id=chain.id, incubator_id=incubator)
-    investor = await people.make("investor_x", Role.investor)
-    fund = await mm.save_counterpart(investor, None, "investor", {
-        "name_zh": "西城科创基金", "name_en": "Xicheng Fund", "industries": ["fintech"], "stages": ["series_a"],
-        "ticket_min": 500, "ticket_max": 1000})
-    await mm.decide(chain_user, chain.id, fund.id, Decision.interested)
-    match, _ = await mm.decide(investor, chain.id, fund.id, Decision.interested)
+    match = await matched_startup(state, people, admin, incubator)
     token = await gql.login("chain_user")
 
     before_match = await gql.op("RecordCooperation", {"input": {

@@ -25,11 +25,11 @@ from backend.submissions.service import SaveRequest, submission_service
 from backend.users.models import Role
 from cloud_incubator.bookings.rules import quarter_of as park_quarter_of
 from cloud_incubator.bookings.service import bookings
-from cloud_incubator.matchmaking.models import Decision
-from cloud_incubator.matchmaking.service import quarter_of, service
+from cloud_incubator.matchmaking.service import quarter_of
 from evaluation import shift_quarter, shipped_schemes
 from tests.bookings.conftest import TODAY, local, next_weekday
 from tests.conftest import error_codes
+from tests.platform_inputs.conftest import matched_startup
 from tests.submissions.helpers import BASE_METRICS
 
 PLATFORM_FIELDS = ["ipConsultationsHeld", "ipConsultationNoShows", "ipConversionConsultations",
@@ -110,17 +110,7 @@ async def test_consultations_and_signed_cooperations_move_the_live_ranking(gql, 
     assert (await _card(gql, evaluator, beta, quarter))[0]["composite"] == pytest.approx(beta0["composite"])
 
     # Alpha's startup signs an investment and a supply-chain cooperation with a matched investor today.
-    mm = service(state)
-    chain = await mm.create_startup(admin, {"name_zh": "链信科技", "name_en": "ChainTrust", "industry": "fintech",
-                                            "stage": "series_a", "needs": ["funding"], "ask_min": 800, "ask_max": 800,
-                                            "incubator_id": alpha})
-    chain_user = await people.make("chain_user", Role.startup, startup_id=chain.id, incubator_id=alpha)
-    investor = await people.make("investor_x", Role.investor)
-    fund = await mm.save_counterpart(investor, None, "investor", {
-        "name_zh": "西城科创基金", "name_en": "Xicheng Fund", "industries": ["fintech"], "stages": ["series_a"],
-        "ticket_min": 500, "ticket_max": 1000})
-    await mm.decide(chain_user, chain.id, fund.id, Decision.interested)
-    match, _ = await mm.decide(investor, chain.id, fund.id, Decision.interested)
+    match = await matched_startup(state, people, admin, alpha)
     token = await gql.login("chain_user")
     for kind, amount in (("INVESTMENT", 800), ("SUPPLY_CHAIN", None)):
         signed = await gql.op("RecordCooperation", {"input": {"matchId": match.id, "type": kind, "amount": amount,
