@@ -114,6 +114,19 @@ def _require_moderator(ctx: ActionContext, rt: RoomRuntime, roadshow: Roadshow) 
         raise ProtocolError("room.not_moderator", "Only the room's moderators may do this.")
 
 
+async def _moderating(ctx: ActionContext, room_id: str) -> tuple[RoomRuntime, Roadshow]:
+    """The room's runtime and roadshow, for an action only its moderators may take."""
+    rt, roadshow, _ = await _joined(ctx, room_id)
+    _require_moderator(ctx, rt, roadshow)
+    return rt, roadshow
+
+
+async def _announce(ctx: ActionContext, roadshow: Roadshow, event: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Publish a room event (logged, with its seq) and answer the action with the same data and seq."""
+    seq = await publish_logged(ctx.state, room_topic(roadshow.id), event, data)
+    return {**data, "seq": seq}
+
+
 def _require_open(roadshow: Roadshow) -> None:
     if roadshow.status is RoadshowStatus.ended:
         raise ProtocolError("room.ended", "The roadshow has ended.", room_id=roadshow.id)
@@ -357,8 +370,7 @@ async def qa_upvote(ctx: ActionContext, payload: QuestionRef) -> dict[str, Any] 
     if updated.get("hidden"):
         raise ProtocolError("qa.not_found", "No such question in this room.", question_id=payload.question_id)
     data = {"question_id": payload.question_id, "upvotes": updated["upvotes"]}
-    seq = await publish_logged(ctx.state, room_topic(roadshow.id), "qa.upvoted", data)
-    return {**data, "seq": seq}
+    return await _announce(ctx, roadshow, "qa.upvoted", data)
 
 
 @action("qa.answer", AnswerPayload)
@@ -383,26 +395,22 @@ async def qa_answer(ctx: ActionContext, payload: AnswerPayload) -> dict[str, Any
 
 @action("qa.pin", PinPayload)
 async def qa_pin(ctx: ActionContext, payload: PinPayload) -> dict[str, Any] | None:
-    rt, roadshow, _ = await _joined(ctx, payload.room_id)
-    _require_moderator(ctx, rt, roadshow)
+    rt, roadshow = await _moderating(ctx, payload.room_id)
     await _question(rt, roadshow, payload.question_id)
     await rt.repo.set_question(roadshow.id, payload.question_id, {"pinned": payload.pinned})
     data = {"question_id": payload.question_id, "pinned": payload.pinned}
-    seq = await publish_logged(ctx.state, room_topic(roadshow.id), "qa.pinned", data)
-    return {**data, "seq": seq}
+    return await _announce(ctx, roadshow, "qa.pinned", data)
 
 
 @action("qa.hide", HidePayload)
 async def qa_hide(ctx: ActionContext, payload: HidePayload) -> dict[str, Any] | None:
-    rt, roadshow, _ = await _joined(ctx, payload.room_id)
-    _require_moderator(ctx, rt, roadshow)
+    rt, roadshow = await _moderating(ctx, payload.room_id)
     await _question(rt, roadshow, payload.question_id)
     updated = await rt.repo.set_question(roadshow.id, payload.question_id, {"hidden": payload.hidden})
     data: dict[str, Any] = {"question_id": payload.question_id, "hidden": payload.hidden}
     if not payload.hidden and updated is not None:
         data["question"] = _question_view(updated)  # shown again: clients that never had its text get it
-    seq = await publish_logged(ctx.state, room_topic(roadshow.id), "qa.hidden", data)
-    return {**data, "seq": seq}
+    return await _announce(ctx, roadshow, "qa.hidden", data)
 
 
 # -- running the agenda --------------------------------------------------------------------------
@@ -437,8 +445,7 @@ async def _set_phase(ctx: ActionContext, rt: RoomRuntime, roadshow: Roadshow, in
 
 @action("pitch.start", PitchStartPayload)
 async def pitch_start(ctx: ActionContext, payload: PitchStartPayload) -> dict[str, Any] | None:
-    rt, roadshow, _ = await _joined(ctx, payload.room_id)
-    _require_moderator(ctx, rt, roadshow)
+    rt, roadshow = await _moderating(ctx, payload.room_id)
     roadshow = await rt.roadshow(roadshow.id, fresh=True)
     _require_live(roadshow)
     index = payload.index if payload.index is not None else max(0, roadshow.pitch_index if roadshow.phase is Phase.waiting
@@ -452,8 +459,7 @@ async def pitch_start(ctx: ActionContext, payload: PitchStartPayload) -> dict[st
 @action("pitch.next", RoomRef)
 async def pitch_next(ctx: ActionContext, payload: RoomRef) -> dict[str, Any] | None:
     """pitch → its Q&A (if any) → the next pitch → … → done."""
-    rt, roadshow, _ = await _joined(ctx, payload.room_id)
-    _require_moderator(ctx, rt, roadshow)
+    rt, roadshow = await _moderating(ctx, payload.room_id)
     roadshow = await rt.roadshow(roadshow.id, fresh=True)
     _require_live(roadshow)
     index, phase = roadshow.pitch_index, roadshow.phase
@@ -493,14 +499,12 @@ async def slide_set(ctx: ActionContext, payload: SlidePayload) -> dict[str, Any]
     rt.remember(updated)
     slide = await _slide_state(rt, updated)
     assert slide is not None
-    seq = await publish_logged(ctx.state, room_topic(roadshow.id), "slide.changed", slide)
-    return {**slide, "seq": seq}
+    return await _announce(ctx, roadshow, "slide.changed", slide)
 
 
 @action("room.start", RoomRef)
 async def room_start(ctx: ActionContext, payload: RoomRef) -> dict[str, Any] | None:
-    rt, roadshow, _ = await _joined(ctx, payload.room_id)
-    _require_moderator(ctx, rt, roadshow)
+    rt, roadshow = await _moderating(ctx, payload.room_id)
     try:
         updated = await rt.service.start(ctx.user, roadshow.id)
     except Exception as error:
@@ -511,8 +515,7 @@ async def room_start(ctx: ActionContext, payload: RoomRef) -> dict[str, Any] | N
 
 @action("room.end", RoomRef)
 async def room_end(ctx: ActionContext, payload: RoomRef) -> dict[str, Any] | None:
-    rt, roadshow, _ = await _joined(ctx, payload.room_id)
-    _require_moderator(ctx, rt, roadshow)
+    rt, roadshow = await _moderating(ctx, payload.room_id)
     try:
         updated = await rt.service.end(ctx.user, roadshow.id)
     except Exception as error:
@@ -571,8 +574,7 @@ async def interest_signal(ctx: ActionContext, payload: InterestPayload) -> dict[
 
 @action("message.remove", MessageRef)
 async def message_remove(ctx: ActionContext, payload: MessageRef) -> dict[str, Any] | None:
-    rt, roadshow, _ = await _joined(ctx, payload.room_id)
-    _require_moderator(ctx, rt, roadshow)
+    rt, roadshow = await _moderating(ctx, payload.room_id)
     if not await rt.repo.remove_message(roadshow.id, payload.message_id, ctx.user.id, now()):
         raise ProtocolError("message.not_found", "No such message (or already removed).",
                             message_id=payload.message_id)
@@ -591,24 +593,20 @@ async def _target(ctx: ActionContext, rt: RoomRuntime, roadshow: Roadshow, user_
 
 @action("participant.mute", MutePayload)
 async def participant_mute(ctx: ActionContext, payload: MutePayload) -> dict[str, Any] | None:
-    rt, roadshow, _ = await _joined(ctx, payload.room_id)
-    _require_moderator(ctx, rt, roadshow)
+    rt, roadshow = await _moderating(ctx, payload.room_id)
     await _target(ctx, rt, roadshow, payload.user_id)
     await rt.repo.set_participant(roadshow.id, payload.user_id, {"muted": payload.muted})
     data = {"user_id": payload.user_id, "muted": payload.muted}
-    seq = await publish_logged(ctx.state, room_topic(roadshow.id), "participant.muted", data)
-    return {**data, "seq": seq}
+    return await _announce(ctx, roadshow, "participant.muted", data)
 
 
 @action("participant.remove", ParticipantRef)
 async def participant_remove(ctx: ActionContext, payload: ParticipantRef) -> dict[str, Any] | None:
-    rt, roadshow, _ = await _joined(ctx, payload.room_id)
-    _require_moderator(ctx, rt, roadshow)
+    rt, roadshow = await _moderating(ctx, payload.room_id)
     await _target(ctx, rt, roadshow, payload.user_id)
     await rt.repo.set_participant(roadshow.id, payload.user_id, {"removed": True})
     data = {"user_id": payload.user_id}
-    seq = await publish_logged(ctx.state, room_topic(roadshow.id), "participant.removed", data)
-    return {**data, "seq": seq}
+    return await _announce(ctx, roadshow, "participant.removed", data)
 
 
 # -- wiring --------------------------------------------------------------------------------------
