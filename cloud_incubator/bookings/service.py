@@ -641,15 +641,23 @@ class BookingService:
             return False
         raise Forbidden()
 
-    async def cancel(self, user: User, booking_id: str) -> Booking:
+    async def _changeable(self, user: User, booking_id: str, change_en: str, changed_en: str, change_zh: str
+                          ) -> tuple[Booking, Workstation]:
+        """An open booking ``user`` may change now: its startup before the workstation's cut-off, or its
+        advisor / the workstation's managers at any time."""
         booking = await self._booking(booking_id)
         workstation = await self.workstation_or_404(booking.workstation_id)
         subject_to_cutoff = self._may_change(user, booking, workstation)
         if booking.status is not BookingStatus.booked:
-            raise BookingNotOpen("Only open bookings can be cancelled.", "只能取消未完成的预约。")
+            raise BookingNotOpen(f"Only open bookings can be {changed_en}.", f"只能{change_zh}未完成的预约。")
         if subject_to_cutoff and cutoff_passed(booking.start, workstation.cutoff_hours, self.clock()):
-            raise CutoffPassed(f"Cancelling closes {workstation.cutoff_hours} h before the start.",
-                               f"开始前 {workstation.cutoff_hours} 小时起不可取消。", cutoffHours=workstation.cutoff_hours)
+            raise CutoffPassed(f"{change_en} closes {workstation.cutoff_hours} h before the start.",
+                               f"开始前 {workstation.cutoff_hours} 小时起不可{change_zh}。",
+                               cutoffHours=workstation.cutoff_hours)
+        return booking, workstation
+
+    async def cancel(self, user: User, booking_id: str) -> Booking:
+        booking, workstation = await self._changeable(user, booking_id, "Cancelling", "cancelled", "取消")
         cancelled = await self.repo.transition(
             booking.id, {"status": BookingStatus.booked.value, "sequence": booking.sequence},
             {"status": BookingStatus.cancelled.value, "sequence": booking.sequence + 1, "updated_at": self.clock(),
@@ -665,14 +673,7 @@ class BookingService:
         return cancelled
 
     async def reschedule(self, user: User, booking_id: str, start: datetime, advisor_id: str | None = None) -> Booking:
-        booking = await self._booking(booking_id)
-        workstation = await self.workstation_or_404(booking.workstation_id)
-        subject_to_cutoff = self._may_change(user, booking, workstation)
-        if booking.status is not BookingStatus.booked:
-            raise BookingNotOpen("Only open bookings can be rescheduled.", "只能改期未完成的预约。")
-        if subject_to_cutoff and cutoff_passed(booking.start, workstation.cutoff_hours, self.clock()):
-            raise CutoffPassed(f"Rescheduling closes {workstation.cutoff_hours} h before the start.",
-                               f"开始前 {workstation.cutoff_hours} 小时起不可改期。", cutoffHours=workstation.cutoff_hours)
+        booking, workstation = await self._changeable(user, booking_id, "Rescheduling", "rescheduled", "改期")
         _, slot = await self._resolve_slot(workstation.id, advisor_id or booking.advisor_id, start, booking.topic,
                                            booking.mode, booking.question, existing=True)
         if slot.start == booking.start.astimezone(UTC) and slot.advisor_id == booking.advisor_id:
