@@ -83,9 +83,5 @@ def platform_inputs(state: Any) -> PlatformInputs:
 async def platform_inputs_changed(state: Any, quarter: str, incubator_ids: list[str]) -> None:
     """Call after a write that changes a platform-counted field of ``quarter`` (after, not before: a
     ranking computed in between then only recomputes once more, it never keeps stale counts)."""
-    # The rankings are this process's listener: they relay the change to the live ranking pages of every
-    # app process. Make sure they listen even where no ranking was served yet (e.g. a socket-only process).
-    from backend.rankings.service import ranking_service
-
-    ranking_service(state)
+    # The rankings (started with the app) listen and relay the change to every process's ranking pages.
     await platform_inputs(state).changed(quarter, incubator_ids)
