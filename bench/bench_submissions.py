@@ -31,20 +31,10 @@ from backend.security import hash_password_sync, issue_token
 from backend.settings import Settings
 from backend.users.models import NewUser, Role
 from evaluation import shift_quarter
+from tests.submissions.helpers import BASE_METRICS
 
 MUTATION = (Path(__file__).resolve().parents[1] / "graphql" / "operations" / "SubmitQuarterlyMetrics.graphql").read_text()
-BASE: dict[str, float] = {
-    "tenants": 60, "new_tenants": 8, "graduated_tenants": 4, "tech_conversion_contracts": 5,
-    "tech_conversion_value": 800.0, "patents_filed": 20, "patents_granted": 9, "patents_licensed": 2,
-    "tenants_with_patent_filings": 25, "financed_tenants": 12, "financing_amount": 6000.0,
-    "own_fund_investments": 2, "own_fund_investment_amount": 500.0, "partner_investment_institutions": 10,
-    "mentors": 18, "mentoring_hours": 400.0, "training_events": 9, "supply_chain_events": 4,
-    "tenants_in_large_firm_supply_chains": 6, "large_firm_deals": 5, "international_partners": 3,
-    "cross_border_services": 4, "overseas_tenants_or_projects": 2, "tenant_revenue": 30000.0,
-    "tenant_rd_spend": 4000.0, "tenant_employment": 900, "high_tech_tenants": 15, "specialised_tenants": 6,
-    "staff": 20, "professional_staff": 12, "floor_area": 12000.0, "incubation_area_used": 9000.0,
-    "non_rent_income": 300.0, "total_income": 1000.0,
-}
+BASE: dict[str, float | None] = dict(BASE_METRICS)  # the consistent quarter the submission tests use
 
 
 def pct(values: list[float], p: float) -> float:
