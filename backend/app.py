@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from pymongo.errors import PyMongoError
 
 from backend.api.router import graphql_router
+from backend.core.clock import Clock, SystemClock
 from backend.db import ensure_indexes, make_client
 from backend.embedded_db import EmbeddedDatabase, announce_running, withdraw_running
 from backend.settings import PROJECT_ROOT, Settings, get_settings
@@ -34,7 +35,7 @@ SHUTDOWN_HOOKS: list[StartupHook] = []
 
 
 def create_app(settings: Settings | None = None, *, seed_demo_if_empty: bool = False,
-               on_ready: StartupHook | None = None) -> FastAPI:
+               on_ready: StartupHook | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_production()
     logging.basicConfig(level=settings.log_level.upper(),
@@ -57,7 +58,7 @@ def create_app(settings: Settings | None = None, *, seed_demo_if_empty: bool = F
             db = client[settings.database_name]
             await client.admin.command("ping")
             await ensure_indexes(db)
-            state = AppState(settings=settings, client=client, db=db)
+            state = AppState(settings=settings, client=client, db=db, clock=clock or SystemClock())
             app.state.incubench = state
             app.state.embedded_db = embedded
             settings.resolved_jwt_secret()

@@ -9,6 +9,7 @@ from typing import Any
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from backend.core.clock import Clock, ParkCalendar, SystemClock
 from backend.db import Document
 from backend.incubators.repository import IncubatorRepository
 from backend.incubators.service import IncubatorService
@@ -25,13 +26,15 @@ class AppState:
     client: AsyncMongoClient[Document]
     db: AsyncDatabase[Document]
     limiter: RateLimiter = field(default_factory=RateLimiter)
+    clock: Clock = field(default_factory=SystemClock)
     started_at: float = field(default_factory=time.time)
     # Feature modules hang their long-lived objects here (broadcasters, caches).
     extras: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.calendar = ParkCalendar(self.clock)
         self.users = UserRepository(self.db)
         self.incubators = IncubatorRepository(self.db)
         self.startups = StartupRepository(self.db)
         self.user_service = UserService(self.users, self.incubators, self.startups, self.settings, self.limiter)
-        self.incubator_service = IncubatorService(self.incubators)
+        self.incubator_service = IncubatorService(self.incubators, self.calendar)

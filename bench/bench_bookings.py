@@ -27,13 +27,13 @@ import httpx
 from asgi_lifespan import LifespanManager
 
 from backend.app import create_app
+from backend.core.clock import PARK_TZ, park_instant
 from backend.embedded_db import EmbeddedDatabase
 from backend.errors import AppError
 from backend.security import hash_password_sync, issue_token
 from backend.settings import Settings
 from backend.state import AppState
 from backend.users.models import NewUser, Role, User
-from cloud_incubator.bookings.rules import PARK_TZ, local_instant
 from cloud_incubator.bookings.service import bookings
 
 CLIENTS = 50
@@ -81,7 +81,7 @@ def slot_starts(first_day: date, count: int) -> list[datetime]:
     for n in range(count):
         day = first_day + timedelta(days=n // 24)
         minutes = 8 * 60 + 30 * (n % 24)
-        starts.append(local_instant(day, dtime(minutes // 60, minutes % 60)))
+        starts.append(park_instant(day, dtime(minutes // 60, minutes % 60)))
     return starts
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
+from backend.core.clock import ParkCalendar
 from backend.errors import Conflict, IssueCollector, NotFound
 from backend.incubators.models import (
     Accreditation,
@@ -25,7 +26,8 @@ MAX_FLOOR_AREA = 1_000_000.0
 MANAGER_EDITABLE = frozenset({"name_zh", "name_en", "industries", "floor_area", "operator"})
 
 
-def validate_incubator_fields(values: dict[str, Any], issues: IssueCollector, *, creating: bool) -> None:
+def validate_incubator_fields(values: dict[str, Any], issues: IssueCollector, *, creating: bool,
+                              today: date) -> None:
     required = ("name_zh", "name_en", "kind", "accreditation", "sub_area", "industries", "founded_on",
                 "floor_area", "operator")
     camel = {"name_zh": "nameZh", "name_en": "nameEn", "sub_area": "subArea", "founded_on": "foundedOn",
@@ -44,7 +46,7 @@ def validate_incubator_fields(values: dict[str, Any], issues: IssueCollector, *,
         elif len(set(industries)) != len(industries):
             issues.add("industries", "An industry is listed twice.", "产业重复。")
     founded = values.get("founded_on")
-    if founded is not None and not (EARLIEST_FOUNDING <= founded <= datetime.now(UTC).date()):
+    if founded is not None and not (EARLIEST_FOUNDING <= founded <= today):
         issues.add("foundedOn", "The founding date must be between 1980-01-01 and today.",
                    "成立日期须在 1980-01-01 与今天之间。")
     area = values.get("floor_area")
@@ -54,16 +56,17 @@ def validate_incubator_fields(values: dict[str, Any], issues: IssueCollector, *,
 
 
 class IncubatorService:
-    def __init__(self, repository: IncubatorRepository) -> None:
+    def __init__(self, repository: IncubatorRepository, calendar: ParkCalendar) -> None:
         self.repository = repository
+        self.calendar = calendar
         # Called with the incubator's id after its name changed (caches holding names drop them).
         self.rename_listeners: list[Callable[[str], Awaitable[None]]] = []
 
     async def create(self, values: dict[str, Any]) -> Incubator:
         issues = IssueCollector()
-        validate_incubator_fields(values, issues, creating=True)
+        validate_incubator_fields(values, issues, creating=True, today=self.calendar.today())
         issues.raise_if_any()
-        now = datetime.now(UTC)
+        now = self.calendar.now()
         document = {
             "_id": secrets.token_hex(12),
             "name_zh": values["name_zh"].strip(),
@@ -89,7 +92,7 @@ class IncubatorService:
     async def update(self, incubator_id: str, changes: dict[str, Any]) -> Incubator:
         changes = {k: v for k, v in changes.items() if v is not None}
         issues = IssueCollector()
-        validate_incubator_fields(changes, issues, creating=False)
+        validate_incubator_fields(changes, issues, creating=False, today=self.calendar.today())
         issues.raise_if_any()
         for key, enum in (("kind", IncubatorKind), ("accreditation", Accreditation), ("sub_area", SubArea)):
             if key in changes:
@@ -99,7 +102,7 @@ class IncubatorService:
         for key in ("name_zh", "name_en", "operator"):
             if key in changes:
                 changes[key] = changes[key].strip()
-        changes["updated_at"] = datetime.now(UTC)
+        changes["updated_at"] = self.calendar.now()
         try:
             updated = await self.repository.update(incubator_id, changes)
         except Exception as error:

@@ -18,6 +18,7 @@ import anyio
 import numpy as np
 from pymongo.errors import DuplicateKeyError
 
+from backend.core.clock import shift_quarter
 from backend.errors import BadUserInput, IssueCollector, NotFound
 from backend.platform_inputs.service import platform_inputs
 from backend.rankings.repository import SnapshotRepository
@@ -32,7 +33,6 @@ from evaluation import (
     competition_rank,
     evaluate,
     robustness,
-    shift_quarter,
     shipped_schemes,
 )
 
@@ -207,11 +207,10 @@ class RankingService:
             self.events.publish(quarter, {**event, "quarter": quarter})
 
     # ----- validation ---------------------------------------------------------------------------------
-    @staticmethod
-    def check(quarter: str, method: str = "arithmetic", scheme_version: str | None = None,
+    def check(self, quarter: str, method: str = "arithmetic", scheme_version: str | None = None,
               dimension: str | None = None, path: str = "quarter") -> None:
         issues = IssueCollector()
-        validate_quarter(quarter, None, issues, path=path)
+        validate_quarter(quarter, None, issues, today=self.state.calendar.today(), path=path)
         if method not in METHODS:
             issues.add("method", f"Unknown method '{method}'.", f"未知的评价方法“{method}”。")
         if scheme_version is not None and scheme_version != scheme().version:

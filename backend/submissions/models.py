@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
-
-QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
 
 
 class SubmissionStatus(StrEnum):
@@ -66,30 +62,6 @@ class ReportingWindow(BaseModel):
     updated_at: datetime
 
     model_config = {"populate_by_name": True}
-
-
-def quarter_bounds(quarter: str) -> tuple[date, date]:
-    """First and last day of a quarter such as ``2025Q3``."""
-    m = QUARTER_RE.match(quarter)
-    if m is None:
-        raise ValueError(quarter)
-    year, q = int(m.group(1)), int(m.group(2))
-    start = date(year, 3 * (q - 1) + 1, 1)
-    end = date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)
-    return start, date.fromordinal(end.toordinal() - 1)
-
-
-PARK_TZ = ZoneInfo("Asia/Shanghai")
-
-
-def park_today() -> date:
-    """Today in the park (Asia/Shanghai): a quarter starts at the park's midnight, not UTC's."""
-    return datetime.now(PARK_TZ).date()
-
-
-def current_quarter(today: date | None = None) -> str:
-    today = today or park_today()
-    return f"{today.year}Q{(today.month - 1) // 3 + 1}"
 
 
 def camel(field_id: str) -> str:

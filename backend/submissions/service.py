@@ -17,23 +17,21 @@ from typing import Any
 import numpy as np
 from pymongo.errors import DuplicateKeyError
 
+from backend.core.clock import ParkCalendar, is_quarter, quarter_days, shift_quarter
 from backend.errors import BadUserInput, Conflict, Forbidden, IssueCollector, NotFound
 from backend.incubators.models import Incubator
 from backend.incubators.repository import IncubatorRepository
 from backend.submissions.models import (
-    QUARTER_RE,
     Head,
     ReportingWindow,
     Revision,
     SubmissionStatus,
     WindowState,
     camel,
-    park_today,
-    quarter_bounds,
 )
 from backend.submissions.repository import SubmissionRepository
 from backend.users.models import Role, User
-from evaluation import Scheme, default_scheme, shift_quarter
+from evaluation import Scheme, default_scheme
 
 MAX_KEY_LENGTH = 100
 # An import not committed within this time counts as crashed: a conflicting save discards its revisions.
@@ -56,13 +54,13 @@ def field_path(field_id: str) -> str:
     return f"metrics.{camel(field_id)}"
 
 
-def validate_quarter(quarter: str, founded_on: date | None, issues: IssueCollector, *, path: str = "quarter",
-                     today: date | None = None) -> None:
-    if not isinstance(quarter, str) or QUARTER_RE.match(quarter) is None:
+def validate_quarter(quarter: str, founded_on: date | None, issues: IssueCollector, *, today: date,
+                     path: str = "quarter") -> None:
+    """A quarter that has started in the park by ``today`` (and, given ``founded_on``, not ended before)."""
+    if not is_quarter(quarter):
         issues.add(path, "The quarter must look like 2025Q3.", "季度格式应为 2025Q3。")
         return
-    start, end = quarter_bounds(quarter)
-    today = today or park_today()
+    start, end = quarter_days(quarter)
     if start > today:
         issues.add(path, f"{quarter} has not started yet: report a past or the current quarter.",
                    f"{quarter} 尚未开始：只能填报已过去的季度或本季度。")
@@ -214,8 +212,10 @@ InputsChanged = Callable[[str, list[str]], Awaitable[None]]
 
 
 class SubmissionService:
-    def __init__(self, repository: SubmissionRepository, incubators: IncubatorRepository) -> None:
+    def __init__(self, repository: SubmissionRepository, incubators: IncubatorRepository,
+                 calendar: ParkCalendar) -> None:
         self.repository = repository
+        self.calendar = calendar
         self.incubators = incubators
         # Called with (quarter, incubator ids) after a submitted revision lands (score cache, subscriptions).
         self.listeners: list[InputsChanged] = []
@@ -248,7 +248,8 @@ class SubmissionService:
     def prepare(self, request: SaveRequest, incubator: Incubator, issues: IssueCollector,
                 prefix: str = "", history: History | None = None) -> dict[str, float | None]:
         before = len(issues.issues)
-        validate_quarter(request.quarter, incubator.founded_on, issues, path=f"{prefix}quarter")
+        validate_quarter(request.quarter, incubator.founded_on, issues, today=self.calendar.today(),
+                         path=f"{prefix}quarter")
         if request.base_revision is not None and request.base_revision < 0:
             issues.add(f"{prefix}baseRevision", "The base revision cannot be negative.", "基准版本号不能为负数。")
         key = request.idempotency_key
@@ -295,7 +296,7 @@ class SubmissionService:
                       ) -> dict[str, dict[str, History]]:
         """``{incubator: {quarter: {lag: values}}}``: the submitted values of the three quarters before each
         quarter (``pending`` rows of the same import take precedence over stored ones)."""
-        valid = [q for q in quarters if QUARTER_RE.match(q)]
+        valid = [q for q in quarters if is_quarter(q)]
         if not incubator_ids or not valid:
             return {}
         wanted = sorted({shift_quarter(q, -lag) for q in valid for lag in (1, 2, 3)})
@@ -507,15 +508,14 @@ class SubmissionService:
     async def missing(self, quarter: str) -> list[tuple[Incubator, Head | None]]:
         """Incubators (existing by the end of ``quarter``) without a final submission, with any draft."""
         self._check_quarter(quarter)
-        _, end = quarter_bounds(quarter)
+        _, end = quarter_days(quarter)
         heads = {h.incubator_id: h for h in await self.repository.heads_for_quarters([quarter], submitted_only=False)}
         return [(i, heads.get(i.id)) for i in await self.incubators.all()
                 if i.founded_on <= end and (heads.get(i.id) is None or heads[i.id].submitted_revision is None)]
 
-    @staticmethod
-    def _check_quarter(quarter: str) -> None:
+    def _check_quarter(self, quarter: str) -> None:
         issues = IssueCollector()
-        validate_quarter(quarter, None, issues)
+        validate_quarter(quarter, None, issues, today=self.calendar.today())
         issues.raise_if_any()
 
 
@@ -540,7 +540,7 @@ def submission_service(state: Any) -> SubmissionService:
     """The app's SubmissionService (one per AppState, kept in ``state.extras``)."""
     service = state.extras.get("submissions")
     if service is None:
-        service = SubmissionService(SubmissionRepository(state.db), state.incubators)
+        service = SubmissionService(SubmissionRepository(state.db), state.incubators, state.calendar)
         state.extras["submissions"] = service
     return service  # type: ignore[no-any-return]
 

@@ -3,13 +3,13 @@ past consultations (held / no-show, with notes; they feed the demo rankings) and
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
+from backend.core.clock import PARK_TZ, park_instant, quarter_span
 from backend.demo.seed import DEMO_PASSWORD, DemoContext, seeder
 from backend.errors import AppError
 from backend.submissions.demo import DEMO_QUARTERS
 from backend.users.models import NewUser, Role
-from cloud_incubator.bookings.rules import PARK_TZ, local_instant, quarter_bounds
 from cloud_incubator.bookings.service import BookingService, bookings
 
 # Quarters with past consultations, so the demo rankings' trailing-four-quarter IP indicators have data.
@@ -64,14 +64,14 @@ async def seed_ip_workstations(ctx: DemoContext) -> None:
     advisors["ipadvisor1"] = await state.users.by_username("ipadvisor1")
     admin = await state.users.by_username("admin")
     incubators = {i.name_en: i.id for i in await state.incubators.all()}
-    today = datetime.now(PARK_TZ).date()
+    today = state.calendar.today()
     workstations = []
     for (incubator, zh, en, location, languages, topics, modes, minutes, cutoff, limit, staff) in WORKSTATIONS:
         workstations.append(await service.create_workstation(admin, {
             "incubator_id": incubators[incubator], "name_zh": zh, "name_en": en, "location": location,
             "languages": languages, "topics": topics, "modes": modes, "slot_minutes": minutes, "cutoff_hours": cutoff,
             "booking_limit": limit, "advisor_ids": [advisors[u].id for u in staff]}))
-    rules_from = quarter_bounds(HISTORY_QUARTERS[0])[0].astimezone(PARK_TZ).date()
+    rules_from = quarter_span(HISTORY_QUARTERS[0])[0].astimezone(PARK_TZ).date()
     for (index, username), windows in RULES.items():
         for weekday, start, end in windows:
             await service.add_rule(admin, workstations[index].id, advisors[username].id, weekday, start, end,
@@ -88,7 +88,7 @@ async def seed_ip_workstations(ctx: DemoContext) -> None:
     real_clock = service.clock
     try:
         # Past consultations (booked as if three weeks ago), then marked held / no-show.
-        service.clock = lambda: local_instant(today - timedelta(days=21), time(8))
+        service.clock = lambda: park_instant(today - timedelta(days=21), time(8))
         past = []
         for w_index, ws in enumerate(workstations):
             views = await service.search_slots(today - timedelta(days=20), today - timedelta(days=1), workstation_id=ws.id)
@@ -133,11 +133,11 @@ async def _past_quarters(service: BookingService, workstations: list, startups: 
     real_clock = service.clock
     try:
         for q_index, quarter in enumerate(HISTORY_QUARTERS):
-            start, end = (instant.astimezone(PARK_TZ).date() for instant in quarter_bounds(quarter))
+            start, end = (instant.astimezone(PARK_TZ).date() for instant in quarter_span(quarter))
             if end > today:
                 continue
             first, last = start + timedelta(days=14), start + timedelta(days=41)
-            service.clock = lambda first=first: local_instant(first - timedelta(days=1), time(8))
+            service.clock = lambda first=first: park_instant(first - timedelta(days=1), time(8))
             for w_index, ws in enumerate(workstations):
                 views = await service.search_slots(first, last, workstation_id=ws.id)
                 wanted = (6, 3, 4)[w_index] + q_index
@@ -154,6 +154,6 @@ async def _past_quarters(service: BookingService, workstations: list, startups: 
                     service.clock = lambda: real_clock()
                     await service.mark_attendance(advisors[held[-1].advisor_id], held[-1].id,
                                                   held=(n + q_index) % 5 != 4)
-                    service.clock = lambda first=first: local_instant(first - timedelta(days=1), time(8))
+                    service.clock = lambda first=first: park_instant(first - timedelta(days=1), time(8))
     finally:
         service.clock = real_clock

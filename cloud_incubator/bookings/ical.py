@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from cloud_incubator.bookings.rules import PARK_TZ
+from backend.core.clock import PARK_TZ
 
 PRODID = "-//incubench//IP workstation bookings//ZH"
 UID_DOMAIN = "incubench"

@@ -1,4 +1,4 @@
-"""Pure booking rules: weekly availability → slots in the park's zone, overlap checks, cut-offs, quarters.
+"""Pure booking rules: weekly availability → slots in the park's zone, overlap checks, cut-offs.
 
 Availability is written in Asia/Shanghai wall time (the park's zone); slots are computed per local date
 with ``zoneinfo`` and stored as UTC instants. Shanghai has no DST today, but nothing here assumes a fixed
@@ -7,13 +7,12 @@ offset: every local time goes through the zone.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-PARK_TZ = ZoneInfo("Asia/Shanghai")
+from backend.core.clock import PARK_TZ, park_instant
+
 SLOT_GRID_MINUTES = 15          # rule times and slot lengths are multiples of this
 ALLOWED_SLOT_MINUTES = (30, 45, 60, 90, 120)
 MAX_SEARCH_DAYS = 62
@@ -30,9 +29,6 @@ TOPICS: dict[str, tuple[str, str]] = {
 }
 LANGUAGES: dict[str, tuple[str, str]] = {"zh": ("中文", "Chinese"), "en": ("英文", "English")}
 MODES: dict[str, tuple[str, str]] = {"online": ("线上", "Online"), "on_site": ("现场", "On site")}
-
-QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
-
 
 @dataclass(frozen=True)
 class Rule:
@@ -70,14 +66,9 @@ class Slot:
         return self.start.astimezone(PARK_TZ)
 
 
-def local_instant(day: date, at: time) -> datetime:
-    """The UTC instant of a park-local wall time on ``day``."""
-    return datetime.combine(day, at, tzinfo=PARK_TZ).astimezone(UTC)
-
-
 def local_day_bounds(day: date) -> tuple[datetime, datetime]:
     """[start, end) of a park-local calendar day, in UTC."""
-    return local_instant(day, time(0)), local_instant(day + timedelta(days=1), time(0))
+    return park_instant(day, time(0)), park_instant(day + timedelta(days=1), time(0))
 
 
 def _minutes(t: time) -> int:
@@ -152,7 +143,7 @@ def expand_slots(rules: Iterable[Rule], exceptions: Iterable[Exception_], slot_m
                 end_m = cursor + length
                 end_t = time(end_m // 60, end_m % 60) if end_m < 24 * 60 else time(23, 59, 59)
                 if not _excluded(by_advisor.get(rule.advisor_id, ()), day, start_t, end_t):
-                    start = local_instant(day, start_t)
+                    start = park_instant(day, start_t)
                     found.append(Slot(rule.workstation_id, rule.advisor_id, start, start + timedelta(minutes=length)))
                 cursor = end_m
         day += timedelta(days=1)
@@ -174,20 +165,3 @@ def slot_of(rules: Iterable[Rule], exceptions: Iterable[Exception_], slot_minute
 def cutoff_passed(start: datetime, cutoff_hours: int, now: datetime) -> bool:
     """Cancelling or rescheduling is allowed until ``cutoff_hours`` before the start."""
     return now > start - timedelta(hours=cutoff_hours)
-
-
-def quarter_of(instant: datetime) -> str:
-    """The park-local quarter (``2026Q4``) an instant falls in."""
-    local = instant.astimezone(PARK_TZ)
-    return f"{local.year}Q{(local.month - 1) // 3 + 1}"
-
-
-def quarter_bounds(quarter: str) -> tuple[datetime, datetime]:
-    """[start, end) of a quarter such as ``2026Q4`` in park-local time, as UTC instants."""
-    match = QUARTER_RE.match(quarter)
-    if not match:
-        raise ValueError(quarter)
-    year, q = int(match.group(1)), int(match.group(2))
-    first = date(year, 3 * q - 2, 1)
-    after = date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)
-    return local_instant(first, time(0)), local_instant(after, time(0))

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pymongo.errors import DuplicateKeyError
 
+from backend.core.clock import quarter_of, quarter_span
 from backend.errors import BadUserInput, Conflict, Forbidden, IssueCollector, NotFound
 from backend.platform_inputs.service import Counts, platform_inputs_changed, provides
 from backend.users.models import Role, User
@@ -55,8 +56,6 @@ from cloud_incubator.bookings.rules import (
     cutoff_passed,
     expand_slots,
     local_day_bounds,
-    quarter_bounds,
-    quarter_of,
     rule_problems,
     rules_overlap,
     slot_of,
@@ -96,10 +95,6 @@ class SlotView:
     workstation: Workstation
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _hhmm(value: time) -> str:
     return value.strftime("%H:%M")
 
@@ -108,7 +103,7 @@ class BookingService:
     def __init__(self, state: AppState, repository: BookingRepository) -> None:
         self.state = state
         self.repo = repository
-        self.clock = _now   # tests may replace
+        self.clock = state.clock.now   # the app's clock; tests may replace it
 
     # --- helpers --------------------------------------------------------------------------------
     async def workstation_or_404(self, workstation_id: str, field: str = "workstationId") -> Workstation:
@@ -924,7 +919,7 @@ CONVERSION_TOPICS = frozenset({"ip_navigation", "licensing_transfer", "ip_financ
 @provides("ip_consultations_held", "ip_consultation_no_shows", "ip_conversion_consultations")
 async def consultation_counts(state: AppState, incubator_ids: Sequence[str], quarters: Sequence[str]) -> Counts:
     """Per incubator and park-local quarter: consultations held, no-shows, and held ones on conversion topics."""
-    bounds = [quarter_bounds(q) for q in quarters]
+    bounds = [quarter_span(q) for q in quarters]
     wanted = set(quarters)
     rows = await bookings(state).repo.attended_between(incubator_ids, min(b[0] for b in bounds),
                                                         max(b[1] for b in bounds))
@@ -951,7 +946,7 @@ async def workstation_stats(state: AppState, incubator_id: str, quarter: str) ->
     scores the same counts (see :func:`consultation_counts`).
     """
     try:
-        start, end = quarter_bounds(quarter)
+        start, end = quarter_span(quarter)
     except ValueError as error:
         raise BadUserInput.single("quarter", "Quarter like 2026Q4.", "季度格式如 2026Q4。") from error
     service = bookings(state)

@@ -4,12 +4,12 @@ a negotiation thread and a signed cooperation, and one assigned matchmaking sess
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from backend.demo.seed import DemoContext, seeder
 from cloud_incubator.matchmaking.models import Decision
 from cloud_incubator.matchmaking.scoring import STAGES
-from cloud_incubator.matchmaking.service import park_date, service
+from cloud_incubator.matchmaking.service import service
 
 # (zh, en, description) per industry; stages, asks and needs are derived from the position.
 STARTUPS: dict[str, list[tuple[str, str, str]]] = {
@@ -185,7 +185,7 @@ async def seed_matchmaking(ctx: DemoContext) -> None:
         await mm.save_counterpart(admin, None, "investor", {
             "name_zh": zh, "name_en": en, "organisation": zh, "industries": industries, "stages": stages,
             "ticket_min": lo, "ticket_max": hi, "region": "北京"})
-    deadline = datetime.now(UTC).date() + timedelta(days=90)
+    deadline = state.calendar.today() + timedelta(days=90)
     for zh, en, firm, industries, description in FIRM_CALLS:
         await mm.save_counterpart(admin, None, "firm_call", {
             "name_zh": zh, "name_en": en, "organisation": firm, "industries": industries,
@@ -203,11 +203,11 @@ async def seed_matchmaking(ctx: DemoContext) -> None:
     await mm.send_message(founder, match.id, "您好，我们正在进行A轮融资，想约您详细交流。")
     await mm.send_message(investor, match.id, "很感兴趣，下周三下午在金融街见面如何？")
     await mm.record_cooperation(investor, {"match_id": match.id, "type": "investment", "amount": 1000.0,
-                                           "signed_on": park_date(datetime.now(UTC)), "note": "A轮领投"})
+                                           "signed_on": state.calendar.today(), "note": "A轮领投"})
     # A session organised by the fintech incubator's manager, scheduled optimally.
     manager = await state.users.by_username("manager01")
     assert manager is not None
-    start = (datetime.now(UTC) + timedelta(days=14)).replace(hour=1, minute=30, second=0, microsecond=0)
+    start = (state.calendar.now() + timedelta(days=14)).replace(hour=1, minute=30, second=0, microsecond=0)
     session = await mm.create_session(manager, {
         "title": "金融科技投融资对接会 Fintech investor matchmaking", "meeting_minutes": 20,
         "slots": [start + timedelta(minutes=30 * k) for k in range(6)], "incubator_id": manager.incubator_id,

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pymongo.errors import DuplicateKeyError
 
+from backend.core.clock import is_quarter, park_date, quarter_of_date
 from backend.errors import BadUserInput, Conflict, Forbidden, IssueCollector, NotFound
 from backend.platform_inputs.service import Counts, platform_inputs_changed, provides
 from backend.startups.models import StartupProfile
 from backend.users.models import Role, User
-from cloud_incubator.bookings.rules import PARK_TZ
 from cloud_incubator.matchmaking import assignment as assign_core
 from cloud_incubator.matchmaking import scoring
 from cloud_incubator.matchmaking.models import (
@@ -45,7 +45,7 @@ MAX_TAGS = 20
 MAX_AMOUNT = 10_000_000.0          # 10k CNY: 1,000 × 100 M CNY
 PROVIDER_SERVICES = ("ip", "legal", "finance", "office", "market")
 FIRM_CALL_SERVES = ["supply_chain", "market"]
-QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+
 
 
 def service(state: AppState) -> MatchmakingService:
@@ -54,15 +54,6 @@ def service(state: AppState) -> MatchmakingService:
     if found is None:
         found = state.extras["matchmaking"] = MatchmakingService(state)
     return found  # type: ignore[no-any-return]
-
-
-def quarter_of(day: date) -> str:
-    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
-
-
-def park_date(instant: datetime) -> date:
-    """The date in the park (Asia/Shanghai): signing dates are park dates, as the consultations' quarters."""
-    return instant.astimezone(PARK_TZ).date()
 
 
 # -- validation ---------------------------------------------------------------------------------------
@@ -131,7 +122,7 @@ def _range(values: dict[str, Any], lo: str, hi: str, field_lo: str, field_hi: st
         issues.add(field_hi, "The upper end must not be below the lower end.", "上限不能低于下限。")
 
 
-def validate_startup(values: dict[str, Any], issues: IssueCollector, *, creating: bool,
+def validate_startup(values: dict[str, Any], issues: IssueCollector, *, creating: bool, today: date,
                      current: StartupProfile | None = None) -> None:
     _names(values, issues, creating)
     if creating and not values.get("incubator_id"):
@@ -143,9 +134,8 @@ def validate_startup(values: dict[str, Any], issues: IssueCollector, *, creating
     if stage is not None and stage not in scoring.STAGES:
         issues.add("stage", "Unknown stage.", "未知阶段。")
     year = values.get("founded_year")
-    if year is not None and not 1980 <= year <= datetime.now(UTC).year:
-        issues.add("foundedYear", f"Must be between 1980 and {datetime.now(UTC).year}.",
-                   f"须在 1980 与 {datetime.now(UTC).year} 之间。")
+    if year is not None and not 1980 <= year <= today.year:
+        issues.add("foundedYear", f"Must be between 1980 and {today.year}.", f"须在 1980 与 {today.year} 之间。")
     size = values.get("team_size")
     if size is not None and not 1 <= size <= 100_000:
         issues.add("teamSize", "Must be between 1 and 100,000.", "须在 1 到 100,000 之间。")
@@ -164,7 +154,7 @@ def validate_startup(values: dict[str, Any], issues: IssueCollector, *, creating
 
 
 def validate_counterpart(values: dict[str, Any], kind: str, issues: IssueCollector, *, creating: bool,
-                         current: Counterpart | None = None) -> None:
+                         today: date, current: Counterpart | None = None) -> None:
     _names(values, issues, creating)
     _text(values, "organisation", "organisation", issues, limit=120, required=creating and kind != "investor")
     _text(values, "region", "region", issues, limit=60)
@@ -190,7 +180,7 @@ def validate_counterpart(values: dict[str, Any], kind: str, issues: IssueCollect
     if kind == CounterpartKind.firm_call:
         if deadline is None and creating:
             issues.add("deadline", "An open call needs a deadline.", "揭榜需求须设截止日期。")
-        elif deadline is not None and deadline < datetime.now(UTC).date() and creating:
+        elif deadline is not None and deadline < today and creating:
             issues.add("deadline", "The deadline must not be in the past.", "截止日期不能早于今天。")
     elif deadline is not None:
         issues.add("deadline", "Only open calls have a deadline.", "仅揭榜需求可设截止日期。")
@@ -267,13 +257,13 @@ class MatchmakingService:
     async def create_startup(self, user: User, values: dict[str, Any]) -> StartupProfile:
         values = {k: v for k, v in values.items() if v is not None}
         issues = IssueCollector()
-        validate_startup(values, issues, creating=True)
+        validate_startup(values, issues, creating=True, today=self.state.calendar.today())
         issues.raise_if_any()
         if user.role is Role.manager and values["incubator_id"] != user.incubator_id:
             raise Forbidden("Managers add startups only to their own incubator.", "管理员只能为本孵化器添加企业。")
         if (await self.state.incubators.by_ids([values["incubator_id"]]))[0] is None:
             raise NotFound("No incubator has this id.", "不存在此编号的孵化器。", field="incubatorId")
-        document = {"_id": secrets.token_hex(12), **self._clean_startup(values), "updated_at": datetime.now(UTC)}
+        document = {"_id": secrets.token_hex(12), **self._clean_startup(values), "updated_at": self.state.calendar.now()}
         document.setdefault("industry", "other")
         return await self.state.startups.insert(document)
 
@@ -289,11 +279,11 @@ class MatchmakingService:
             raise Forbidden("Only an admin moves a startup to another incubator.",
                             "仅系统管理员可将企业迁至其他孵化器。", field="incubatorId")
         issues = IssueCollector()
-        validate_startup(values, issues, creating=False, current=startup)
+        validate_startup(values, issues, creating=False, today=self.state.calendar.today(), current=startup)
         issues.raise_if_any()
         if moving and (await self.state.incubators.by_ids([target]))[0] is None:
             raise NotFound("No incubator has this id.", "不存在此编号的孵化器。", field="incubatorId")
-        changes = {**self._clean_startup(values), "updated_at": datetime.now(UTC)}
+        changes = {**self._clean_startup(values), "updated_at": self.state.calendar.now()}
         if moving:
             changes["incubator_id"] = target
         # Conditional on the incubator the rights were checked on: a move in between refuses the edit.
@@ -340,7 +330,8 @@ class MatchmakingService:
         elif user.role is not Role.admin:
             raise Forbidden()
         issues = IssueCollector()
-        validate_counterpart(values, kind, issues, creating=current is None, current=current)
+        validate_counterpart(values, kind, issues, creating=current is None, today=self.state.calendar.today(),
+                             current=current)
         issues.raise_if_any()
         changes = dict(values)
         for key in ("name_zh", "name_en", "organisation", "region", "description"):
@@ -354,7 +345,7 @@ class MatchmakingService:
         for key in ("ticket_min", "ticket_max"):
             if key in changes:
                 changes[key] = float(changes[key])
-        now = datetime.now(UTC)
+        now = self.state.calendar.now()
         if current is not None:
             updated = await self.repo.update_counterpart(current.id, {**changes, "updated_at": now})
             if updated is None:
@@ -387,7 +378,7 @@ class MatchmakingService:
                 roadshow[key] = scoring.Signal(lead["at"], lead.get("roadshow_id"))
         declined = {(d["startup_id"], d["counterpart_id"]): scoring.Signal(d["at"])
                     for d in decisions if d.get("decision") == Decision.declined}
-        today = datetime.now(UTC).date().isoformat()
+        today = self.state.calendar.today().isoformat()
         open_cps = [c for c in counterparts if not (c.get("kind") == "firm_call" and (c.get("deadline") or "9") < today)]
         return scoring.build_problem([_startup_for_scoring(d) for d in startup_docs],
                                      [_counterpart_for_scoring(c) for c in open_cps], roadshow, declined)
@@ -480,7 +471,7 @@ class MatchmakingService:
         else:
             raise Forbidden("Only the startup or the counterpart decide on this pair.",
                             "仅企业或对接方本身可对此配对表态。")
-        now = datetime.now(UTC)
+        now = self.state.calendar.now()
         await self.repo.set_decision(startup.id, cp.id, side.value, decision.value, user.id, now)
         if decision is not Decision.interested:
             return await self.repo.match_of_pair(startup.id, cp.id), False
@@ -556,7 +547,7 @@ class MatchmakingService:
             raise BadUserInput.single("text", f"A message is 1–{MAX_TEXT} characters.", f"消息长度须为 1–{MAX_TEXT} 个字符。")
         message = await self.repo.insert_message({
             "_id": secrets.token_hex(12), "match_id": match.id, "sender_user_id": user.id,
-            "sender_name": user.display_name, "text": text, "at": datetime.now(UTC)})
+            "sender_name": user.display_name, "text": text, "at": self.state.calendar.now()})
         await self._notify(parties, "negotiation.message", message_data(message))
         return message
 
@@ -626,7 +617,7 @@ class MatchmakingService:
                     "startups": groups["startups"], "counterparts": groups["counterparts"],
                     "party_ids": [r["party_id"] for r in groups["startups"] + groups["counterparts"]],
                     "meetings": [], "optimal": None, "total_score": 0.0, "version": 0,
-                    "created_at": datetime.now(UTC)}
+                    "created_at": self.state.calendar.now()}
         return await self.repo.insert_session(document)
 
     async def session_for(self, user: User, session_id: str, *, organise: bool = False) -> Session:
@@ -825,7 +816,7 @@ class MatchmakingService:
             issues.add("amount", "Must be between 0 and 10,000,000 (10k CNY).", "须在 0 到 10,000,000（万元）之间。")
         if signed_on is None:
             issues.add("signedOn", "This field is required.", "此项为必填项。")
-        elif not park_date(match.created_at) <= signed_on <= park_date(datetime.now(UTC)):
+        elif not park_date(match.created_at) <= signed_on <= self.state.calendar.today():
             issues.add("signedOn", "The signing date must be between the match date and today.",
                        "签约日期须在配对日期与今天之间。")
         _text(values, "note", "note", issues, limit=500)
@@ -838,8 +829,8 @@ class MatchmakingService:
         document = {"_id": key, "match_id": match.id, "startup_id": match.startup_id,
                     "counterpart_id": match.counterpart_id, "incubator_id": match.incubator_id, "type": kind,
                     "amount": float(amount) if amount is not None else None, "signed_on": signed_on,
-                    "quarter": quarter_of(signed_on), "note": (values.get("note") or "").strip(),
-                    "recorded_by": user.id, "created_at": datetime.now(UTC)}
+                    "quarter": quarter_of_date(signed_on), "note": (values.get("note") or "").strip(),
+                    "recorded_by": user.id, "created_at": self.state.calendar.now()}
         try:
             recorded = await self.repo.insert_cooperation(document)
         except DuplicateKeyError as error:
@@ -877,7 +868,7 @@ async def signed_cooperation_counts(state: AppState, incubator_ids: Sequence[str
 async def cooperation_counts(state: AppState, incubator_id: str, quarter: str) -> dict[str, Any]:
     """Signed cooperations of an incubator's startups in a quarter ("2026Q2"), for the evaluation's
     investment and supply-chain indicators: counts per type, investment amount (10k CNY), total."""
-    if not QUARTER.match(quarter):
+    if not is_quarter(quarter):
         raise BadUserInput.single("quarter", "A quarter looks like 2026Q2.", "季度格式如 2026Q2。")
     rows = await service(state).repo.cooperations_in(incubator_id, quarter)
     counts: dict[str, Any] = {t.value: 0 for t in CooperationType}

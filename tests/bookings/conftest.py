@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from backend.core.clock import PARK_TZ
 from backend.security import issue_token
 from backend.state import AppState
 from backend.users.models import Role, User
-from cloud_incubator.bookings.rules import PARK_TZ
 from cloud_incubator.bookings.service import BookingService, bookings
 
 TODAY = datetime.now(PARK_TZ).date()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from backend.core.clock import PARK_TZ
 from backend.demo.seed import DemoContext, seed_registry
 from cloud_incubator.bookings.demo import seed_ip_workstations
-from cloud_incubator.bookings.rules import PARK_TZ
 from cloud_incubator.bookings.service import bookings
 
 

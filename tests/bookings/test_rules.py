@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
+from backend.core.clock import quarter_span
 from cloud_incubator.bookings.rules import (
     Exception_,
     Rule,
     cutoff_passed,
     expand_slots,
-    quarter_bounds,
     rule_problems,
     rules_overlap,
     slot_of,
@@ -102,5 +102,5 @@ def test_cutoff():
 
 
 def test_quarter_bounds_are_park_local():
-    assert quarter_bounds("2026Q4") == (utc(2026, 9, 30, 16), utc(2026, 12, 31, 16))
-    assert quarter_bounds("2027Q1") == (utc(2026, 12, 31, 16), utc(2027, 3, 31, 16))
+    assert quarter_span("2026Q4") == (utc(2026, 9, 30, 16), utc(2026, 12, 31, 16))
+    assert quarter_span("2027Q1") == (utc(2026, 12, 31, 16), utc(2027, 3, 31, 16))

@@ -16,9 +16,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from backend.core.clock import park_date, quarter_of_date
 from backend.users.models import Role
 from cloud_incubator.matchmaking.models import Decision
-from cloud_incubator.matchmaking.service import cooperation_counts, park_date, quarter_of, service
+from cloud_incubator.matchmaking.service import cooperation_counts, service
 from tests.conftest import error_codes
 
 
@@ -106,15 +107,15 @@ async def test_signed_cooperation_is_validated_and_counted_per_quarter(gql, park
     assert error_codes(outsider) == ["FORBIDDEN"]
     signed = await gql.op("RecordCooperation", {"input": {"matchId": match.id, "type": "INVESTMENT",
                                                           "amount": 800, "signedOn": str(today)}}, token=token)
-    assert signed["data"]["recordCooperation"]["quarter"] == quarter_of(today)
+    assert signed["data"]["recordCooperation"]["quarter"] == quarter_of_date(today)
     await gql.op("RecordCooperation", {"input": {"matchId": match.id, "type": "SUPPLY_CHAIN",
                                                  "signedOn": str(today), "note": "联合解决方案"}},
                  token=await gql.login("investor_x"))
-    counts = await cooperation_counts(state, park.incubator_id, quarter_of(today))
+    counts = await cooperation_counts(state, park.incubator_id, quarter_of_date(today))
     assert counts == {"investment": 1, "supply_chain": 1, "service": 0, "other": 0,
                       "investment_amount": 800.0, "total": 2}
     assert (await cooperation_counts(state, park.incubator_id, "2001Q1"))["total"] == 0
-    assert quarter_of(date(2026, 5, 12)) == "2026Q2"
+    assert quarter_of_date(date(2026, 5, 12)) == "2026Q2"
     listed = await gql.op("Matches", token=token)
     assert sorted(c["type"] for c in listed["data"]["matches"]["nodes"][0]["cooperations"]) == [
         "INVESTMENT", "SUPPLY_CHAIN"]
@@ -138,7 +139,7 @@ async def test_the_same_signing_recorded_twice_is_stored_once(gql, park, state):
     other = await gql.op("RecordCooperation", {"input": {**signing, "type": "SERVICE", "amount": None}},
                          token=tokens[0])
     assert "errors" not in other, other
-    counts = await cooperation_counts(state, park.incubator_id, quarter_of(park_date(datetime.now(UTC))))
+    counts = await cooperation_counts(state, park.incubator_id, quarter_of_date(park_date(datetime.now(UTC))))
     assert (counts["investment"], counts["service"], counts["investment_amount"], counts["total"]) == (1, 1, 800.0, 2)
 
 

@@ -10,17 +10,17 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from asgi_lifespan import LifespanManager
 
 import cloud_incubator.matchmaking.service as matchmaking
 from backend.app import create_app
+from backend.core.clock import PARK_TZ, FixedClock
 from backend.platform_inputs.service import platform_inputs_changed
 from backend.rankings.service import ranking_service
 from backend.submissions.service import SaveRequest, submission_service
 from backend.users.models import NewUser, Role
-from cloud_incubator.bookings.rules import PARK_TZ
 from tests.conftest import error_codes
 from tests.platform_inputs.conftest import matched_startup
 from tests.submissions.helpers import BASE_METRICS
@@ -29,14 +29,8 @@ from tests.submissions.helpers import BASE_METRICS
 PARK_MIDNIGHT = datetime(2026, 4, 1, 0, 30, tzinfo=PARK_TZ)
 
 
-class _ParkMidnight(datetime):
-    @classmethod
-    def now(cls, tz=None):  # type: ignore[override]
-        return PARK_MIDNIGHT.astimezone(tz or UTC)
-
-
 async def test_a_cooperation_signed_today_in_the_park_is_recorded_in_its_quarter(gql, people, state, monkeypatch):
-    monkeypatch.setattr(matchmaking, "datetime", _ParkMidnight)
+    monkeypatch.setattr(state.calendar, "clock", FixedClock(PARK_MIDNIGHT))
     incubator = await people.incubator("Alpha Incubator")
     admin = await people.make("admin", Role.admin)
     match = await matched_startup(state, people, admin, incubator)

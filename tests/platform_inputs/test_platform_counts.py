@@ -19,13 +19,12 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
+from backend.core.clock import quarter_of, quarter_of_date
 from backend.platform_inputs.service import platform_inputs_changed
 from backend.rankings.service import ranking_service
 from backend.submissions.service import SaveRequest, submission_service
 from backend.users.models import Role
-from cloud_incubator.bookings.rules import quarter_of as park_quarter_of
 from cloud_incubator.bookings.service import bookings
-from cloud_incubator.matchmaking.service import quarter_of
 from evaluation import shift_quarter, shipped_schemes
 from tests.bookings.conftest import TODAY, local, next_weekday
 from tests.conftest import error_codes
@@ -41,7 +40,7 @@ async def _park(gql, people, state):
     beta = await people.incubator("Beta Incubator")
     admin = await people.make("admin", Role.admin)
     await people.make("evaluator", Role.evaluator)
-    now_quarter = quarter_of(TODAY)
+    now_quarter = quarter_of_date(TODAY)
     for k in range(4):
         for incubator in (alpha, beta):
             await submission_service(state).save(admin, SaveRequest(
@@ -93,7 +92,7 @@ async def test_consultations_and_signed_cooperations_move_the_live_ranking(gql, 
                               token=await gql.login(who.username))
         assert "errors" not in marked, marked
 
-    consultation_quarter = park_quarter_of(local(tuesday, "09:00"))
+    consultation_quarter = quarter_of(local(tuesday, "09:00"))
     assert consultation_quarter in {quarter, shift_quarter(quarter, -1)}  # inside the trailing four quarters
     card1, ind1, dim1 = await _card(gql, evaluator, alpha, quarter)
     assert ind1["ip_consultations_per_10_tenants"]["raw"] == pytest.approx(0.5)

@@ -104,25 +104,19 @@ async def test_manager_probing_another_incubators_draft_is_forbidden(gql, park):
     assert error_codes(write) == ["FORBIDDEN"]
 
 
-def test_a_quarter_opens_at_the_parks_midnight(monkeypatch):
+def test_a_quarter_opens_at_the_parks_midnight():
     """At 2026-12-31 16:30 UTC it is 2027-01-01 00:30 in the park: 2027Q1 has started there."""
-    from datetime import UTC
-    from datetime import datetime as real_datetime
+    from datetime import UTC, datetime
 
-    import backend.submissions.models as models
+    from backend.core.clock import FixedClock, ParkCalendar
     from backend.errors import IssueCollector
     from backend.submissions.service import validate_quarter
 
-    class ParkMidnight(real_datetime):
-        @classmethod
-        def now(cls, tz=None):  # type: ignore[override]
-            return real_datetime(2026, 12, 31, 16, 30, tzinfo=UTC).astimezone(tz)
-
-    monkeypatch.setattr(models, "datetime", ParkMidnight)
-    assert models.current_quarter() == "2027Q1"
+    calendar = ParkCalendar(FixedClock(datetime(2026, 12, 31, 16, 30, tzinfo=UTC)))
+    assert calendar.current_quarter() == "2027Q1"
     started = IssueCollector()
-    validate_quarter("2027Q1", None, started)
+    validate_quarter("2027Q1", None, started, today=calendar.today())
     assert not started.issues
     future = IssueCollector()
-    validate_quarter("2027Q2", None, future)
+    validate_quarter("2027Q2", None, future, today=calendar.today())
     assert [i.field for i in future.issues] == ["quarter"]

@@ -6,8 +6,9 @@ from enum import Enum
 import strawberry
 from strawberry import Info
 
+from backend.core.clock import PARK_TZ
 from cloud_incubator.bookings import models
-from cloud_incubator.bookings.rules import LANGUAGES, MODES, PARK_TZ, TOPICS
+from cloud_incubator.bookings.rules import LANGUAGES, MODES, TOPICS
 from cloud_incubator.bookings.service import SlotView, bookings
 
 BookingStatus = strawberry.enum(Enum("IpBookingStatus", {m.name.upper(): m.value for m in models.BookingStatus}),
