@@ -21,6 +21,7 @@ from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
+from backend.core.origins import OriginPolicy
 from backend.errors import AppError, Unauthenticated
 from backend.security import decode_token
 from backend.state import AppState
@@ -206,16 +207,9 @@ class Connection:
 
 
 def origin_allowed(websocket: WebSocket, allowed: list[str]) -> bool:
-    """Browsers always send Origin: it must be the app's own (same scheme and host:port as the request,
-    whatever port it serves on) or one of the configured ones. Non-browser clients send none."""
-    origin = websocket.headers.get("origin")
-    if origin is None:
-        return True
-    origin = origin.rstrip("/")
-    host = websocket.headers.get("host")
-    if host and origin == f"{'https' if websocket.url.scheme == 'wss' else 'http'}://{host}":
-        return True
-    return origin in {o.rstrip("/") for o in allowed} or "*" in allowed
+    """Browsers always send Origin: it must be the app's own (whatever port it serves on) or a configured one."""
+    return OriginPolicy(allowed).allows(websocket.headers.get("origin"), websocket.headers.get("host"),
+                                        websocket.url.scheme == "wss")
 
 
 @router.websocket("/ws/v1")

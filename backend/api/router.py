@@ -15,6 +15,7 @@ from strawberry.types.unset import UnsetType
 
 from backend.api.context import Context
 from backend.api.schema import build_schema
+from backend.core.origins import OriginPolicy
 from backend.errors import Unauthenticated
 from backend.ratelimit import client_address
 from backend.security import bearer_token
@@ -47,6 +48,14 @@ async def get_context(request: Request = None, websocket: WebSocket = None) -> C
 
 
 class IncubenchGraphQLRouter(GraphQLRouter[Context, None]):
+    def __init__(self, *args: Any, origin_policy: OriginPolicy, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.origin_policy = origin_policy
+
+    def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
+        """Cross-origin subscription sockets: the same configured origins as /ws/v1."""
+        return self.origin_policy.listed(origin)
+
     def encode_json(self, data: object) -> str:
         # ~8x faster than json on large results; str, since websocket frames must stay text frames
         return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()
@@ -68,6 +77,7 @@ class IncubenchGraphQLRouter(GraphQLRouter[Context, None]):
 
 
 def graphql_router(allowed_origins: list[str]) -> IncubenchGraphQLRouter:
+    origins = OriginPolicy(allowed_origins)
     return IncubenchGraphQLRouter(
         build_schema(),
         context_getter=get_context,
@@ -76,4 +86,6 @@ def graphql_router(allowed_origins: list[str]) -> IncubenchGraphQLRouter:
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         connection_init_wait_timeout=timedelta(seconds=5),
         max_subscriptions_per_connection=20,
+        allowed_origins=origins.normalized(),
+        origin_policy=origins,
     )
