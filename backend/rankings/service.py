@@ -21,6 +21,7 @@ from pymongo.errors import DuplicateKeyError
 from backend.core.clock import shift_quarter
 from backend.errors import BadUserInput, IssueCollector, NotFound
 from backend.platform_inputs.service import platform_inputs
+from backend.rankings.policy import ranking_source
 from backend.rankings.repository import SnapshotRepository
 from backend.submissions.service import metrics_rows, scheme, submission_service, validate_quarter
 from backend.users.models import User
@@ -164,6 +165,19 @@ class RankingEvents:
             self._queues[quarter].discard(queue)
             if not self._queues[quarter]:
                 self._queues.pop(quarter, None)
+
+
+@dataclass(frozen=True)
+class RankingView:
+    """The rows a caller may see for one (quarter, method, source, version) request, with their provenance."""
+
+    source: str
+    method: str
+    rows: list[dict[str, Any]]
+    version: int | None
+    published_at: datetime | None
+    computed_at: datetime | None
+    scheme_version: str
 
 
 class RankingService:
@@ -321,6 +335,27 @@ class RankingService:
         if version is None:
             return await self.snapshots.latest(quarter)
         return await self.snapshots.version(quarter, version)
+
+    async def view(self, user: User, quarter: str, method: str, source: str | None,
+                   version: int | None) -> RankingView:
+        """The ranking ``user`` asked for, under the one visibility rule (rankings/policy.py): a live ranking
+        for staff, else a published snapshot; a published ranking answers only for its own method."""
+        source = ranking_source(user, source, version)
+        if source == "live":
+            evaluated = await self.evaluated(quarter, method)
+            return RankingView("live", method, evaluated.rows if evaluated else [], None, None,
+                               evaluated.computed_at if evaluated else None, scheme().version)
+        snapshot = await self.published(quarter, version)
+        if snapshot is None:
+            raise NotFound(f"No ranking of {quarter} has been published yet." if version is None else
+                           f"Version {version} of the {quarter} ranking does not exist.",
+                           f"{quarter} 排名尚未发布。" if version is None else f"{quarter} 排名不存在第 {version} 版。",
+                           field="quarter" if version is None else "version")
+        if snapshot["method"] != method and version is None and method != "arithmetic":
+            raise NotFound(f"The published {quarter} ranking uses the {snapshot['method']} method.",
+                           f"{quarter} 已发布排名使用的方法为 {snapshot['method']}。", field="method")
+        return RankingView("published", snapshot["method"], snapshot["outputs"], snapshot["version"],
+                           snapshot["published_at"], snapshot.get("computed_at"), snapshot["scheme_version"])
 
     async def replay(self, snapshot_id: str, quarter: str, version: int) -> EvaluationResult:
         """The published snapshot re-evaluated from its stored inputs (for charts of published rankings)."""

@@ -121,20 +121,8 @@ async def _ranking(state: AppState, user: User, params: Any) -> Table:
     version = params.get("version")
     if version is not None and not version.isdigit():
         raise BadUserInput.single("version", "The version must be a whole number.", "版本号须为整数。")
-    source = params.get("source") or ("live" if user.role in STAFF and not version else "published")
-    if source not in ("live", "published"):
-        raise BadUserInput.single("source", "The source must be live or published.", "来源须为 live 或 published。")
-    if source == "live":
-        if user.role not in STAFF:
-            raise Forbidden("Only evaluators see live rankings.", "只有评估人员可查看实时排名。")
-        evaluated = await service.evaluated(quarter, method)
-        rows = evaluated.rows if evaluated else []
-    else:
-        snapshot = await service.published(quarter, int(version) if version else None)
-        if snapshot is None:
-            raise NotFound(f"No ranking of {quarter} has been published yet.", f"{quarter} 排名尚未发布。",
-                           field="quarter")
-        rows = snapshot["outputs"]
+    rows = (await service.view(user, quarter, method, params.get("source"),
+                               int(version) if version else None)).rows
     if params.get("dimension"):
         rows = rank_by_dimension(rows, params["dimension"])
     dims = list(scheme().dimension_ids)

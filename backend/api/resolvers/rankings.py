@@ -36,6 +36,7 @@ from backend.api.types.rankings import (
 )
 from backend.errors import BadUserInput, Forbidden, IssueCollector, NotFound, Unauthenticated
 from backend.pagination import check_page_size, encode_cursor
+from backend.rankings.policy import STAFF_ROLES, sees_live_rankings
 from backend.rankings.service import Evaluated, rank_by_dimension, ranking_service
 from backend.security import decode_token
 from backend.submissions.models import camel
@@ -43,7 +44,6 @@ from backend.submissions.service import field_aliases, scheme
 from backend.users.models import Role, User
 from evaluation import EvaluationError, explain_change, gap_to_benchmark, what_if
 
-STAFF_ROLES = (Role.admin, Role.evaluator)
 STAFF = roles(*STAFF_ROLES)
 MAX_RANKING_PAGE = 1000
 MAX_COMPARE_QUARTERS = 12
@@ -63,10 +63,6 @@ def dimension_scores(values: dict[str, float | None]) -> list[DimensionScore]:
 def _f(v: Any) -> float | None:
     x = float(v)
     return None if math.isnan(x) else x
-
-
-def is_staff(user: User) -> bool:
-    return user.role in STAFF_ROLES
 
 
 def _tier_names(tier: str) -> tuple[str, str]:
@@ -126,36 +122,14 @@ async def build_ranking(info: Info, quarter: str, method: str, dimension: str | 
     service = ranking_service(info.context.state)
     service.check(quarter, method, scheme_version, dimension)
     check_first(first)
-    source = source or ("live" if is_staff(user) and version is None else "published")
-    if source == "live":
-        if not is_staff(user):
-            raise Forbidden("Only evaluators see live rankings; published rankings are open to everyone.",
-                            "只有评估人员可查看实时排名；已发布的排名对所有人开放。", field="source")
-        evaluated = await service.evaluated(quarter, method)
-        rows = evaluated.rows if evaluated else []
-        published_at = None
-        computed_at = evaluated.computed_at if evaluated else None
-        number = None
-        scheme_v = scheme().version
-    else:
-        snapshot = await service.published(quarter, version)
-        if snapshot is None:
-            raise NotFound(f"No ranking of {quarter} has been published yet." if version is None else
-                           f"Version {version} of the {quarter} ranking does not exist.",
-                           f"{quarter} 排名尚未发布。" if version is None else f"{quarter} 排名不存在第 {version} 版。",
-                           field="quarter" if version is None else "version")
-        if snapshot["method"] != method and version is None and method != "arithmetic":
-            raise NotFound(f"The published {quarter} ranking uses the {snapshot['method']} method.",
-                           f"{quarter} 已发布排名使用的方法为 {snapshot['method']}。", field="method")
-        method = snapshot["method"]
-        rows, published_at, number = snapshot["outputs"], snapshot["published_at"], snapshot["version"]
-        computed_at, scheme_v = snapshot.get("computed_at"), snapshot["scheme_version"]
+    view = await service.view(user, quarter, method, source, version)
+    rows = view.rows
     if dimension is not None:
         rows = rank_by_dimension(rows, dimension)
     entries, end_cursor, has_next = page_of(rows, first, after)
-    return RankingPage(quarter=quarter, scheme_version=scheme_v, method=RankingMethod(method), dimension=dimension,
-                       source=RankingSource(source), version=number, published_at=published_at,
-                       computed_at=computed_at, total_count=len(rows), entries=entries, end_cursor=end_cursor,
+    return RankingPage(quarter=quarter, scheme_version=view.scheme_version, method=RankingMethod(view.method),
+                       dimension=dimension, source=RankingSource(view.source), version=view.version,
+                       published_at=view.published_at, computed_at=view.computed_at, total_count=len(rows), entries=entries, end_cursor=end_cursor,
                        has_next_page=has_next)
 
 
@@ -315,7 +289,7 @@ class RankingQueries:
                              first: int = 50, after: str | None = None) -> ChangeExplanationConnection:
         user = info.context.require_user()
         ids = [str(i) for i in incubator_ids] if incubator_ids else None
-        if not is_staff(user):
+        if not sees_live_rankings(user):
             _own_only(user, ids or [])
         check_first(first, 200)
         service = ranking_service(info.context.state)
@@ -362,7 +336,7 @@ class RankingQueries:
         service = ranking_service(info.context.state)
         if kind_value == "rank_trends":
             ids = [str(i) for i in (incubator_ids or ([incubator_id] if incubator_id else []))]
-            if not is_staff(user):
+            if not sees_live_rankings(user):
                 _own_only(user, ids)
             if not quarters or not ids:
                 raise BadUserInput.single("quarters", "Give quarters and incubators.", "请指定季度和孵化器。")
@@ -381,14 +355,14 @@ class RankingQueries:
         if kind_value == "radar":
             if incubator_id is None:
                 raise BadUserInput.single("incubatorId", "The radar needs an incubator.", "雷达图需要指定孵化器。")
-            if not is_staff(user):
+            if not sees_live_rankings(user):
                 _own_only(user, [str(incubator_id)])
             ev = await live(info, quarter, method_value)
             if str(incubator_id) not in ev.result.incubator_ids:
                 raise NotFound("This incubator has no submitted metrics for this quarter.", "该孵化器本季度无已提交的指标。",
                                field="incubatorId")
             return charts.radar(ev.result, str(incubator_id), _names(ev, lang), lang)  # type: ignore[no-any-return]
-        if is_staff(user):
+        if sees_live_rankings(user):
             ev = await live(info, quarter, method_value)
             result, robust, label = ev.result, ev.robust, _names(ev, lang)
         else:
@@ -416,7 +390,7 @@ def _names(ev: Evaluated, lang: str) -> dict[str, str]:
 
 
 def _own_only(user: User, ids: list[str]) -> None:
-    if is_staff(user):
+    if sees_live_rankings(user):
         return
     if user.role is Role.manager and ids and all(i == user.incubator_id for i in ids):
         return
@@ -484,7 +458,7 @@ class RankingSubscriptions:
                 event, waiting = waiting.result(), None
                 if token is not None:
                     user = await users.user_from_token(token)
-                if event["reason"] != "published" and not is_staff(user):
+                if event["reason"] != "published" and not sees_live_rankings(user):
                     continue
                 yield RankingUpdate(quarter=event["quarter"], reason=event["reason"], version=event["version"],
                                     at=event["at"], incubator_ids=[strawberry.ID(i) for i in event["incubator_ids"]])
