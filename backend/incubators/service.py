@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from backend.core.clock import ParkCalendar
+from backend.core.fields import check_names
 from backend.errors import Conflict, IssueCollector, NotFound
 from backend.incubators.models import (
     Accreditation,
@@ -35,10 +36,8 @@ def validate_incubator_fields(values: dict[str, Any], issues: IssueCollector, *,
     for key in required:
         if creating and values.get(key) is None:
             issues.add(camel.get(key, key), "This field is required.", "此项为必填项。")
-    for key in ("name_zh", "name_en", "operator"):
-        value = values.get(key)
-        if value is not None and not (1 <= len(value.strip()) <= 120):
-            issues.add(camel.get(key, key), "Must be 1–120 characters.", "长度须为 1–120 个字符。")
+    check_names(values, tuple((key, camel.get(key, key)) for key in ("name_zh", "name_en", "operator")), issues,
+                creating=False)  # required fields are reported above
     industries = values.get("industries")
     if industries is not None:
         if not industries:

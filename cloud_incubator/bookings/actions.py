@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from backend.errors import AppError
 from cloud_incubator.bookings.models import Booking, WaitEntry, error_details, socket_code
+from cloud_incubator.bookings.schemas import BookPayload
 from cloud_incubator.bookings.service import bookings
 from cloud_incubator.protocol import ProtocolError
 from cloud_incubator.registry import ActionContext, action
@@ -33,15 +34,6 @@ class WatchPayload(BaseModel):
 
 class UnwatchPayload(BaseModel):
     workstation_id: str = Field(min_length=1, max_length=64)
-
-
-class BookPayload(BaseModel):
-    workstation_id: str = Field(min_length=1, max_length=64)
-    advisor_id: str = Field(min_length=1, max_length=64)
-    start: datetime
-    topic: str = Field(max_length=64)
-    mode: str = Field(max_length=32)
-    question: str = Field(max_length=4000)
 
 
 class BookingIdPayload(BaseModel):

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pymongo.errors import DuplicateKeyError
 
 from backend.core.clock import quarter_of, quarter_span
+from backend.core.fields import check_names
 from backend.errors import BadUserInput, Conflict, Forbidden, IssueCollector, NotFound
 from backend.platform_inputs.service import Counts, platform_inputs_changed, provides
 from backend.users.models import Role, User
@@ -60,14 +61,13 @@ from cloud_incubator.bookings.rules import (
     rules_overlap,
     slot_of,
 )
+from cloud_incubator.bookings.schemas import LOCATION_MAX, NOTE_MAX, QUESTION_MAX
 
 if TYPE_CHECKING:
     from backend.state import AppState
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION = 2000
-MAX_NOTE = 5000
 SCHEDULE_RETRIES = 5
 
 
@@ -151,13 +151,8 @@ class BookingService:
 
     # --- workstations ----------------------------------------------------------------------------
     def _validate_workstation(self, values: dict[str, Any], issues: IssueCollector, creating: bool) -> None:
-        for key, field in (("name_zh", "nameZh"), ("name_en", "nameEn"), ("location", "location")):
-            value = values.get(key)
-            if value is None:
-                if creating:
-                    issues.add(field, "This field is required.", "此项为必填项。")
-            elif not 1 <= len(value.strip()) <= 200:
-                issues.add(field, "Must be 1–200 characters.", "长度须为 1–200 个字符。")
+        check_names(values, (("name_zh", "nameZh"), ("name_en", "nameEn")), issues, creating=creating)
+        check_names(values, (("location", "location"),), issues, creating=creating, limit=LOCATION_MAX)
         for key, catalogue, label in (("topics", TOPICS, "topic"), ("languages", LANGUAGES, "language"),
                                       ("modes", MODES, "mode")):
             value = values.get(key)
@@ -518,9 +513,9 @@ class BookingService:
             issues.add("topic", f"Unknown topic (known: {', '.join(TOPICS)}).", f"未知的咨询主题（可选：{', '.join(TOPICS)}）。")
         if mode not in MODES:
             issues.add("mode", "Unknown mode (online, on_site).", "未知的方式（online、on_site）。")
-        if not 1 <= len(question.strip()) <= MAX_QUESTION:
-            issues.add("question", f"Describe your question in 1–{MAX_QUESTION} characters.",
-                       f"请用 1–{MAX_QUESTION} 个字符描述您的问题。")
+        if not 1 <= len(question.strip()) <= QUESTION_MAX:
+            issues.add("question", f"Describe your question in 1–{QUESTION_MAX} characters.",
+                       f"请用 1–{QUESTION_MAX} 个字符描述您的问题。")
         workstation = await self.repo.workstation(workstation_id)
         if workstation is None:
             issues.add("workstationId", "No IP workstation has this id.", "不存在此编号的知识产权工作站。")
@@ -846,8 +841,8 @@ class BookingService:
         booking = await self._booking(booking_id)
         if user.id != booking.advisor_id:
             raise Forbidden("Only the consultation's advisor writes its note.", "只有该咨询的顾问可以撰写咨询记录。")
-        if len(note) > MAX_NOTE:
-            raise BadUserInput.single("note", f"At most {MAX_NOTE} characters.", f"最多 {MAX_NOTE} 个字符。")
+        if len(note) > NOTE_MAX:
+            raise BadUserInput.single("note", f"At most {NOTE_MAX} characters.", f"最多 {NOTE_MAX} 个字符。")
         if booking.status is BookingStatus.cancelled:
             raise BookingNotOpen("The booking was cancelled.", "预约已取消。")
         updated = await self.repo.transition(booking.id, {}, {"note": note.strip(), "note_updated_at": self.clock()})

@@ -17,6 +17,7 @@ import numpy as np
 from pymongo.errors import DuplicateKeyError
 
 from backend.core.clock import is_quarter, park_date, quarter_of_date
+from backend.core.fields import check_names
 from backend.errors import BadUserInput, Conflict, Forbidden, IssueCollector, NotFound
 from backend.platform_inputs.service import Counts, platform_inputs_changed, provides
 from backend.startups.models import StartupProfile
@@ -71,13 +72,7 @@ def _text(values: dict[str, Any], key: str, field: str, issues: IssueCollector, 
 
 
 def _names(values: dict[str, Any], issues: IssueCollector, creating: bool) -> None:
-    for key, field in (("name_zh", "nameZh"), ("name_en", "nameEn")):
-        value = values.get(key)
-        if value is None:
-            if creating:
-                issues.add(field, "This field is required.", "此项为必填项。")
-        elif not 1 <= len(value.strip()) <= 120:
-            issues.add(field, "Must be 1–120 characters.", "长度须为 1–120 个字符。")
+    check_names(values, (("name_zh", "nameZh"), ("name_en", "nameEn")), issues, creating=creating)
 
 
 def _choices(values: dict[str, Any], key: str, field: str, universe: tuple[str, ...], issues: IssueCollector

@@ -163,3 +163,15 @@ async def test_removed_availability_tells_the_startup_the_waiters_and_the_open_p
     # the slot vanished: it was never offered as free (nor promoted to the waiter)
     assert not [e for e in watcher.events if e["event"] == "slot.freed"]
     assert not [e for e in sb.events if e["event"] == "booking.promoted"]
+
+
+async def test_a_question_over_the_limit_is_refused_by_the_socket_schema(live_park, sockets: Sockets):
+    """2,000 characters is the limit (GraphQL and the service say so): the socket schema allowed 4,000 and
+    left the service to refuse 2,001–4,000 with a different error than 4,001."""
+    client = await sockets.connect(live_park["startups"][0])
+    for length in (2001, 4000):
+        refused = await client.request("booking.book", book_payload(live_park, "10:00", question="问" * length))
+        assert refused["code"] == "payload.invalid", length
+        assert [issue["field"] for issue in refused["details"]["issues"]] == ["question"]
+    booked = await client.ok("booking.book", book_payload(live_park, "10:00", question="问" * 2000))
+    assert booked["booking"]["id"]
