@@ -14,13 +14,15 @@ from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from pymongo.errors import PyMongoError
+from pymongo.errors import ConnectionFailure, PyMongoError
 
 from backend.api.router import graphql_router
 from backend.core.clock import Clock, SystemClock
-from backend.db import ensure_indexes, make_client
+from backend.core.db import ensure_indexes, make_client
+from backend.core.errors import DatabaseUnavailable
+from backend.core.settings import PROJECT_ROOT, Settings, get_settings
 from backend.embedded_db import EmbeddedDatabase, announce_running, withdraw_running
-from backend.settings import PROJECT_ROOT, Settings, get_settings
+from backend.http import error_response
 from backend.state import AppState
 
 log = logging.getLogger("backend")
@@ -114,6 +116,12 @@ def create_app(settings: Settings | None = None, *, seed_demo_if_empty: bool = F
                 "databaseKind": "embedded" if embedded is not None else "external", "version": app.version}
         return Response(orjson.dumps(body), media_type="application/json",
                         status_code=200 if database == "up" else 503)
+
+    async def database_unavailable(request: Request, error: Exception) -> Response:
+        log.warning("%s %s: database unavailable (%s)", request.method, request.url.path, error)
+        return error_response(DatabaseUnavailable())
+
+    app.add_exception_handler(ConnectionFailure, database_unavailable)
 
     app.include_router(graphql_router(settings.cors_origins), prefix="/graphql")
 

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from backend.settings import Settings, get_settings
+from backend.core.settings import Settings, get_settings
 
 
 @asynccontextmanager
@@ -85,7 +85,7 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_create_user(args: argparse.Namespace) -> int:
-    from backend.errors import AppError, BadUserInput
+    from backend.core.errors import AppError, BadUserInput
     from backend.users.models import NewUser, Role
 
     password = args.password or getpass.getpass("Password: ")
@@ -163,8 +163,8 @@ def _feature_commands() -> list[Callable[[argparse._SubParsersAction], None]]:  
 
 
 def main(argv: list[str] | None = None) -> int:
+    from backend.core.settings import ConfigurationError
     from backend.embedded_db import EmbeddedDatabaseError
-    from backend.settings import ConfigurationError
 
     args = build_parser().parse_args(argv)
     try:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import orjson
 from fastapi import Request, Response
 
-from backend.errors import AppError, BadUserInput, Unauthenticated
+from backend.core.errors import AppError, Unauthenticated, http_body
 from backend.security import bearer_token
 from backend.state import AppState
 from backend.users.models import User
@@ -23,8 +21,5 @@ async def request_user(request: Request) -> tuple[AppState, User]:
 
 
 def error_response(error: AppError) -> Response:
-    """The JSON body of an application error: its extensions, and one entry per bad field."""
-    body: dict[str, Any] = {"error": error.extensions}
-    if isinstance(error, BadUserInput):
-        body["errors"] = [issue.as_extensions() for issue in error.issues]
-    return Response(orjson.dumps(body), status_code=error.http_status, media_type="application/json")
+    """The JSON response of an application error (backend/core/errors.py ``http_body``)."""
+    return Response(orjson.dumps(http_body(error)), status_code=error.http_status, media_type="application/json")

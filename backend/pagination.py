@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from backend.errors import BadUserInput
+from backend.core.errors import BadUserInput
 
 MAX_PAGE_SIZE = 200
 

@@ -11,7 +11,7 @@ import jwt
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
-from backend.errors import Unauthenticated
+from backend.core.errors import Unauthenticated
 
 _password_hash = PasswordHash((Argon2Hasher(),))
 ALGORITHM = "HS256"

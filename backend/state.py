@@ -10,11 +10,11 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from backend.core.clock import Clock, ParkCalendar, SystemClock
-from backend.db import Document
+from backend.core.db import Document
+from backend.core.settings import Settings
 from backend.incubators.repository import IncubatorRepository
 from backend.incubators.service import IncubatorService
 from backend.ratelimit import RateLimiter
-from backend.settings import Settings
 from backend.startups.repository import StartupRepository
 from backend.users.repository import UserRepository
 from backend.users.service import UserService

@@ -7,7 +7,7 @@ import re
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import Response
 
-from backend.settings import PROJECT_ROOT
+from backend.core.settings import PROJECT_ROOT
 
 OPERATIONS_DIR = PROJECT_ROOT / "graphql" / "operations"
 # An operation name: a capitalised identifier, nothing that could walk out of the folder.

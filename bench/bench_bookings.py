@@ -28,10 +28,10 @@ from asgi_lifespan import LifespanManager
 
 from backend.app import create_app
 from backend.core.clock import PARK_TZ, park_instant
+from backend.core.errors import AppError
+from backend.core.settings import Settings
 from backend.embedded_db import EmbeddedDatabase
-from backend.errors import AppError
 from backend.security import hash_password_sync, issue_token
-from backend.settings import Settings
 from backend.state import AppState
 from backend.users.models import NewUser, Role, User
 from cloud_incubator.bookings.service import bookings
@@ -130,7 +130,7 @@ async def sustained_graphql(http: httpx.AsyncClient, state: AppState, ws_id: str
 
 
 async def baseline_inserts(state: AppState, per_client: int) -> tuple[float, list[float]]:
-    from backend.db import durable
+    from backend.core.db import durable
 
     collection = durable(state.db, "bench_baseline")
     latencies: list[float] = []

@@ -29,9 +29,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from backend.app import create_app
+from backend.core.settings import Settings
 from backend.rankings.service import ranking_service
 from backend.security import hash_password_sync, issue_token
-from backend.settings import Settings
 from backend.state import AppState
 from backend.submissions.repository import head_id
 from backend.users.models import NewUser, Role

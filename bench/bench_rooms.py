@@ -358,9 +358,9 @@ def run_round(mode: str, url: str, server_pid: int, tokens: list[str], sender_to
 
 async def prepare(uri: str, database: str, viewers: int) -> tuple[list[str], str, str]:
     from backend.app import create_app
+    from backend.core.settings import Settings
     from backend.roadshows.service import roadshow_service
     from backend.security import hash_password_sync, issue_token
-    from backend.settings import Settings
     from backend.users.models import NewUser, Role
 
     settings = Settings(env="test", mongodb_uri=uri, database_name=database, jwt_secret=SECRET, log_level="WARNING",

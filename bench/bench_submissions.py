@@ -26,9 +26,9 @@ import httpx
 from asgi_lifespan import LifespanManager
 
 from backend.app import create_app
-from backend.db import durable
+from backend.core.db import durable
+from backend.core.settings import Settings
 from backend.security import hash_password_sync, issue_token
-from backend.settings import Settings
 from backend.users.models import NewUser, Role
 from evaluation import shift_quarter
 from tests.submissions.helpers import BASE_METRICS

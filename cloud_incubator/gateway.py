@@ -21,8 +21,8 @@ from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
+from backend.core.errors import DatabaseUnavailable, Unauthenticated, as_app_error, socket_error
 from backend.core.origins import OriginPolicy
-from backend.errors import AppError, Unauthenticated
 from backend.security import decode_token
 from backend.state import AppState
 from backend.users.models import User
@@ -384,9 +384,14 @@ async def _reader(connection: Connection) -> None:
                 await _dispatch(connection, frame, frame_id)
             except (asyncio.CancelledError, WebSocketDisconnect):
                 raise
-            except Exception:
-                log.exception("frame handling failed")
-                connection.send(p.error_frame(frame_id, p.INTERNAL))
+            except Exception as failure:  # outside an action (the auth frame): the same mapping
+                known = as_app_error(failure)
+                if known is None:
+                    log.exception("frame handling failed")
+                    connection.send(p.error_frame(frame_id, p.INTERNAL))
+                else:
+                    code, message, details = socket_error(known)
+                    connection.send(p.error_frame(frame_id, code, message, **details))
     except WebSocketDisconnect:
         pass
     except asyncio.CancelledError:
@@ -425,17 +430,16 @@ async def _dispatch(connection: Connection, frame: dict[str, Any], frame_id: str
     ctx = ActionContext(state=connection.state, user=connection.user, connection=connection, frame_id=frame_id)
     try:
         data = await spec.handler(ctx, payload)
-    except p.ProtocolError as error:
-        connection.send(p.error_frame(frame_id, error.code, error.message, **error.details))
-        return
-    except AppError as error:
-        code = {"FORBIDDEN": p.FORBIDDEN, "NOT_FOUND": p.NOT_FOUND, "UNAUTHENTICATED": p.AUTH_INVALID,
-                "RATE_LIMITED": p.RATE_LIMITED}.get(error.code, error.code.lower())
-        connection.send(p.error_frame(frame_id, code, error.message_en, message_zh=error.message_zh))
-        return
-    except Exception:
-        log.exception("action %s failed", name)
-        connection.send(p.error_frame(frame_id, p.INTERNAL))
+    except Exception as error:
+        known = as_app_error(error)
+        if known is None:
+            log.exception("action %s failed", name)
+            connection.send(p.error_frame(frame_id, p.INTERNAL))
+            return
+        if isinstance(known, DatabaseUnavailable):
+            log.warning("action %s: database unavailable (%s)", name, error)
+        code, message, details = socket_error(known, spec.errors)
+        connection.send(p.error_frame(frame_id, code, message, **details))
         return
     if not ctx.answered:
         connection.send(p.ok_frame(frame_id, data))

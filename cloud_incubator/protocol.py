@@ -8,7 +8,8 @@ from typing import Any
 
 import orjson
 
-# Error codes of the socket layer itself; feature actions add their own dotted codes (room.full, ...).
+# Error codes of the socket layer itself; feature actions add their own dotted codes (room.full, ...) and
+# application errors map to codes in backend/core/errors.py (socket_error).
 FRAME_NOT_JSON = "frame.not_json"
 FRAME_TOO_LARGE = "frame.too_large"
 FRAME_INVALID = "frame.invalid"          # not an object, missing/ill-typed "action" or "id"
@@ -53,16 +54,6 @@ CLOSE_CODES: dict[int, str] = {
     CLOSE_FLOOD: "rate.flood",
     CLOSE_SHUTDOWN: "server going away",
 }
-
-
-class ProtocolError(Exception):
-    """Raised by an action handler: becomes an error frame with ``code`` (the socket stays open)."""
-
-    def __init__(self, code: str, message: str, **details: Any) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.details = details
 
 
 def _default(value: Any) -> Any:

@@ -39,19 +39,20 @@ class ActionSpec:
     name: str
     payload: type[BaseModel]
     handler: Handler
+    errors: str | None = None  # namespace of the domain's own error codes (``booking`` → ``booking.slot_taken``)
 
 
 ACTIONS: dict[str, ActionSpec] = {}
 
 
-def action(name: str, payload: type[BaseModel]) -> Callable[[Handler], Handler]:
+def action(name: str, payload: type[BaseModel], errors: str | None = None) -> Callable[[Handler], Handler]:
     """Register ``async def handler(ctx, payload) -> dict | None`` for frames with ``action == name``."""
     def register(handler: Handler) -> Handler:
         if name in ACTIONS and ACTIONS[name].handler is not handler:
             existing = ACTIONS[name].handler
             if (existing.__module__, existing.__qualname__) != (handler.__module__, handler.__qualname__):
                 raise ValueError(f"action {name!r} is already registered by {existing.__module__}")
-        ACTIONS[name] = ActionSpec(name, payload, handler)
+        ACTIONS[name] = ActionSpec(name, payload, handler, errors)
         return handler
     return register
 

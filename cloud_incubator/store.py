@@ -12,7 +12,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
-from backend.db import Document, durable, register_indexes
+from backend.core.db import Document, durable, register_indexes
 
 EVENTS = "ws_events"
 register_indexes(EVENTS, IndexModel([("topic", ASCENDING), ("seq", ASCENDING)], name="topic_seq"),

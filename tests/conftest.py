@@ -21,9 +21,9 @@ from fastapi import FastAPI
 from pymongo import monitoring
 
 from backend.app import create_app
+from backend.core.settings import Settings
 from backend.embedded_db import EmbeddedDatabase, free_loopback_port
 from backend.security import hash_password_sync
-from backend.settings import Settings
 from backend.state import AppState
 from backend.users.models import NewUser, Role, User
 from tests.query_plans import QueryPlanChecker

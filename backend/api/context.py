@@ -8,7 +8,7 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
-from backend.errors import Unauthenticated
+from backend.core.errors import AppError, Unauthenticated
 from backend.incubators.models import Incubator
 from backend.roadshows.service import roadshow_service
 from backend.state import AppState
@@ -28,7 +28,7 @@ class DataLoaders:
 
 
 class Context(BaseContext):
-    def __init__(self, state: AppState, user: User | None, auth_error: Unauthenticated | None = None,
+    def __init__(self, state: AppState, user: User | None, auth_error: AppError | None = None,
                  client_address: str = "unknown", request_id: str = "-") -> None:
         super().__init__()
         self.state = state

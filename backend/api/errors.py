@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from strawberry.extensions import SchemaExtension
 
-from backend.errors import AppError, BadUserInput
+from backend.core.errors import AppError, BadUserInput, as_app_error
 from graphql import GraphQLError
 
 log = logging.getLogger("backend.graphql")
@@ -27,8 +27,12 @@ def _expand(error: GraphQLError, request_id: str) -> list[GraphQLError]:
     if isinstance(original, BadUserInput):
         return [GraphQLError(issue.message_en, nodes=error.nodes, path=error.path, original_error=None,
                              extensions=issue.as_extensions()) for issue in original.issues]
-    if isinstance(original, AppError):
-        error.extensions = original.extensions
+    known = as_app_error(original)
+    if known is not None:
+        if known is not original:
+            log.warning("request %s at %s: %s", request_id, error.path, original)
+        error.message = known.message_en
+        error.extensions = known.extensions
         return [error]
     log.error("unexpected error (request %s) at %s", request_id, error.path, exc_info=original)
     return [GraphQLError(MASKED_MESSAGE, nodes=error.nodes, path=error.path,

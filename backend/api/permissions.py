@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from strawberry import Info
 from strawberry.permission import BasePermission
 
-from backend.errors import Forbidden, Unauthenticated
+from backend.core.errors import Forbidden, Unauthenticated
 from backend.users.models import Role
 
 

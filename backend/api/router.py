@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 from fastapi import Request, WebSocket
+from pymongo.errors import ConnectionFailure
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -15,8 +16,8 @@ from strawberry.types.unset import UnsetType
 
 from backend.api.context import Context
 from backend.api.schema import build_schema
+from backend.core.errors import Unauthenticated, as_app_error
 from backend.core.origins import OriginPolicy
-from backend.errors import Unauthenticated
 from backend.ratelimit import client_address
 from backend.security import bearer_token
 from backend.state import AppState
@@ -27,8 +28,9 @@ async def _context_from_token(state: AppState, token: str | None, client_address
         return Context(state, None, client_address=client_address, request_id=request_id)
     try:
         user = await state.user_service.user_from_token(token)
-    except Unauthenticated as error:
-        return Context(state, None, auth_error=error, client_address=client_address, request_id=request_id)
+    except (Unauthenticated, ConnectionFailure) as error:
+        known = as_app_error(error)
+        return Context(state, None, auth_error=known, client_address=client_address, request_id=request_id)
     return Context(state, user, client_address=client_address, request_id=request_id)
 
 

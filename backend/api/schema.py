@@ -24,7 +24,7 @@ from backend.api.resolvers.rankings import RankingMutations, RankingQueries, Ran
 from backend.api.resolvers.roadshows import RoadshowMutations, RoadshowQueries
 from backend.api.resolvers.submissions import SubmissionMutations, SubmissionQueries
 from backend.api.resolvers.users import UserMutations, UserQueries
-from backend.errors import AppError
+from backend.core.errors import AppError
 from graphql import GraphQLError
 
 MAX_DEPTH = 12

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.errors import IssueCollector
+from backend.core.errors import IssueCollector
 
 NAME_MAX = 120   # a display name (zh or en) of anything the park lists: incubators, workstations, profiles
 

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 
 from pymongo.errors import DuplicateKeyError
 
-from backend.db import durable
+from backend.core.db import durable
 from backend.security import hash_password_sync
 from backend.state import AppState
 from backend.users.models import NewUser, Role

@@ -8,8 +8,8 @@ from datetime import date
 from typing import Any
 
 from backend.core.clock import ParkCalendar
+from backend.core.errors import Conflict, IssueCollector, NotFound
 from backend.core.fields import check_names
-from backend.errors import Conflict, IssueCollector, NotFound
 from backend.incubators.models import (
     Accreditation,
     Incubator,

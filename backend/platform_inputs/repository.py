@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from backend.db import Document, durable
+from backend.core.db import Document, durable
 
 STAMPS = "platform_input_stamps"  # {_id: quarter, stamp: int}; read and written by _id only
 

@@ -6,7 +6,7 @@ submitted metrics, not yet published) are for staff: admins and evaluators.
 
 from __future__ import annotations
 
-from backend.errors import BadUserInput, Forbidden
+from backend.core.errors import BadUserInput, Forbidden
 from backend.users.models import Role, User
 
 STAFF_ROLES = (Role.admin, Role.evaluator)

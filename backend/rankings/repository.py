@@ -7,7 +7,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
-from backend.db import Document, durable, register_indexes
+from backend.core.db import Document, durable, register_indexes
 
 SNAPSHOTS = "ranking_snapshots"
 register_indexes(

@@ -19,7 +19,7 @@ import numpy as np
 from pymongo.errors import DuplicateKeyError
 
 from backend.core.clock import shift_quarter
-from backend.errors import BadUserInput, IssueCollector, NotFound
+from backend.core.errors import BadUserInput, IssueCollector, NotFound
 from backend.platform_inputs.service import platform_inputs
 from backend.rankings.policy import ranking_source
 from backend.rankings.repository import SnapshotRepository

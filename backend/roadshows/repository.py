@@ -11,7 +11,7 @@ from gridfs import AsyncGridFSBucket
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
-from backend.db import Document, durable, register_indexes
+from backend.core.db import Document, durable, register_indexes
 from backend.roadshows.models import Roadshow, SlideDeck
 
 ROADSHOWS = "roadshows"

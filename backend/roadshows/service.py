@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 from pymongo.errors import PyMongoError
 
-from backend.errors import Conflict, Forbidden, IssueCollector, NotFound
+from backend.core.errors import Conflict, Forbidden, IssueCollector, NotFound
 from backend.incubators.models import Industry
 from backend.roadshows.analytics import attendance_analytics, close_time
 from backend.roadshows.models import Audience, Phase, Roadshow, RoadshowStatus

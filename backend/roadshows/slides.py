@@ -21,7 +21,7 @@ from bson.errors import InvalidId
 from fastapi import APIRouter, Request, Response
 from gridfs.errors import NoFile
 
-from backend.errors import AppError, Unauthenticated
+from backend.core.errors import AppError, Unauthenticated
 from backend.http import request_user
 from backend.roadshows.models import RoadshowStatus
 from backend.roadshows.service import roadshow_service

@@ -8,7 +8,7 @@ from typing import Any
 from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
-from backend.db import Document, durable, register_indexes
+from backend.core.db import Document, durable, register_indexes
 from backend.startups.models import StartupProfile
 
 COLLECTION = "startups"

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request, Response, UploadFile
 
-from backend.errors import AppError, BadUserInput, Forbidden, NotFound
+from backend.core.errors import AppError, BadUserInput, Forbidden, NotFound
 from backend.http import error_response, request_user
 from backend.rankings.service import rank_by_dimension, ranking_service
 from backend.state import AppState

@@ -11,7 +11,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from backend.db import Document, durable, register_indexes
+from backend.core.db import Document, durable, register_indexes
 from backend.submissions.models import Head, ReportingWindow, Revision
 
 REVISIONS = "metric_revisions"

@@ -18,7 +18,7 @@ import numpy as np
 from pymongo.errors import DuplicateKeyError
 
 from backend.core.clock import ParkCalendar, is_quarter, quarter_days, shift_quarter
-from backend.errors import BadUserInput, Conflict, Forbidden, IssueCollector, NotFound
+from backend.core.errors import BadUserInput, Conflict, Forbidden, IssueCollector, NotFound
 from backend.incubators.models import Incubator
 from backend.incubators.repository import IncubatorRepository
 from backend.submissions.models import (

@@ -11,7 +11,7 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 
-from backend.errors import BadUserInput, IssueCollector
+from backend.core.errors import BadUserInput, IssueCollector
 from backend.submissions.service import SaveRequest, field_aliases, scheme
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024

@@ -9,8 +9,8 @@ from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from backend.db import Document, durable, register_indexes
-from backend.errors import Conflict
+from backend.core.db import Document, durable, register_indexes
+from backend.core.errors import Conflict
 from backend.users.models import User
 
 COLLECTION = "users"

@@ -7,11 +7,11 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from backend.errors import BadUserInput, Conflict, IssueCollector, NotFound, RateLimited, Unauthenticated
+from backend.core.errors import BadUserInput, Conflict, IssueCollector, NotFound, RateLimited, Unauthenticated
+from backend.core.settings import Settings
 from backend.incubators.repository import IncubatorRepository
 from backend.ratelimit import RateLimiter
 from backend.security import decode_token, hash_password, hash_password_sync, issue_token, verify_password
-from backend.settings import Settings
 from backend.startups.repository import StartupRepository
 from backend.users.models import NewUser, Role, User
 from backend.users.repository import UserRepository

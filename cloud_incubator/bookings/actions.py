@@ -9,20 +9,15 @@ the range shown) on ``bookings:<workstation_id>``; ``booking.promoted``, ``booki
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from backend.errors import AppError
-from cloud_incubator.bookings.models import Booking, WaitEntry, error_details, socket_code
+from cloud_incubator.bookings.models import Booking, WaitEntry
 from cloud_incubator.bookings.schemas import BookPayload
 from cloud_incubator.bookings.service import bookings
-from cloud_incubator.protocol import ProtocolError
 from cloud_incubator.registry import ActionContext, action
-
-T = TypeVar("T")
 
 
 class WatchPayload(BaseModel):
@@ -46,13 +41,6 @@ class ReschedulePayload(BaseModel):
     advisor_id: str | None = Field(default=None, max_length=64)
 
 
-async def _run(awaitable: Awaitable[T]) -> T:
-    try:
-        return await awaitable
-    except AppError as error:
-        raise ProtocolError(socket_code(error), error.message_en, **error_details(error)) from error
-
-
 def booking_data(b: Booking) -> dict[str, Any]:
     return {"id": b.id, "workstation_id": b.workstation_id, "advisor_id": b.advisor_id, "startup_id": b.startup_id,
             "start": b.start.isoformat(), "end": b.end.isoformat(), "topic": b.topic, "mode": b.mode,
@@ -65,16 +53,16 @@ def wait_data(e: WaitEntry, position: int | None) -> dict[str, Any]:
             "status": e.status.value, "position": position, "booking_id": e.booking_id}
 
 
-@action("booking.watch", WatchPayload)
+@action("booking.watch", WatchPayload, errors="booking")
 async def watch(ctx: ActionContext, payload: WatchPayload) -> dict[str, Any]:
     """Subscribe to live slot updates of a workstation; with ``from``/``to`` (park-local dates) the answer
     carries the current slots of that range."""
     service = bookings(ctx.state)
     if payload.from_date is not None and payload.to_date is not None:
-        views = await _run(service.search_slots(payload.from_date, payload.to_date,
-                                                workstation_id=payload.workstation_id))
+        views = await service.search_slots(payload.from_date, payload.to_date,
+                                           workstation_id=payload.workstation_id)
     else:
-        await _run(service.workstation_or_404(payload.workstation_id, field="workstation_id"))
+        await service.workstation_or_404(payload.workstation_id, field="workstation_id")
         views = []
     topic = f"bookings:{payload.workstation_id}"
     await ctx.connection.subscribe(topic)
@@ -83,36 +71,36 @@ async def watch(ctx: ActionContext, payload: WatchPayload) -> dict[str, Any]:
                                       for v in views]}
 
 
-@action("booking.unwatch", UnwatchPayload)
+@action("booking.unwatch", UnwatchPayload, errors="booking")
 async def unwatch(ctx: ActionContext, payload: UnwatchPayload) -> dict[str, Any]:
     topic = f"bookings:{payload.workstation_id}"
     await ctx.connection.unsubscribe(topic)
     return {"topic": topic}
 
 
-@action("booking.book", BookPayload)
+@action("booking.book", BookPayload, errors="booking")
 async def book(ctx: ActionContext, payload: BookPayload) -> dict[str, Any]:
-    booking = await _run(bookings(ctx.state).book(ctx.user, payload.workstation_id, payload.advisor_id, payload.start,
-                                                  payload.topic, payload.mode, payload.question))
+    booking = await bookings(ctx.state).book(ctx.user, payload.workstation_id, payload.advisor_id, payload.start,
+                                             payload.topic, payload.mode, payload.question)
     return {"booking": booking_data(booking)}
 
 
-@action("booking.cancel", BookingIdPayload)
+@action("booking.cancel", BookingIdPayload, errors="booking")
 async def cancel(ctx: ActionContext, payload: BookingIdPayload) -> dict[str, Any]:
-    booking = await _run(bookings(ctx.state).cancel(ctx.user, payload.booking_id))
+    booking = await bookings(ctx.state).cancel(ctx.user, payload.booking_id)
     return {"booking": booking_data(booking)}
 
 
-@action("booking.reschedule", ReschedulePayload)
+@action("booking.reschedule", ReschedulePayload, errors="booking")
 async def reschedule(ctx: ActionContext, payload: ReschedulePayload) -> dict[str, Any]:
-    booking = await _run(bookings(ctx.state).reschedule(ctx.user, payload.booking_id, payload.start,
-                                                        payload.advisor_id))
+    booking = await bookings(ctx.state).reschedule(ctx.user, payload.booking_id, payload.start,
+                                                   payload.advisor_id)
     return {"booking": booking_data(booking)}
 
 
-@action("booking.join_waitlist", BookPayload)
+@action("booking.join_waitlist", BookPayload, errors="booking")
 async def join_waitlist(ctx: ActionContext, payload: BookPayload) -> dict[str, Any]:
     service = bookings(ctx.state)
-    entry = await _run(service.join_waitlist(ctx.user, payload.workstation_id, payload.advisor_id, payload.start,
-                                             payload.topic, payload.mode, payload.question))
+    entry = await service.join_waitlist(ctx.user, payload.workstation_id, payload.advisor_id, payload.start,
+                                        payload.topic, payload.mode, payload.question)
     return {"entry": wait_data(entry, await service.waitlist_position(entry))}

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 
 from backend.core.clock import PARK_TZ, park_instant, quarter_span
+from backend.core.errors import AppError
 from backend.demo.seed import DEMO_PASSWORD, DemoContext, seeder
-from backend.errors import AppError
 from backend.submissions.demo import DEMO_QUARTERS
 from backend.users.models import NewUser, Role
 from cloud_incubator.bookings.service import BookingService, bookings

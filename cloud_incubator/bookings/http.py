@@ -10,7 +10,7 @@ import orjson
 from bson import Binary
 from fastapi import APIRouter, Request, Response, UploadFile
 
-from backend.errors import AppError, BadUserInput, Conflict, Forbidden, NotFound
+from backend.core.errors import AppError, BadUserInput, Conflict, Forbidden, NotFound
 from backend.http import error_response, request_user
 from backend.users.models import Role
 from cloud_incubator.bookings.models import AttachmentLimit, AttachmentTooLarge, AttachmentType, BookingStatus

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from enum import StrEnum
-from typing import Any
 
 from pydantic import BaseModel, Field
 
-from backend.errors import AppError, Conflict
+from backend.core.errors import AppError, Conflict
 from cloud_incubator.bookings.rules import Exception_, Rule
 
 
@@ -173,20 +172,3 @@ NotStarted = _coded("CONSULTATION_NOT_STARTED", 409)
 AttachmentTooLarge = _coded("ATTACHMENT_TOO_LARGE", 413)
 AttachmentType = _coded("ATTACHMENT_TYPE", 415)
 AttachmentLimit = _coded("ATTACHMENT_LIMIT", 409)
-
-
-def socket_code(error: AppError) -> str:
-    """``SLOT_TAKEN`` → ``booking.slot_taken`` (the /ws/v1 dotted style)."""
-    generic = {"NOT_FOUND": "not_found", "FORBIDDEN": "forbidden", "UNAUTHENTICATED": "auth.required",
-               "BAD_USER_INPUT": "booking.bad_input"}
-    return generic.get(error.code) or "booking." + error.code.lower()
-
-
-def error_details(error: AppError) -> dict[str, Any]:
-    details: dict[str, Any] = {"message_zh": error.message_zh, "code_upper": error.code}
-    if error.field:
-        details["field"] = error.field
-    issues = getattr(error, "issues", None)
-    if issues:
-        details["issues"] = [i.as_extensions() for i in issues]
-    return details

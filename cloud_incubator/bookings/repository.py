@@ -24,7 +24,7 @@ from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from backend.db import Document, durable, register_indexes
+from backend.core.db import Document, durable, register_indexes
 from cloud_incubator.bookings.models import (
     Attachment,
     Booking,

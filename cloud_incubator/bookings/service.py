@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from pymongo.errors import DuplicateKeyError
 
 from backend.core.clock import quarter_of, quarter_span
+from backend.core.errors import BadUserInput, Conflict, Forbidden, IssueCollector, NotFound
 from backend.core.fields import check_names
-from backend.errors import BadUserInput, Conflict, Forbidden, IssueCollector, NotFound
 from backend.platform_inputs.service import Counts, platform_inputs_changed, provides
 from backend.users.models import Role, User
 from cloud_incubator.bookings import ical

@@ -13,9 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from backend.errors import BadUserInput, Forbidden, NotFound
+from backend.core.errors import BadUserInput, Forbidden, NotFound, ProtocolError
 from cloud_incubator.matchmaking.service import message_data, service
-from cloud_incubator.protocol import ProtocolError
 from cloud_incubator.registry import ActionContext, action
 
 

@@ -10,7 +10,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from backend.db import Document, durable, register_indexes
+from backend.core.db import Document, durable, register_indexes
 from backend.startups.models import StartupProfile
 from cloud_incubator.matchmaking.models import Cooperation, Counterpart, Match, Message, Session
 

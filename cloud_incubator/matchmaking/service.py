@@ -17,8 +17,8 @@ import numpy as np
 from pymongo.errors import DuplicateKeyError
 
 from backend.core.clock import is_quarter, park_date, quarter_of_date
+from backend.core.errors import BadUserInput, Conflict, Forbidden, IssueCollector, NotFound
 from backend.core.fields import check_names
-from backend.errors import BadUserInput, Conflict, Forbidden, IssueCollector, NotFound
 from backend.platform_inputs.service import Counts, platform_inputs_changed, provides
 from backend.startups.models import StartupProfile
 from backend.users.models import Role, User

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from pymongo.errors import DuplicateKeyError
 
 from backend.app import SHUTDOWN_HOOKS, STARTUP_HOOKS
+from backend.core.errors import Conflict, NotFound, ProtocolError
 from backend.roadshows.models import Phase, Roadshow, RoadshowStatus
 from backend.roadshows.service import roadshow_service
 from backend.roadshows.slides import signed_slide_url
@@ -20,7 +21,7 @@ from backend.users.models import Role
 from cloud_incubator.broadcast import broadcaster, publish, publish_logged
 from cloud_incubator.config import gateway_config
 from cloud_incubator.gateway import DISCONNECT_HOOKS, Connection
-from cloud_incubator.protocol import ProtocolError, event_frame
+from cloud_incubator.protocol import event_frame
 from cloud_incubator.registry import ActionContext, action
 from cloud_incubator.rooms.runtime import RoomRuntime, mod_topic, now, room_topic, runtime, stale_after
 
@@ -254,7 +255,7 @@ async def room_join(ctx: ActionContext, payload: JoinPayload) -> dict[str, Any] 
     rt = _rt(ctx)
     try:
         roadshow = await rt.roadshow(payload.room_id, fresh=True)
-    except Exception as error:
+    except NotFound as error:
         raise ProtocolError("room.not_found", "No roadshow has this id.", room_id=payload.room_id) from error
     if not rt.service.may_enter(ctx.user, roadshow):
         raise ProtocolError("room.forbidden", "This roadshow is not open to you.", audience=roadshow.audience.value)
@@ -507,7 +508,7 @@ async def room_start(ctx: ActionContext, payload: RoomRef) -> dict[str, Any] | N
     rt, roadshow = await _moderating(ctx, payload.room_id)
     try:
         updated = await rt.service.start(ctx.user, roadshow.id)
-    except Exception as error:
+    except Conflict as error:
         raise ProtocolError("room.not_scheduled", "The roadshow is not waiting to start.") from error
     await announce_status(ctx.state, updated)
     return {"status": updated.status.value}
@@ -518,7 +519,7 @@ async def room_end(ctx: ActionContext, payload: RoomRef) -> dict[str, Any] | Non
     rt, roadshow = await _moderating(ctx, payload.room_id)
     try:
         updated = await rt.service.end(ctx.user, roadshow.id)
-    except Exception as error:
+    except Conflict as error:
         raise ProtocolError("room.not_live", "The roadshow is not live.") from error
     await announce_status(ctx.state, updated)
     return {"status": updated.status.value}

@@ -105,7 +105,7 @@ async def assert_booking_withdrawn_when_raced(park: Park, state: AppState, chang
     """``await change()`` (a removal of the slot's availability, returning how many bookings it cancelled)
     lands between a booking's checks and its insert: the sweep finds nothing, and the booking sees its slot
     gone after its insert and withdraws itself (SLOT_OUTSIDE_AVAILABILITY), leaving the ledger clean."""
-    from backend.errors import AppError
+    from backend.core.errors import AppError
 
     startup = await park.startup()
     repo = park.service.repo

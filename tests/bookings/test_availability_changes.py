@@ -9,7 +9,7 @@ from datetime import UTC, timedelta
 
 import icalendar
 
-from backend.errors import AppError
+from backend.core.errors import AppError
 from cloud_incubator.bookings.models import BookingStatus, WaitStatus
 from tests.bookings.conftest import assert_booking_withdrawn_when_raced, local, next_weekday
 from tests.conftest import error_codes

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-from backend.errors import AppError
+from backend.core.errors import AppError
 from tests.bookings.conftest import local, next_weekday
 from tests.conftest import error_codes
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from backend.errors import BadUserInput
+from backend.core.errors import BadUserInput
 from backend.users.models import Role
 from cloud_incubator.bookings.service import bookings
 from tests.conftest import error_codes

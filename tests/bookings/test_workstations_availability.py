@@ -146,7 +146,7 @@ async def test_concurrent_rule_writes_cannot_both_store_overlapping_windows(park
     import asyncio
     from datetime import time
 
-    from backend.errors import AppError
+    from backend.core.errors import AppError
 
     extra = await park.people.make("adv3", Role.ip_advisor)
     await park.service.update_workstation(park.manager, park.workstation_id,

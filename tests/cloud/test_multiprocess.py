@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
+from backend.core.settings import Settings
 from backend.embedded_db import EmbeddedDatabase, free_loopback_port
 from backend.roadshows.service import roadshow_service
-from backend.settings import Settings
 from backend.state import AppState
 from backend.users.models import Role
 from tests.cloud.conftest import Sockets

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
-from backend.errors import Conflict
+from backend.core.errors import Conflict
 from backend.security import issue_token
 from backend.users.models import Role
 from tests.conftest import JWT_SECRET, TEST_PASSWORD, error_codes, operation

@@ -5,22 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import cloud_incubator.matchmaking.demo as matchmaking_demo
-import cloud_incubator.matchmaking.service as matchmaking_service
+from backend.core.clock import FixedClock
 from backend.demo.seed import SEEDERS, DemoContext, _import_feature_seeders
 
 EVENING_UTC = datetime(2026, 3, 10, 17, 30, tzinfo=UTC)  # 01:30 on 11 March in the park
 
 
-class _Evening(datetime):
-    @classmethod
-    def now(cls, tz=None):  # type: ignore[no-untyped-def]
-        return EVENING_UTC.astimezone(tz) if tz else EVENING_UTC.replace(tzinfo=None)
-
-
 async def test_matchmaking_demo_seeds_in_the_utc_evening(state, monkeypatch):
-    for patched in (matchmaking_demo, matchmaking_service):
-        monkeypatch.setattr(patched, "datetime", _Evening)
+    monkeypatch.setattr(state.calendar, "clock", FixedClock(EVENING_UTC))
     _import_feature_seeders()
     seeders = dict(SEEDERS)
     context = DemoContext(state)

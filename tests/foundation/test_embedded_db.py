@@ -15,8 +15,8 @@ from asgi_lifespan import LifespanManager
 from pymongo import MongoClient
 
 from backend.app import create_app
+from backend.core.settings import ConfigurationError, Settings
 from backend.embedded_db import EmbeddedDatabase, EmbeddedDatabaseError, free_loopback_port
-from backend.settings import ConfigurationError, Settings
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -175,7 +175,7 @@ def test_cli_create_user_and_seed_demo_are_idempotent(embedded_server, tmp_path)
 
 def test_production_refusal_is_a_message_and_exit_code_not_a_traceback(tmp_path, monkeypatch, capsys):
     from backend import cli
-    from backend.settings import get_settings
+    from backend.core.settings import get_settings
 
     monkeypatch.setenv("INCUBENCH_ENV", "production")
     monkeypatch.setenv("INCUBENCH_VAR_DIR", str(tmp_path))
@@ -193,7 +193,7 @@ def test_production_refusal_is_a_message_and_exit_code_not_a_traceback(tmp_path,
 def test_a_command_on_a_data_directory_in_use_says_so_without_a_traceback(tmp_path, monkeypatch, capsys):
     """`incubench create-user` while `make run` serves the same var/: the storage is locked; a clear message."""
     from backend import cli
-    from backend.settings import get_settings
+    from backend.core.settings import get_settings
 
     running = EmbeddedDatabase(storage_path=str(tmp_path / "db"))
     running.start()

@@ -275,7 +275,7 @@ async def test_a_manager_decides_for_a_startup_without_an_account(gql, park, sta
 
 
 async def test_an_edit_based_on_a_stale_schedule_is_refused(gql, park, state):
-    from backend.errors import Conflict
+    from backend.core.errors import Conflict
 
     token = await gql.login("mm_manager")
     session_id = (await gql.op("CreateMatchmakingSession", {"input": _session_input(park)}, token=token))[

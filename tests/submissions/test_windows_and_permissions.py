@@ -109,7 +109,7 @@ def test_a_quarter_opens_at_the_parks_midnight():
     from datetime import UTC, datetime
 
     from backend.core.clock import FixedClock, ParkCalendar
-    from backend.errors import IssueCollector
+    from backend.core.errors import IssueCollector
     from backend.submissions.service import validate_quarter
 
     calendar = ParkCalendar(FixedClock(datetime(2026, 12, 31, 16, 30, tzinfo=UTC)))

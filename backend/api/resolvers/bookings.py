@@ -32,7 +32,7 @@ from backend.api.types.bookings import (
     TopicCount,
     full_catalogue,
 )
-from backend.errors import BadUserInput, NotFound
+from backend.core.errors import BadUserInput, NotFound
 from backend.users.models import Role
 from cloud_incubator.bookings.service import bookings, workstation_stats
 

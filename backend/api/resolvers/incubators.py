@@ -8,7 +8,7 @@ from strawberry import Info
 from backend.api.inputs.incubator import CreateIncubatorInput, IncubatorFilterInput, UpdateIncubatorInput
 from backend.api.permissions import AdminOrOwnManager, IsAuthenticated, roles
 from backend.api.types.incubator import Incubator, IncubatorConnection
-from backend.errors import Forbidden, NotFound
+from backend.core.errors import Forbidden, NotFound
 from backend.incubators.models import IncubatorFilter
 from backend.incubators.service import MANAGER_EDITABLE
 from backend.users.models import Role

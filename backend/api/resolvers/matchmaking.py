@@ -33,7 +33,7 @@ from backend.api.types.matchmaking import (
     StartupProfile,
     StartupProfileConnection,
 )
-from backend.errors import BadUserInput, NotFound
+from backend.core.errors import BadUserInput, NotFound
 from backend.pagination import check_page_size, decode_cursor, encode_cursor
 from backend.users.models import Role
 from cloud_incubator.matchmaking.models import Decision

@@ -34,7 +34,7 @@ from backend.api.types.rankings import (
     Scorecard,
     WhatIfResult,
 )
-from backend.errors import BadUserInput, Forbidden, IssueCollector, NotFound, Unauthenticated
+from backend.core.errors import BadUserInput, Forbidden, IssueCollector, NotFound, Unauthenticated
 from backend.pagination import check_page_size, encode_cursor
 from backend.rankings.policy import STAFF_ROLES, sees_live_rankings
 from backend.rankings.service import Evaluated, rank_by_dimension, ranking_service

@@ -9,7 +9,7 @@ from strawberry import Info
 from backend.api.inputs.roadshows import AgendaItemInput, ScheduleRoadshowInput, UpdateRoadshowInput
 from backend.api.permissions import IsAuthenticated, roles
 from backend.api.types import roadshows as t
-from backend.errors import NotFound
+from backend.core.errors import NotFound
 from backend.pagination import check_page_size
 from backend.roadshows import models
 from backend.roadshows.service import roadshow_service

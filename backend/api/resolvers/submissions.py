@@ -15,7 +15,7 @@ from backend.api.types.submissions import (
     RevisionConnection,
     SubmitResult,
 )
-from backend.errors import BadUserInput
+from backend.core.errors import BadUserInput
 from backend.pagination import check_page_size, decode_cursor, encode_cursor
 from backend.submissions.models import camel
 from backend.submissions.service import SaveRequest, scheme, submission_service

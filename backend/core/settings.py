@@ -12,7 +12,7 @@ from pydantic import Field, IPvAnyNetwork
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Where frontend_static/ and graphql/ live: the checkout, or INCUBENCH_HOME in an image.
-PROJECT_ROOT = Path(os.environ.get("INCUBENCH_HOME") or Path(__file__).resolve().parent.parent)
+PROJECT_ROOT = Path(os.environ.get("INCUBENCH_HOME") or Path(__file__).resolve().parents[2])
 
 
 class ConfigurationError(RuntimeError):
