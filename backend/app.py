@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,7 +21,7 @@ from backend.core.db import ensure_indexes, make_client
 from backend.core.errors import DatabaseUnavailable
 from backend.core.settings import PROJECT_ROOT, Settings, get_settings
 from backend.embedded_db import EmbeddedDatabase, announce_running, withdraw_running
-from backend.http import error_response
+from backend.http import RequestIdMiddleware, error_response
 from backend.state import AppState
 
 log = logging.getLogger("backend")
@@ -94,12 +93,7 @@ def create_app(settings: Settings | None = None, *, seed_demo_if_empty: bool = F
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
                        allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"])
 
-    @app.middleware("http")
-    async def request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        request.state.request_id = request.headers.get("x-request-id", uuid.uuid4().hex[:12])[:64]
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = request.state.request_id
-        return response
+    app.add_middleware(RequestIdMiddleware)
 
     @app.get("/healthz")
     async def healthz(request: Request) -> Response:
