@@ -1,4 +1,6 @@
-"""``create_app()``: the FastAPI app, its lifespan (embedded database, client, indexes) and routes."""
+"""The composition root. ``create_app()`` builds the FastAPI app: its lifespan (embedded database, client,
+indexes, the services and their start/stop work, demo data) and every route, socket action and error
+mapper, all registered here explicitly."""
 
 from __future__ import annotations
 
@@ -15,14 +17,27 @@ from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from pymongo.errors import ConnectionFailure, PyMongoError
 
+from backend import static_ops
 from backend.api.router import graphql_router
 from backend.core.clock import Clock, SystemClock
 from backend.core.db import ensure_indexes, make_client
 from backend.core.errors import DatabaseUnavailable
 from backend.core.settings import PROJECT_ROOT, Settings, get_settings
+from backend.demo.seed import seed_demo_if_empty as seed_demo_if_empty_
 from backend.embedded_db import EmbeddedDatabase, announce_running, withdraw_running
 from backend.http import RequestIdMiddleware, error_response
+from backend.rankings.service import ranking_service
+from backend.roadshows.slides import router as roadshow_slides
 from backend.state import AppState
+from backend.submissions.http import router as submissions_http
+from cloud_incubator import gateway
+from cloud_incubator.bookings.actions import BOOKING_ACTIONS
+from cloud_incubator.bookings.http import router as bookings_http
+from cloud_incubator.broadcast import stop_broadcaster
+from cloud_incubator.matchmaking.actions import NEGOTIATION_ACTIONS
+from cloud_incubator.registry import action_table
+from cloud_incubator.rooms import actions as rooms
+from cloud_incubator.rooms.actions import ROOM_ACTIONS
 
 log = logging.getLogger("backend")
 
@@ -30,9 +45,9 @@ STATIC_DIR = PROJECT_ROOT / "frontend_static"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 StartupHook = Callable[[AppState], Awaitable[None]]
-# Feature modules register start-up/shutdown work here (e.g. broadcasters, seeding).
-STARTUP_HOOKS: list[StartupHook] = []
-SHUTDOWN_HOOKS: list[StartupHook] = []
+
+# Every /ws/v1 action, by domain.
+SOCKET_ACTIONS = (ROOM_ACTIONS, BOOKING_ACTIONS, NEGOTIATION_ACTIONS)
 
 
 def create_app(settings: Settings | None = None, *, seed_demo_if_empty: bool = False,
@@ -59,27 +74,24 @@ def create_app(settings: Settings | None = None, *, seed_demo_if_empty: bool = F
             db = client[settings.database_name]
             await client.admin.command("ping")
             await ensure_indexes(db)
-            state = AppState(settings=settings, client=client, db=db, clock=clock or SystemClock())
+            state = AppState(settings=settings, client=client, db=db, clock=clock or SystemClock(),
+                             actions=action_table(*SOCKET_ACTIONS),
+                             socket_closed_handlers=(rooms.on_disconnect,))
             app.state.incubench = state
             app.state.embedded_db = embedded
             settings.resolved_jwt_secret()
-            for hook in STARTUP_HOOKS:
-                await hook(state)
+            await gateway.start(state)  # the broadcaster first: the services below publish through it
+            await rooms.close_stale_attendance(state)
             # Listening from the start: a submission or platform change made in this process must reach
             # ranking pages served by other processes even before this one has served a ranking.
-            from backend.rankings.service import ranking_service
-
             ranking_service(state)
-            # After the hooks: demo seeders publish live events through the started broadcaster.
-            if seed_demo_if_empty:
-                from backend.demo.seed import seed_demo_if_empty as seed
-
-                await seed(state)
+            if seed_demo_if_empty:  # after the broadcaster: seeders publish live events
+                await seed_demo_if_empty_(state)
             if on_ready is not None:
                 await on_ready(state)
             yield
-            for hook in SHUTDOWN_HOOKS:
-                await hook(state)
+            await rooms.shutdown(state)
+            await stop_broadcaster(state)
         finally:
             if client is not None:
                 await client.close()
@@ -124,7 +136,11 @@ def create_app(settings: Settings | None = None, *, seed_demo_if_empty: bool = F
         return FileResponse(PLOTLY_JS, media_type="text/javascript",
                             headers={"Cache-Control": "public, max-age=86400"})
 
-    _include_feature_routes(app)
+    app.include_router(static_ops.router)  # /graphql-operations/<Name>.graphql for the pages
+    app.include_router(gateway.router)  # /ws/v1
+    app.include_router(roadshow_slides)  # roadshow slide uploads (GridFS) and downloads
+    app.include_router(bookings_http)  # IP-workstation bookings: .ics exports, attachments
+    app.include_router(submissions_http)  # metrics import (CSV/XLSX) and exports of any view
 
     @app.get("/", include_in_schema=False)
     async def index() -> Response:
@@ -134,9 +150,3 @@ def create_app(settings: Settings | None = None, *, seed_demo_if_empty: bool = F
         app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static")
     return app
 
-
-def _include_feature_routes(app: FastAPI) -> None:
-    """HTTP and websocket routes of feature modules (exports, uploads, /ws/v1)."""
-    from backend.routes import include_routes
-
-    include_routes(app)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
@@ -19,6 +20,10 @@ from backend.startups.repository import StartupRepository
 from backend.users.repository import UserRepository
 from backend.users.service import UserService
 
+if TYPE_CHECKING:
+    from cloud_incubator.gateway import Connection
+    from cloud_incubator.registry import ActionSpec
+
 
 @dataclass
 class AppState:
@@ -27,6 +32,9 @@ class AppState:
     db: AsyncDatabase[Document]
     limiter: RateLimiter = field(default_factory=RateLimiter)
     clock: Clock = field(default_factory=SystemClock)
+    actions: Mapping[str, ActionSpec] = field(default_factory=dict)  # every /ws/v1 action, by name
+    # Called with each authenticated socket when it closes (rooms: presence and attendance).
+    socket_closed_handlers: tuple[Callable[[Connection], Awaitable[None]], ...] = ()
     started_at: float = field(default_factory=time.time)
     # Feature modules hang their long-lived objects here (broadcasters, caches).
     extras: dict[str, Any] = field(default_factory=dict)

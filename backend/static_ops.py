@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from backend.core.settings import PROJECT_ROOT
@@ -27,5 +27,3 @@ async def graphql_operation(filename: str) -> Response:
                     headers={"Cache-Control": "no-cache"})
 
 
-def include(app: FastAPI) -> None:
-    app.include_router(router)

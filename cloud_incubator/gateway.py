@@ -14,7 +14,7 @@ import logging
 import time
 import types
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
@@ -27,18 +27,16 @@ from backend.security import decode_token
 from backend.state import AppState
 from backend.users.models import User
 from cloud_incubator import protocol as p
-from cloud_incubator.broadcast import Broadcaster, broadcaster, start_broadcaster, stop_broadcaster
+from cloud_incubator.broadcast import Broadcaster, broadcaster, start_broadcaster
 from cloud_incubator.config import GatewayConfig, gateway_config
-from cloud_incubator.registry import ACTIONS, ActionContext, load_action_modules
+from cloud_incubator.registry import ActionContext
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 _ids = itertools.count(1)
 
-# Called with the connection when it closes (rooms use it for presence); registered by feature modules.
 # Published on ``user:<id>`` when an admin disables the account: its sockets close in every process.
 ACCOUNT_DISABLED = "account.disabled"
-DISCONNECT_HOOKS: list[Callable[[Connection], Awaitable[None]]] = []
 
 
 class Connection:
@@ -241,11 +239,11 @@ async def ws_endpoint(websocket: WebSocket) -> None:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         if connection.user is not None:
-            for hook in DISCONNECT_HOOKS:
+            for on_closed in connection.state.socket_closed_handlers:
                 try:
-                    await hook(connection)
+                    await on_closed(connection)
                 except Exception:
-                    log.exception("disconnect hook failed")
+                    log.exception("socket close handler failed")
         if connection.close_code is not None:
             await _close(websocket, connection.close_code, connection.close_reason)
 
@@ -416,7 +414,7 @@ async def _dispatch(connection: Connection, frame: dict[str, Any], frame_id: str
     if connection.user is None:
         connection.send(p.error_frame(frame_id, p.AUTH_REQUIRED))
         return
-    spec = ACTIONS.get(name)
+    spec = connection.state.actions.get(name)
     if spec is None:
         connection.send(p.error_frame(frame_id, p.ACTION_UNKNOWN, f"No action named {name!r}.", action=name))
         return
@@ -471,20 +469,10 @@ async def _authenticate(connection: Connection, frame: dict[str, Any], frame_id:
         "heartbeat_interval": connection.config.heartbeat_interval}))
 
 
-async def _on_startup(state: AppState) -> None:
-    load_action_modules()
+async def start(state: AppState) -> None:
+    """Start-up (called by the composition root): the socket settings, the broadcaster, and closing the
+    sockets of accounts disabled in any process."""
     gateway_config(state)
     await start_broadcaster(state)
     hub = broadcaster(state).hub
     hub.listen(ACCOUNT_DISABLED, _closer_of_disabled(hub))
-
-
-def install(app: Any) -> None:
-    """Register /ws/v1 and the broadcaster's start-up/shutdown hooks (called from backend.routes)."""
-    from backend.app import SHUTDOWN_HOOKS, STARTUP_HOOKS
-
-    app.include_router(router)
-    if _on_startup not in STARTUP_HOOKS:
-        STARTUP_HOOKS.append(_on_startup)
-    if stop_broadcaster not in SHUTDOWN_HOOKS:
-        SHUTDOWN_HOOKS.append(stop_broadcaster)

@@ -1,12 +1,18 @@
-"""Action registry: ``@action("room.join", JoinPayload)`` registers a handler of /ws/v1 frames."""
+"""Socket actions: ``ActionSpec("room.join", JoinPayload, handler)`` describes one handler of /ws/v1 frames.
+
+Each domain's ``actions.py`` lists its specs in a tuple; the composition root (``backend/app.py``) joins
+them into the app's one action table with :func:`action_table`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
+
+from cloud_incubator.protocol import ok_frame
 
 if TYPE_CHECKING:
     from backend.state import AppState
@@ -20,13 +26,10 @@ class ActionContext:
     user: User
     connection: Connection
     frame_id: str | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
     answered: bool = False
 
     def reply(self, data: dict[str, Any]) -> None:
         """Send the ok frame now (before frames the handler queues next); the return value is then ignored."""
-        from cloud_incubator.protocol import ok_frame
-
         self.connection.send(ok_frame(self.frame_id, data))
         self.answered = True
 
@@ -42,28 +45,12 @@ class ActionSpec:
     errors: str | None = None  # namespace of the domain's own error codes (``booking`` → ``booking.slot_taken``)
 
 
-ACTIONS: dict[str, ActionSpec] = {}
-
-
-def action(name: str, payload: type[BaseModel], errors: str | None = None) -> Callable[[Handler], Handler]:
-    """Register ``async def handler(ctx, payload) -> dict | None`` for frames with ``action == name``."""
-    def register(handler: Handler) -> Handler:
-        if name in ACTIONS and ACTIONS[name].handler is not handler:
-            existing = ACTIONS[name].handler
-            if (existing.__module__, existing.__qualname__) != (handler.__module__, handler.__qualname__):
-                raise ValueError(f"action {name!r} is already registered by {existing.__module__}")
-        ACTIONS[name] = ActionSpec(name, payload, handler, errors)
-        return handler
-    return register
-
-
-def load_action_modules() -> None:
-    """Import every ``cloud_incubator.<area>.actions`` module so its actions register."""
-    import importlib
-    import pkgutil
-
-    import cloud_incubator
-
-    for module in pkgutil.walk_packages(cloud_incubator.__path__, "cloud_incubator."):
-        if module.name.endswith(".actions"):
-            importlib.import_module(module.name)
+def action_table(*groups: Iterable[ActionSpec]) -> Mapping[str, ActionSpec]:
+    """One table of every action, by name; a name given twice is a wiring mistake."""
+    table: dict[str, ActionSpec] = {}
+    for group in groups:
+        for spec in group:
+            if spec.name in table:
+                raise ValueError(f"socket action {spec.name!r} is registered twice")
+            table[spec.name] = spec
+    return table

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from cloud_incubator.bookings.models import Booking, WaitEntry
 from cloud_incubator.bookings.schemas import BookPayload
 from cloud_incubator.bookings.service import bookings
-from cloud_incubator.registry import ActionContext, action
+from cloud_incubator.registry import ActionContext, ActionSpec
 
 
 class WatchPayload(BaseModel):
@@ -53,7 +53,6 @@ def wait_data(e: WaitEntry, position: int | None) -> dict[str, Any]:
             "status": e.status.value, "position": position, "booking_id": e.booking_id}
 
 
-@action("booking.watch", WatchPayload, errors="booking")
 async def watch(ctx: ActionContext, payload: WatchPayload) -> dict[str, Any]:
     """Subscribe to live slot updates of a workstation; with ``from``/``to`` (park-local dates) the answer
     carries the current slots of that range."""
@@ -71,36 +70,42 @@ async def watch(ctx: ActionContext, payload: WatchPayload) -> dict[str, Any]:
                                       for v in views]}
 
 
-@action("booking.unwatch", UnwatchPayload, errors="booking")
 async def unwatch(ctx: ActionContext, payload: UnwatchPayload) -> dict[str, Any]:
     topic = f"bookings:{payload.workstation_id}"
     await ctx.connection.unsubscribe(topic)
     return {"topic": topic}
 
 
-@action("booking.book", BookPayload, errors="booking")
 async def book(ctx: ActionContext, payload: BookPayload) -> dict[str, Any]:
     booking = await bookings(ctx.state).book(ctx.user, payload.workstation_id, payload.advisor_id, payload.start,
                                              payload.topic, payload.mode, payload.question)
     return {"booking": booking_data(booking)}
 
 
-@action("booking.cancel", BookingIdPayload, errors="booking")
 async def cancel(ctx: ActionContext, payload: BookingIdPayload) -> dict[str, Any]:
     booking = await bookings(ctx.state).cancel(ctx.user, payload.booking_id)
     return {"booking": booking_data(booking)}
 
 
-@action("booking.reschedule", ReschedulePayload, errors="booking")
 async def reschedule(ctx: ActionContext, payload: ReschedulePayload) -> dict[str, Any]:
     booking = await bookings(ctx.state).reschedule(ctx.user, payload.booking_id, payload.start,
                                                    payload.advisor_id)
     return {"booking": booking_data(booking)}
 
 
-@action("booking.join_waitlist", BookPayload, errors="booking")
 async def join_waitlist(ctx: ActionContext, payload: BookPayload) -> dict[str, Any]:
     service = bookings(ctx.state)
     entry = await service.join_waitlist(ctx.user, payload.workstation_id, payload.advisor_id, payload.start,
                                         payload.topic, payload.mode, payload.question)
     return {"entry": wait_data(entry, await service.waitlist_position(entry))}
+
+
+# Registered by the composition root (backend/app.py).
+BOOKING_ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("booking.watch", WatchPayload, watch, errors="booking"),
+    ActionSpec("booking.unwatch", UnwatchPayload, unwatch, errors="booking"),
+    ActionSpec("booking.book", BookPayload, book, errors="booking"),
+    ActionSpec("booking.cancel", BookingIdPayload, cancel, errors="booking"),
+    ActionSpec("booking.reschedule", ReschedulePayload, reschedule, errors="booking"),
+    ActionSpec("booking.join_waitlist", BookPayload, join_waitlist, errors="booking"),
+)

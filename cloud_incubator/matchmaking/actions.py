@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from backend.core.errors import BadUserInput, Forbidden, NotFound, ProtocolError
 from cloud_incubator.matchmaking.service import message_data, service
-from cloud_incubator.registry import ActionContext, action
+from cloud_incubator.registry import ActionContext, ActionSpec
 
 
 class SendPayload(BaseModel):
@@ -39,7 +39,6 @@ def _translate(error: Exception) -> ProtocolError:
     raise error
 
 
-@action("negotiation.send", SendPayload)
 async def send(ctx: ActionContext, payload: SendPayload) -> dict[str, Any]:
     try:
         message = await service(ctx.state).send_message(ctx.user, payload.match_id, payload.text)
@@ -48,7 +47,6 @@ async def send(ctx: ActionContext, payload: SendPayload) -> dict[str, Any]:
     return {"message": message_data(message)}
 
 
-@action("negotiation.history", HistoryPayload)
 async def history(ctx: ActionContext, payload: HistoryPayload) -> dict[str, Any]:
     before = None
     if payload.before:
@@ -63,3 +61,10 @@ async def history(ctx: ActionContext, payload: HistoryPayload) -> dict[str, Any]
         raise _translate(error) from error
     next_before = f"{rows[-1].at.isoformat()}|{rows[-1].id}" if len(rows) == payload.limit else None
     return {"messages": [message_data(m) for m in rows], "next_before": next_before}
+
+
+# Registered by the composition root (backend/app.py).
+NEGOTIATION_ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("negotiation.send", SendPayload, send),
+    ActionSpec("negotiation.history", HistoryPayload, history),
+)

@@ -12,7 +12,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from pymongo.errors import DuplicateKeyError
 
-from backend.app import SHUTDOWN_HOOKS, STARTUP_HOOKS
 from backend.core.errors import Conflict, NotFound, ProtocolError
 from backend.roadshows.models import Phase, Roadshow, RoadshowStatus
 from backend.roadshows.service import roadshow_service
@@ -20,9 +19,9 @@ from backend.roadshows.slides import signed_slide_url
 from backend.users.models import Role
 from cloud_incubator.broadcast import broadcaster, publish, publish_logged
 from cloud_incubator.config import gateway_config
-from cloud_incubator.gateway import DISCONNECT_HOOKS, Connection
+from cloud_incubator.gateway import Connection
 from cloud_incubator.protocol import event_frame
-from cloud_incubator.registry import ActionContext, action
+from cloud_incubator.registry import ActionContext, ActionSpec
 from cloud_incubator.rooms.runtime import RoomRuntime, mod_topic, now, room_topic, runtime, stale_after
 
 log = logging.getLogger(__name__)
@@ -250,7 +249,6 @@ async def snapshot(ctx: ActionContext, rt: RoomRuntime, roadshow: Roadshow, mode
 
 # -- joining -------------------------------------------------------------------------------------
 
-@action("room.join", JoinPayload)
 async def room_join(ctx: ActionContext, payload: JoinPayload) -> dict[str, Any] | None:
     rt = _rt(ctx)
     try:
@@ -296,7 +294,6 @@ async def room_join(ctx: ActionContext, payload: JoinPayload) -> dict[str, Any] 
     return None
 
 
-@action("room.leave", RoomRef)
 async def room_leave(ctx: ActionContext, payload: RoomRef) -> dict[str, Any] | None:
     left = await _rt(ctx).leave(ctx.connection, payload.room_id)
     if not left:
@@ -304,7 +301,6 @@ async def room_leave(ctx: ActionContext, payload: RoomRef) -> dict[str, Any] | N
     return {"room_id": payload.room_id}
 
 
-@action("presence.get", RoomRef)
 async def presence_get(ctx: ActionContext, payload: RoomRef) -> dict[str, Any] | None:
     rt, roadshow, membership = await _joined(ctx, payload.room_id)
     count, people = await rt.presence(roadshow.id)
@@ -313,7 +309,6 @@ async def presence_get(ctx: ActionContext, payload: RoomRef) -> dict[str, Any] |
 
 # -- chat and Q&A --------------------------------------------------------------------------------
 
-@action("chat.send", ChatPayload)
 async def chat_send(ctx: ActionContext, payload: ChatPayload) -> dict[str, Any] | None:
     rt, roadshow, membership = await _joined(ctx, payload.room_id)
     _require_open(roadshow)
@@ -330,7 +325,6 @@ async def chat_send(ctx: ActionContext, payload: ChatPayload) -> dict[str, Any] 
     return {"message_id": message["message_id"], "seq": seq}
 
 
-@action("qa.ask", AskPayload)
 async def qa_ask(ctx: ActionContext, payload: AskPayload) -> dict[str, Any] | None:
     rt, roadshow, membership = await _joined(ctx, payload.room_id)
     _require_open(roadshow)
@@ -360,7 +354,6 @@ async def _question(rt: RoomRuntime, roadshow: Roadshow, question_id: str) -> di
     return found
 
 
-@action("qa.upvote", QuestionRef)
 async def qa_upvote(ctx: ActionContext, payload: QuestionRef) -> dict[str, Any] | None:
     rt, roadshow, _ = await _joined(ctx, payload.room_id)
     _require_open(roadshow)
@@ -374,7 +367,6 @@ async def qa_upvote(ctx: ActionContext, payload: QuestionRef) -> dict[str, Any] 
     return await _announce(ctx, roadshow, "qa.upvoted", data)
 
 
-@action("qa.answer", AnswerPayload)
 async def qa_answer(ctx: ActionContext, payload: AnswerPayload) -> dict[str, Any] | None:
     rt, roadshow, membership = await _joined(ctx, payload.room_id)
     _require_open(roadshow)
@@ -394,7 +386,6 @@ async def qa_answer(ctx: ActionContext, payload: AnswerPayload) -> dict[str, Any
     return {"question_id": payload.question_id, "seq": seq}
 
 
-@action("qa.pin", PinPayload)
 async def qa_pin(ctx: ActionContext, payload: PinPayload) -> dict[str, Any] | None:
     rt, roadshow = await _moderating(ctx, payload.room_id)
     await _question(rt, roadshow, payload.question_id)
@@ -403,7 +394,6 @@ async def qa_pin(ctx: ActionContext, payload: PinPayload) -> dict[str, Any] | No
     return await _announce(ctx, roadshow, "qa.pinned", data)
 
 
-@action("qa.hide", HidePayload)
 async def qa_hide(ctx: ActionContext, payload: HidePayload) -> dict[str, Any] | None:
     rt, roadshow = await _moderating(ctx, payload.room_id)
     await _question(rt, roadshow, payload.question_id)
@@ -444,7 +434,6 @@ async def _set_phase(ctx: ActionContext, rt: RoomRuntime, roadshow: Roadshow, in
     return updated
 
 
-@action("pitch.start", PitchStartPayload)
 async def pitch_start(ctx: ActionContext, payload: PitchStartPayload) -> dict[str, Any] | None:
     rt, roadshow = await _moderating(ctx, payload.room_id)
     roadshow = await rt.roadshow(roadshow.id, fresh=True)
@@ -457,7 +446,6 @@ async def pitch_start(ctx: ActionContext, payload: PitchStartPayload) -> dict[st
     return _current(updated)
 
 
-@action("pitch.next", RoomRef)
 async def pitch_next(ctx: ActionContext, payload: RoomRef) -> dict[str, Any] | None:
     """pitch → its Q&A (if any) → the next pitch → … → done."""
     rt, roadshow = await _moderating(ctx, payload.room_id)
@@ -478,7 +466,6 @@ async def pitch_next(ctx: ActionContext, payload: RoomRef) -> dict[str, Any] | N
     return _current(updated)
 
 
-@action("slide.set", SlidePayload)
 async def slide_set(ctx: ActionContext, payload: SlidePayload) -> dict[str, Any] | None:
     rt, roadshow, membership = await _joined(ctx, payload.room_id)
     roadshow = await rt.roadshow(roadshow.id, fresh=True)
@@ -503,7 +490,6 @@ async def slide_set(ctx: ActionContext, payload: SlidePayload) -> dict[str, Any]
     return await _announce(ctx, roadshow, "slide.changed", slide)
 
 
-@action("room.start", RoomRef)
 async def room_start(ctx: ActionContext, payload: RoomRef) -> dict[str, Any] | None:
     rt, roadshow = await _moderating(ctx, payload.room_id)
     try:
@@ -514,7 +500,6 @@ async def room_start(ctx: ActionContext, payload: RoomRef) -> dict[str, Any] | N
     return {"status": updated.status.value}
 
 
-@action("room.end", RoomRef)
 async def room_end(ctx: ActionContext, payload: RoomRef) -> dict[str, Any] | None:
     rt, roadshow = await _moderating(ctx, payload.room_id)
     try:
@@ -537,7 +522,6 @@ async def announce_status(state: Any, roadshow: Roadshow) -> None:
 
 # -- reactions and interest ----------------------------------------------------------------------
 
-@action("reaction.send", ReactionPayload)
 async def reaction_send(ctx: ActionContext, payload: ReactionPayload) -> dict[str, Any] | None:
     rt, roadshow, _ = await _joined(ctx, payload.room_id)
     _require_live(roadshow)
@@ -545,7 +529,6 @@ async def reaction_send(ctx: ActionContext, payload: ReactionPayload) -> dict[st
     return {"kind": payload.kind, "interval": rt.config.reaction_interval}
 
 
-@action("interest.signal", InterestPayload)
 async def interest_signal(ctx: ActionContext, payload: InterestPayload) -> dict[str, Any] | None:
     rt, roadshow, _ = await _joined(ctx, payload.room_id)
     if ctx.user.role is not Role.investor:
@@ -573,7 +556,6 @@ async def interest_signal(ctx: ActionContext, payload: InterestPayload) -> dict[
 
 # -- moderation ----------------------------------------------------------------------------------
 
-@action("message.remove", MessageRef)
 async def message_remove(ctx: ActionContext, payload: MessageRef) -> dict[str, Any] | None:
     rt, roadshow = await _moderating(ctx, payload.room_id)
     if not await rt.repo.remove_message(roadshow.id, payload.message_id, ctx.user.id, now()):
@@ -592,7 +574,6 @@ async def _target(ctx: ActionContext, rt: RoomRuntime, roadshow: Roadshow, user_
         raise ProtocolError("participant.is_moderator", "Moderators cannot be muted or removed.")
 
 
-@action("participant.mute", MutePayload)
 async def participant_mute(ctx: ActionContext, payload: MutePayload) -> dict[str, Any] | None:
     rt, roadshow = await _moderating(ctx, payload.room_id)
     await _target(ctx, rt, roadshow, payload.user_id)
@@ -601,7 +582,6 @@ async def participant_mute(ctx: ActionContext, payload: MutePayload) -> dict[str
     return await _announce(ctx, roadshow, "participant.muted", data)
 
 
-@action("participant.remove", ParticipantRef)
 async def participant_remove(ctx: ActionContext, payload: ParticipantRef) -> dict[str, Any] | None:
     rt, roadshow = await _moderating(ctx, payload.room_id)
     await _target(ctx, rt, roadshow, payload.user_id)
@@ -610,31 +590,46 @@ async def participant_remove(ctx: ActionContext, payload: ParticipantRef) -> dic
     return await _announce(ctx, roadshow, "participant.removed", data)
 
 
-# -- wiring --------------------------------------------------------------------------------------
+# -- wiring (called by the composition root, backend/app.py) -----------------------------------------
 
-async def _on_disconnect(connection: Connection) -> None:
+async def on_disconnect(connection: Connection) -> None:
     if connection.extras.get("rooms"):
         await runtime(connection.state).disconnected(connection)
 
 
-async def _close_stale_attendance(state: Any) -> None:
+async def close_stale_attendance(state: Any) -> None:
     """At start-up: attendance left open by processes that died (see RoadshowService.close_stale_attendance)."""
     closed = await roadshow_service(state).close_stale_attendance(stale_after(gateway_config(state)))
     if closed:
         log.info("closed %d attendance rows left open by stopped processes", closed)
 
 
-async def _on_shutdown(state: Any) -> None:
+async def shutdown(state: Any) -> None:
     rt = state.extras.pop("room_runtime", None)
     if rt is not None:
         await rt.stop()
         await rt.close_attendance("shutdown")  # whoever is still in a room here leaves with the process
 
 
-if _on_disconnect not in DISCONNECT_HOOKS:
-    DISCONNECT_HOOKS.append(_on_disconnect)
-# The gateway imports this module from its own start-up hook; the lifespan runs hooks appended meanwhile.
-if _close_stale_attendance not in STARTUP_HOOKS:
-    STARTUP_HOOKS.append(_close_stale_attendance)
-if _on_shutdown not in SHUTDOWN_HOOKS:
-    SHUTDOWN_HOOKS.insert(0, _on_shutdown)
+# Registered by the composition root (backend/app.py).
+ROOM_ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("room.join", JoinPayload, room_join),
+    ActionSpec("room.leave", RoomRef, room_leave),
+    ActionSpec("presence.get", RoomRef, presence_get),
+    ActionSpec("chat.send", ChatPayload, chat_send),
+    ActionSpec("qa.ask", AskPayload, qa_ask),
+    ActionSpec("qa.upvote", QuestionRef, qa_upvote),
+    ActionSpec("qa.answer", AnswerPayload, qa_answer),
+    ActionSpec("qa.pin", PinPayload, qa_pin),
+    ActionSpec("qa.hide", HidePayload, qa_hide),
+    ActionSpec("pitch.start", PitchStartPayload, pitch_start),
+    ActionSpec("pitch.next", RoomRef, pitch_next),
+    ActionSpec("slide.set", SlidePayload, slide_set),
+    ActionSpec("room.start", RoomRef, room_start),
+    ActionSpec("room.end", RoomRef, room_end),
+    ActionSpec("reaction.send", ReactionPayload, reaction_send),
+    ActionSpec("interest.signal", InterestPayload, interest_signal),
+    ActionSpec("message.remove", MessageRef, message_remove),
+    ActionSpec("participant.mute", MutePayload, participant_mute),
+    ActionSpec("participant.remove", ParticipantRef, participant_remove),
+)
