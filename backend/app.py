@@ -23,18 +23,32 @@ from backend.core.clock import Clock, SystemClock
 from backend.core.db import ensure_indexes, make_client
 from backend.core.errors import DatabaseUnavailable
 from backend.core.settings import PROJECT_ROOT, Settings, get_settings
+from backend.demo.seed import Seeders, seed_registry
 from backend.demo.seed import seed_demo_if_empty as seed_demo_if_empty_
 from backend.embedded_db import EmbeddedDatabase, announce_running, withdraw_running
 from backend.http import RequestIdMiddleware, error_response
+from backend.incubators import repository as incubators_repository
+from backend.rankings import repository as rankings_repository
 from backend.rankings.service import ranking_service
+from backend.roadshows import repository as roadshows_repository
+from backend.roadshows.demo import seed_roadshows
 from backend.roadshows.slides import router as roadshow_slides
+from backend.startups import repository as startups_repository
 from backend.state import AppState
+from backend.submissions import repository as submissions_repository
+from backend.submissions.demo import seed_quarterly_metrics
 from backend.submissions.http import router as submissions_http
+from backend.users import repository as users_repository
 from cloud_incubator import gateway
+from cloud_incubator import store as event_store
+from cloud_incubator.bookings import repository as bookings_repository
 from cloud_incubator.bookings.actions import BOOKING_ACTIONS
+from cloud_incubator.bookings.demo import seed_ip_workstations
 from cloud_incubator.bookings.http import router as bookings_http
 from cloud_incubator.broadcast import stop_broadcaster
+from cloud_incubator.matchmaking import repository as matchmaking_repository
 from cloud_incubator.matchmaking.actions import NEGOTIATION_ACTIONS
+from cloud_incubator.matchmaking.demo import seed_matchmaking
 from cloud_incubator.registry import action_table
 from cloud_incubator.rooms import actions as rooms
 from cloud_incubator.rooms.actions import ROOM_ACTIONS
@@ -45,6 +59,16 @@ STATIC_DIR = PROJECT_ROOT / "frontend_static"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 StartupHook = Callable[[AppState], Awaitable[None]]
+
+# Every index the app's queries use, by repository (tests/query_plans.py checks the queries against them).
+INDEXES = (*users_repository.INDEXES, *incubators_repository.INDEXES, *startups_repository.INDEXES,
+           *submissions_repository.INDEXES, *rankings_repository.INDEXES, *roadshows_repository.INDEXES,
+           *matchmaking_repository.INDEXES, *bookings_repository.INDEXES, *event_store.INDEXES)
+
+# The demo park, in the order it is built (names are recorded so each runs once per database).
+DEMO_SEEDERS: Seeders = (("registry", seed_registry), ("roadshows", seed_roadshows),
+                         ("quarterly-metrics", seed_quarterly_metrics), ("ip-workstations", seed_ip_workstations),
+                         ("matchmaking", seed_matchmaking))
 
 # Every /ws/v1 action, by domain.
 SOCKET_ACTIONS = (ROOM_ACTIONS, BOOKING_ACTIONS, NEGOTIATION_ACTIONS)
@@ -73,7 +97,7 @@ def create_app(settings: Settings | None = None, *, seed_demo_if_empty: bool = F
             client = make_client(uri)
             db = client[settings.database_name]
             await client.admin.command("ping")
-            await ensure_indexes(db)
+            await ensure_indexes(db, INDEXES)
             state = AppState(settings=settings, client=client, db=db, clock=clock or SystemClock(),
                              actions=action_table(*SOCKET_ACTIONS),
                              socket_closed_handlers=(rooms.on_disconnect,))
@@ -86,7 +110,7 @@ def create_app(settings: Settings | None = None, *, seed_demo_if_empty: bool = F
             # ranking pages served by other processes even before this one has served a ranking.
             ranking_service(state)
             if seed_demo_if_empty:  # after the broadcaster: seeders publish live events
-                await seed_demo_if_empty_(state)
+                await seed_demo_if_empty_(state, DEMO_SEEDERS)
             if on_ready is not None:
                 await on_ready(state)
             yield

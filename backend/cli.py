@@ -73,11 +73,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_seed_demo(args: argparse.Namespace) -> int:
+    from backend.app import DEMO_SEEDERS
     from backend.demo.seed import seed_demo
 
     async def main() -> list[str]:
         async with _state(get_settings()) as state:
-            return await seed_demo(state)  # type: ignore[arg-type]
+            return await seed_demo(state, DEMO_SEEDERS)  # type: ignore[arg-type]
 
     ran = asyncio.run(main())
     print("seeded: " + ", ".join(ran) if ran else "demo data already present: nothing added")

@@ -12,11 +12,13 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
-from backend.core.db import Document, durable, register_indexes
+from backend.core.db import CollectionIndexes, Document, durable, indexes
 
 EVENTS = "ws_events"
-register_indexes(EVENTS, IndexModel([("topic", ASCENDING), ("seq", ASCENDING)], name="topic_seq"),
-                 IndexModel([("ephemeral", ASCENDING), ("at", ASCENDING)], name="ephemeral_at"))
+INDEXES: tuple[CollectionIndexes, ...] = (  # created at start-up (backend/app.py)
+    indexes(EVENTS, IndexModel([("topic", ASCENDING), ("seq", ASCENDING)], name="topic_seq"),
+            IndexModel([("ephemeral", ASCENDING), ("at", ASCENDING)], name="ephemeral_at")),
+)
 
 
 def event_key(topic: str, seq: int) -> str:

@@ -64,7 +64,7 @@ def every_query_uses_an_index() -> Iterator[None]:
     QUERY_PLANS.close()
     unindexed = sorted(QUERY_PLANS.unindexed.values())
     Path(os.environ.get("INCUBENCH_QUERY_PLAN_REPORT", "/tmp/incubench-unindexed.txt")).write_text("\n".join(unindexed))
-    assert not unindexed, "queries without an index (add one with register_indexes):\n" + "\n".join(unindexed)
+    assert not unindexed, "queries without an index (declare one in the repository's INDEXES):\n" + "\n".join(unindexed)
 
 
 

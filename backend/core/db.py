@@ -1,4 +1,4 @@
-"""The MongoDB connection (PyMongo's async API) and the index registry."""
+"""The MongoDB connection (PyMongo's async API), durable collections and index declarations."""
 
 from __future__ import annotations
 
@@ -24,17 +24,9 @@ class CollectionIndexes:
     indexes: tuple[IndexModel, ...]
 
 
-_REGISTRY: dict[str, list[IndexModel]] = {}
-
-
-def register_indexes(collection: str, *indexes: IndexModel) -> None:
-    """Repositories declare here every index their queries need; start-up creates them all."""
-    _REGISTRY.setdefault(collection, []).extend(indexes)
-
-
-def registered_indexes() -> Iterable[CollectionIndexes]:
-    for name, indexes in sorted(_REGISTRY.items()):
-        yield CollectionIndexes(name, tuple(indexes))
+def indexes(collection: str, *models: IndexModel) -> CollectionIndexes:
+    """A repository's declaration of the indexes its queries on ``collection`` need."""
+    return CollectionIndexes(collection, models)
 
 
 def make_client(uri: str) -> AsyncMongoClient[Document]:
@@ -45,28 +37,11 @@ def durable(db: AsyncDatabase[Document], name: str) -> AsyncCollection[Document]
     return db.get_collection(name, write_concern=DURABLE)
 
 
-async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
-    _import_repositories()
-    for entry in registered_indexes():
+async def ensure_indexes(db: AsyncDatabase[Document], declared: Iterable[CollectionIndexes]) -> None:
+    """Create every declared index (the composition root passes each repository's ``INDEXES``)."""
+    count = 0
+    for entry in declared:
         if entry.indexes:
             await db[entry.collection].create_indexes(list(entry.indexes))
-    log.info("indexes ensured for %d collections", len(_REGISTRY))
-
-
-def _import_repositories() -> None:
-    """Import every repository module so its indexes are registered."""
-    import importlib
-    import pkgutil
-
-    import backend
-
-    for module in pkgutil.walk_packages(backend.__path__, "backend."):
-        if module.name.endswith(".repository"):
-            importlib.import_module(module.name)
-    try:
-        import cloud_incubator
-    except ImportError:
-        return
-    for module in pkgutil.walk_packages(cloud_incubator.__path__, "cloud_incubator."):
-        if module.name.endswith(("repository", "store")):
-            importlib.import_module(module.name)
+            count += 1
+    log.info("indexes ensured for %d declarations", count)

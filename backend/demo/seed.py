@@ -1,13 +1,14 @@
 """The demo park: incubators across the three sub-areas and the "1+3" industries, and their people.
 
-Each feature registers a seeder; ``seed_demo`` runs those not yet recorded in the ``meta`` collection,
-so a second run adds nothing and a later feature's demo data still arrives on an existing database.
+Each domain keeps its seeder in its ``demo.py``; the composition root lists them (``backend/app.py``,
+``DEMO_SEEDERS``) and ``seed_demo`` runs those not yet recorded in the ``meta`` collection, so a second run
+adds nothing and a later feature's demo data still arrives on an existing database.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -33,14 +34,7 @@ class DemoContext:
 
 
 Seeder = Callable[[DemoContext], Awaitable[None]]
-SEEDERS: list[tuple[str, Seeder]] = []
-
-
-def seeder(name: str) -> Callable[[Seeder], Seeder]:
-    def register(function: Seeder) -> Seeder:
-        SEEDERS.append((name, function))
-        return function
-    return register
+Seeders = Sequence[tuple[str, Seeder]]  # (name recorded in ``meta``, seeder), in the order they run
 
 
 # (zh, en, kind, accreditation, sub-area, industries, founded, floor area m², operator)
@@ -78,7 +72,6 @@ DEMO_INVESTORS: list[tuple[str, str]] = [
 ]
 
 
-@seeder("registry")
 async def seed_registry(ctx: DemoContext) -> None:
     state = ctx.state
     incubator_ids: list[str] = []
@@ -115,33 +108,12 @@ async def seed_registry(ctx: DemoContext) -> None:
         await state.user_service.create_user(account, password_hash=ctx.password_hash)
 
 
-def _import_feature_seeders() -> None:
-    """Feature modules keep their demo data in a ``demo.py`` beside their service; import them all."""
-    import importlib
-    import pkgutil
-
-    import backend
-
-    packages = [backend]
-    try:
-        import cloud_incubator
-
-        packages.append(cloud_incubator)
-    except ImportError:
-        pass
-    for package in packages:
-        for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
-            if module.name.endswith(".demo"):
-                importlib.import_module(module.name)
-
-
-async def seed_demo(state: AppState) -> list[str]:
+async def seed_demo(state: AppState, seeders: Seeders) -> list[str]:
     """Run every seeder not yet recorded; returns the names of those that ran."""
-    _import_feature_seeders()
     meta = durable(state.db, META)
     ran: list[str] = []
     context: DemoContext | None = None
-    for name, function in SEEDERS:
+    for name, function in seeders:
         if await meta.find_one({"_id": f"demo:{name}"}):
             continue
         context = context or DemoContext(state)
@@ -154,14 +126,14 @@ async def seed_demo(state: AppState) -> list[str]:
     return ran
 
 
-async def seed_demo_if_empty(state: AppState) -> list[str]:
+async def seed_demo_if_empty(state: AppState, seeders: Seeders) -> list[str]:
     """For ``make run``: seed an empty park, and add later features' demo data to a demo park."""
     meta = durable(state.db, META)
     demo_park = await meta.find_one({"_id": "demo:registry"}) is not None
     if not demo_park and await state.incubators.count() > 0:
         log.info("database holds a park that is not the demo park: not seeding")
         return []
-    return await seed_demo(state)
+    return await seed_demo(state, seeders)
 
 
 def demo_logins() -> list[tuple[str, str]]:

@@ -9,18 +9,20 @@ from typing import Any
 from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
-from backend.core.db import Document, durable, register_indexes
+from backend.core.db import CollectionIndexes, Document, durable, indexes
 from backend.incubators.models import Incubator, IncubatorFilter
 
 COLLECTION = "incubators"
-register_indexes(
-    COLLECTION,
-    IndexModel([("sort_key", ASCENDING)], unique=True, name="sort_key"),
-    IndexModel([("sub_area", ASCENDING), ("sort_key", ASCENDING)], name="sub_area_sort"),
-    IndexModel([("kind", ASCENDING), ("sort_key", ASCENDING)], name="kind_sort"),
-    IndexModel([("accreditation", ASCENDING), ("sort_key", ASCENDING)], name="accreditation_sort"),
-    IndexModel([("industries", ASCENDING), ("sort_key", ASCENDING)], name="industry_sort"),
-    IndexModel([("name_en", ASCENDING)], unique=True, name="name_en_unique"),
+INDEXES: tuple[CollectionIndexes, ...] = (  # created at start-up (backend/app.py)
+    indexes(
+        COLLECTION,
+        IndexModel([("sort_key", ASCENDING)], unique=True, name="sort_key"),
+        IndexModel([("sub_area", ASCENDING), ("sort_key", ASCENDING)], name="sub_area_sort"),
+        IndexModel([("kind", ASCENDING), ("sort_key", ASCENDING)], name="kind_sort"),
+        IndexModel([("accreditation", ASCENDING), ("sort_key", ASCENDING)], name="accreditation_sort"),
+        IndexModel([("industries", ASCENDING), ("sort_key", ASCENDING)], name="industry_sort"),
+        IndexModel([("name_en", ASCENDING)], unique=True, name="name_en_unique"),
+    ),
 )
 
 

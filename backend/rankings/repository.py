@@ -7,13 +7,15 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
-from backend.core.db import Document, durable, register_indexes
+from backend.core.db import CollectionIndexes, Document, durable, indexes
 
 SNAPSHOTS = "ranking_snapshots"
-register_indexes(
-    SNAPSHOTS,
-    # Two evaluators publishing at once cannot both get version N.
-    IndexModel([("quarter", ASCENDING), ("version", ASCENDING)], unique=True, name="quarter_version"),
+INDEXES: tuple[CollectionIndexes, ...] = (  # created at start-up (backend/app.py)
+    indexes(
+        SNAPSHOTS,
+        # Two evaluators publishing at once cannot both get version N.
+        IndexModel([("quarter", ASCENDING), ("version", ASCENDING)], unique=True, name="quarter_version"),
+    ),
 )
 
 SUMMARY = {"inputs": 0}

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from backend.demo.seed import DemoContext, seeder
+from backend.demo.seed import DemoContext
 from backend.roadshows.service import roadshow_service
 from backend.users.models import User
 
@@ -15,7 +15,6 @@ def _author(user: User) -> dict[str, Any]:
     return {"id": user.id, "name": user.display_name, "organisation": user.organisation, "role": user.role.value}
 
 
-@seeder("roadshows")
 async def seed_roadshows(ctx: DemoContext) -> None:
     state = ctx.state
     repo = roadshow_service(state).repo

@@ -11,7 +11,7 @@ from gridfs import AsyncGridFSBucket
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
-from backend.core.db import Document, durable, register_indexes
+from backend.core.db import CollectionIndexes, Document, durable, indexes
 from backend.roadshows.models import Roadshow, SlideDeck
 
 ROADSHOWS = "roadshows"
@@ -24,37 +24,39 @@ SLIDE_DECKS = "slide_decks"
 SLIDES_BUCKET = "slides"
 LEADS = "leads"
 
-register_indexes(ROADSHOWS, IndexModel([("status", ASCENDING), ("starts_at", ASCENDING)], name="status_starts"),
-                 IndexModel([("starts_at", ASCENDING)], name="starts_at"),
-                 IndexModel([("status", ASCENDING), ("starts_at", DESCENDING), ("_id", DESCENDING)],
-                            name="status_starts_desc_id"),
-                 IndexModel([("starts_at", DESCENDING), ("_id", DESCENDING)], name="starts_desc_id"),
-                 # update_if's conditions ({_id, status}, + pitch_index, + phase): the embedded server uses
-                 # an index only when the filter's fields are exactly its leading fields.
-                 IndexModel([("_id", ASCENDING), ("status", ASCENDING), ("pitch_index", ASCENDING),
-                             ("phase", ASCENDING)], name="id_status_pitch_phase"))
-register_indexes(ROOM_LOG, IndexModel([("topic", ASCENDING), ("event", ASCENDING), ("seq", ASCENDING)], name="topic_event_seq"),
-                 # remove_message's filter, field for field (the embedded server needs exactly these)
-                 IndexModel([("topic", ASCENDING), ("data.message_id", ASCENDING), ("event", ASCENDING),
-                             ("removed", ASCENDING)], name="topic_message_removed"))
-register_indexes(QUESTIONS, IndexModel([("roadshow_id", ASCENDING), ("at", ASCENDING)], name="room_at"))
-register_indexes(PARTICIPANTS, IndexModel([("roadshow_id", ASCENDING), ("user_id", ASCENDING)], name="room_user"))
-register_indexes(ATTENDANCE, IndexModel([("roadshow_id", ASCENDING), ("joined_at", ASCENDING)], name="room_joined"),
-                 IndexModel([("roadshow_id", ASCENDING), ("user_id", ASCENDING), ("left_at", ASCENDING)],
-                            name="room_user_left"),
-                 IndexModel([("left_at", ASCENDING), ("roadshow_id", ASCENDING)], name="open_room"),
-                 IndexModel([("_id", ASCENDING), ("left_at", ASCENDING)], name="id_open"))
-register_indexes(PRESENCE, IndexModel([("roadshow_id", ASCENDING), ("at", ASCENDING)], name="room_at"))
-register_indexes(SLIDE_DECKS, IndexModel([("roadshow_id", ASCENDING), ("pitch_index", ASCENDING)], name="room_pitch"))
-register_indexes(f"{SLIDES_BUCKET}.files", IndexModel([("filename", ASCENDING), ("uploadDate", ASCENDING)],
-                                                      name="filename_upload"))
-register_indexes(f"{SLIDES_BUCKET}.chunks", IndexModel([("files_id", ASCENDING), ("n", ASCENDING)], unique=True,
-                                                       name="files_id_n"))
-register_indexes(LEADS,
-                 IndexModel([("investor_user_id", ASCENDING), ("startup_id", ASCENDING), ("roadshow_id", ASCENDING)],
-                            unique=True, name="investor_startup_roadshow"),
-                 IndexModel([("startup_id", ASCENDING), ("at", DESCENDING)], name="startup_at"),
-                 IndexModel([("roadshow_id", ASCENDING), ("pitch_index", ASCENDING)], name="roadshow_pitch"))
+INDEXES: tuple[CollectionIndexes, ...] = (  # created at start-up (backend/app.py)
+    indexes(ROADSHOWS, IndexModel([("status", ASCENDING), ("starts_at", ASCENDING)], name="status_starts"),
+            IndexModel([("starts_at", ASCENDING)], name="starts_at"),
+            IndexModel([("status", ASCENDING), ("starts_at", DESCENDING), ("_id", DESCENDING)],
+                       name="status_starts_desc_id"),
+            IndexModel([("starts_at", DESCENDING), ("_id", DESCENDING)], name="starts_desc_id"),
+            # update_if's conditions ({_id, status}, + pitch_index, + phase): the embedded server uses
+            # an index only when the filter's fields are exactly its leading fields.
+            IndexModel([("_id", ASCENDING), ("status", ASCENDING), ("pitch_index", ASCENDING),
+                        ("phase", ASCENDING)], name="id_status_pitch_phase")),
+    indexes(ROOM_LOG, IndexModel([("topic", ASCENDING), ("event", ASCENDING), ("seq", ASCENDING)], name="topic_event_seq"),
+            # remove_message's filter, field for field (the embedded server needs exactly these)
+            IndexModel([("topic", ASCENDING), ("data.message_id", ASCENDING), ("event", ASCENDING),
+                        ("removed", ASCENDING)], name="topic_message_removed")),
+    indexes(QUESTIONS, IndexModel([("roadshow_id", ASCENDING), ("at", ASCENDING)], name="room_at")),
+    indexes(PARTICIPANTS, IndexModel([("roadshow_id", ASCENDING), ("user_id", ASCENDING)], name="room_user")),
+    indexes(ATTENDANCE, IndexModel([("roadshow_id", ASCENDING), ("joined_at", ASCENDING)], name="room_joined"),
+            IndexModel([("roadshow_id", ASCENDING), ("user_id", ASCENDING), ("left_at", ASCENDING)],
+                       name="room_user_left"),
+            IndexModel([("left_at", ASCENDING), ("roadshow_id", ASCENDING)], name="open_room"),
+            IndexModel([("_id", ASCENDING), ("left_at", ASCENDING)], name="id_open")),
+    indexes(PRESENCE, IndexModel([("roadshow_id", ASCENDING), ("at", ASCENDING)], name="room_at")),
+    indexes(SLIDE_DECKS, IndexModel([("roadshow_id", ASCENDING), ("pitch_index", ASCENDING)], name="room_pitch")),
+    indexes(f"{SLIDES_BUCKET}.files", IndexModel([("filename", ASCENDING), ("uploadDate", ASCENDING)],
+                                                 name="filename_upload")),
+    indexes(f"{SLIDES_BUCKET}.chunks", IndexModel([("files_id", ASCENDING), ("n", ASCENDING)], unique=True,
+                                                  name="files_id_n")),
+    indexes(LEADS,
+            IndexModel([("investor_user_id", ASCENDING), ("startup_id", ASCENDING), ("roadshow_id", ASCENDING)],
+                       unique=True, name="investor_startup_roadshow"),
+            IndexModel([("startup_id", ASCENDING), ("at", DESCENDING)], name="startup_at"),
+            IndexModel([("roadshow_id", ASCENDING), ("pitch_index", ASCENDING)], name="roadshow_pitch")),
+)
 
 
 class RoadshowRepository:

@@ -8,15 +8,17 @@ from typing import Any
 from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
-from backend.core.db import Document, durable, register_indexes
+from backend.core.db import CollectionIndexes, Document, durable, indexes
 from backend.startups.models import StartupProfile
 
 COLLECTION = "startups"
-register_indexes(
-    COLLECTION,
-    IndexModel([("incubator_id", ASCENDING), ("name_en", ASCENDING)], name="incubator_name"),
-    IndexModel([("name_en", ASCENDING)], name="name_en"),
-    IndexModel([("incubator_id", ASCENDING), ("_id", ASCENDING)], name="incubator_id_order"),
+INDEXES: tuple[CollectionIndexes, ...] = (  # created at start-up (backend/app.py)
+    indexes(
+        COLLECTION,
+        IndexModel([("incubator_id", ASCENDING), ("name_en", ASCENDING)], name="incubator_name"),
+        IndexModel([("name_en", ASCENDING)], name="name_en"),
+        IndexModel([("incubator_id", ASCENDING), ("_id", ASCENDING)], name="incubator_id_order"),
+    ),
 )
 
 

@@ -8,7 +8,7 @@ import logging
 
 import numpy as np
 
-from backend.demo.seed import DEMO_INCUBATORS, DemoContext, seeder
+from backend.demo.seed import DEMO_INCUBATORS, DemoContext
 from backend.submissions.service import SaveRequest, submission_service
 from backend.users.models import Role, User
 from evaluation import shift_quarter
@@ -73,7 +73,6 @@ def quarter_metrics(index: int, floor_area: float, k: int, rng: np.random.Genera
     return values
 
 
-@seeder("quarterly-metrics")
 async def seed_quarterly_metrics(ctx: DemoContext) -> None:
     from backend.rankings.service import ranking_service
 

@@ -11,7 +11,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from backend.core.db import Document, durable, register_indexes
+from backend.core.db import CollectionIndexes, Document, durable, indexes
 from backend.submissions.models import Head, ReportingWindow, Revision
 
 REVISIONS = "metric_revisions"
@@ -26,22 +26,24 @@ IMPORTS = "metric_imports"
 NOT_PENDING: dict[str, Any] = {"pending_import": None}
 PENDING: dict[str, Any] = {"pending_import": {"$gt": ""}}
 
-register_indexes(
-    REVISIONS,
-    # The database refuses a second revision N of the same (incubator, quarter): optimistic concurrency.
-    IndexModel([("incubator_id", ASCENDING), ("quarter", ASCENDING), ("revision", ASCENDING)],
-               unique=True, name="incubator_quarter_revision"),
-    # A retried submission with the same key stores exactly once (keys are namespaced per incubator;
-    # revisions without a client key get "auto:<id>").
-    IndexModel([("idempotency_key", ASCENDING)], unique=True, name="idempotency_key_unique"),
-    IndexModel([("incubator_id", ASCENDING), ("quarter", ASCENDING), ("pending_import", ASCENDING),
-                ("revision", ASCENDING)], name="incubator_quarter_pending_revision"),
-    IndexModel([("pending_import", ASCENDING)], name="pending_import"),
-)
-register_indexes(
-    HEADS,
-    IndexModel([("quarter", ASCENDING), ("incubator_id", ASCENDING)], name="quarter_incubator"),
-    IndexModel([("incubator_id", ASCENDING), ("quarter", ASCENDING)], name="incubator_quarter"),
+INDEXES: tuple[CollectionIndexes, ...] = (  # created at start-up (backend/app.py)
+    indexes(
+        REVISIONS,
+        # The database refuses a second revision N of the same (incubator, quarter): optimistic concurrency.
+        IndexModel([("incubator_id", ASCENDING), ("quarter", ASCENDING), ("revision", ASCENDING)],
+                   unique=True, name="incubator_quarter_revision"),
+        # A retried submission with the same key stores exactly once (keys are namespaced per incubator;
+        # revisions without a client key get "auto:<id>").
+        IndexModel([("idempotency_key", ASCENDING)], unique=True, name="idempotency_key_unique"),
+        IndexModel([("incubator_id", ASCENDING), ("quarter", ASCENDING), ("pending_import", ASCENDING),
+                    ("revision", ASCENDING)], name="incubator_quarter_pending_revision"),
+        IndexModel([("pending_import", ASCENDING)], name="pending_import"),
+    ),
+    indexes(
+        HEADS,
+        IndexModel([("quarter", ASCENDING), ("incubator_id", ASCENDING)], name="quarter_incubator"),
+        IndexModel([("incubator_id", ASCENDING), ("quarter", ASCENDING)], name="incubator_quarter"),
+    ),
 )
 
 

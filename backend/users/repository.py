@@ -9,18 +9,20 @@ from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from backend.core.db import Document, durable, register_indexes
+from backend.core.db import CollectionIndexes, Document, durable, indexes
 from backend.core.errors import Conflict
 from backend.users.models import User
 
 COLLECTION = "users"
-register_indexes(
-    COLLECTION,
-    IndexModel([("username", ASCENDING)], unique=True, name="username_unique"),
-    IndexModel([("incubator_id", ASCENDING), ("role", ASCENDING)], name="incubator_role"),
-    IndexModel([("role", ASCENDING), ("username", ASCENDING)], name="role_username"),
-    IndexModel([("startup_id", ASCENDING)], name="startup"),
-    IndexModel([("role", ASCENDING), ("active", ASCENDING)], name="role_active"),
+INDEXES: tuple[CollectionIndexes, ...] = (  # created at start-up (backend/app.py)
+    indexes(
+        COLLECTION,
+        IndexModel([("username", ASCENDING)], unique=True, name="username_unique"),
+        IndexModel([("incubator_id", ASCENDING), ("role", ASCENDING)], name="incubator_role"),
+        IndexModel([("role", ASCENDING), ("username", ASCENDING)], name="role_username"),
+        IndexModel([("startup_id", ASCENDING)], name="startup"),
+        IndexModel([("role", ASCENDING), ("active", ASCENDING)], name="role_active"),
+    ),
 )
 
 

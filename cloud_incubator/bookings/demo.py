@@ -7,7 +7,7 @@ from datetime import date, time, timedelta
 
 from backend.core.clock import PARK_TZ, park_instant, quarter_span
 from backend.core.errors import AppError
-from backend.demo.seed import DEMO_PASSWORD, DemoContext, seeder
+from backend.demo.seed import DEMO_PASSWORD, DemoContext
 from backend.submissions.demo import DEMO_QUARTERS
 from backend.users.models import NewUser, Role
 from cloud_incubator.bookings.service import BookingService, bookings
@@ -52,7 +52,6 @@ QUESTIONS = [
 ]
 
 
-@seeder("ip-workstations")
 async def seed_ip_workstations(ctx: DemoContext) -> None:
     state = ctx.state
     service = bookings(state)

@@ -24,7 +24,7 @@ from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from backend.core.db import Document, durable, register_indexes
+from backend.core.db import CollectionIndexes, Document, durable, indexes
 from cloud_incubator.bookings.models import (
     Attachment,
     Booking,
@@ -47,44 +47,46 @@ ACTIVE = {"active": True}
 # The embedded server uses an index only when every filtered field is in it, equalities before the one range,
 # and never for ``$in`` together with a range: such queries run once per value (``_each``).
 
-register_indexes(
-    WORKSTATIONS,
-    IndexModel([("incubator_id", ASCENDING), ("name_en", ASCENDING)], unique=True, name="incubator_name"),
-    IndexModel([("advisor_ids", ASCENDING)], name="advisor"),
-    IndexModel([("topics", ASCENDING)], name="topic"),
-    IndexModel([("incubator_id", ASCENDING), ("advisor_ids", ASCENDING)], name="incubator_advisor"),
-    IndexModel([("incubator_id", ASCENDING), ("topics", ASCENDING)], name="incubator_topic"),
+INDEXES: tuple[CollectionIndexes, ...] = (  # created at start-up (backend/app.py)
+    indexes(
+        WORKSTATIONS,
+        IndexModel([("incubator_id", ASCENDING), ("name_en", ASCENDING)], unique=True, name="incubator_name"),
+        IndexModel([("advisor_ids", ASCENDING)], name="advisor"),
+        IndexModel([("topics", ASCENDING)], name="topic"),
+        IndexModel([("incubator_id", ASCENDING), ("advisor_ids", ASCENDING)], name="incubator_advisor"),
+        IndexModel([("incubator_id", ASCENDING), ("topics", ASCENDING)], name="incubator_topic"),
+    ),
+    indexes(
+        BOOKINGS,
+        IndexModel([("advisor_id", ASCENDING), ("start", ASCENDING)], unique=True, name="one_active_per_slot",
+                   partialFilterExpression=ACTIVE),
+        IndexModel([("startup_id", ASCENDING), ("start", ASCENDING)], unique=True, name="startup_one_active_per_start",
+                   partialFilterExpression=ACTIVE),
+        IndexModel([("advisor_id", ASCENDING), ("start", ASCENDING), ("_id", ASCENDING)], name="advisor_start"),
+        IndexModel([("startup_id", ASCENDING), ("start", ASCENDING), ("_id", ASCENDING)], name="startup_start"),
+        IndexModel([("workstation_id", ASCENDING), ("start", ASCENDING)], name="workstation_start"),
+        IndexModel([("incubator_id", ASCENDING), ("start", ASCENDING)], name="incubator_start"),
+        IndexModel([("status", ASCENDING), ("start", ASCENDING)], name="status_start"),
+        IndexModel([("advisor_id", ASCENDING), ("active", ASCENDING), ("start", ASCENDING), ("_id", ASCENDING)],
+                   name="advisor_active_start"),
+        IndexModel([("advisor_id", ASCENDING), ("status", ASCENDING), ("start", ASCENDING), ("_id", ASCENDING)],
+                   name="advisor_status_start"),
+    ),
+    indexes(
+        WAITLIST,
+        IndexModel([("advisor_id", ASCENDING), ("start", ASCENDING), ("seq", ASCENDING)], unique=True, name="slot_seq"),
+        IndexModel([("advisor_id", ASCENDING), ("start", ASCENDING), ("startup_id", ASCENDING)], unique=True,
+                   name="one_wait_per_startup", partialFilterExpression={"status": "waiting"}),
+        IndexModel([("advisor_id", ASCENDING), ("start", ASCENDING), ("status", ASCENDING), ("seq", ASCENDING)],
+                   name="slot_status_seq"),
+        IndexModel([("startup_id", ASCENDING), ("status", ASCENDING)], name="startup_status"),
+        IndexModel([("advisor_id", ASCENDING), ("status", ASCENDING), ("start", ASCENDING), ("seq", ASCENDING)],
+                   name="advisor_status_start_seq"),
+    ),
+    indexes(ATTACHMENTS, IndexModel([("booking_id", ASCENDING)], name="booking"),
+            # attachments_of sorts by upload time within the booking
+            IndexModel([("booking_id", ASCENDING), ("created_at", ASCENDING)], name="booking_created")),
 )
-register_indexes(
-    BOOKINGS,
-    IndexModel([("advisor_id", ASCENDING), ("start", ASCENDING)], unique=True, name="one_active_per_slot",
-               partialFilterExpression=ACTIVE),
-    IndexModel([("startup_id", ASCENDING), ("start", ASCENDING)], unique=True, name="startup_one_active_per_start",
-               partialFilterExpression=ACTIVE),
-    IndexModel([("advisor_id", ASCENDING), ("start", ASCENDING), ("_id", ASCENDING)], name="advisor_start"),
-    IndexModel([("startup_id", ASCENDING), ("start", ASCENDING), ("_id", ASCENDING)], name="startup_start"),
-    IndexModel([("workstation_id", ASCENDING), ("start", ASCENDING)], name="workstation_start"),
-    IndexModel([("incubator_id", ASCENDING), ("start", ASCENDING)], name="incubator_start"),
-    IndexModel([("status", ASCENDING), ("start", ASCENDING)], name="status_start"),
-    IndexModel([("advisor_id", ASCENDING), ("active", ASCENDING), ("start", ASCENDING), ("_id", ASCENDING)],
-               name="advisor_active_start"),
-    IndexModel([("advisor_id", ASCENDING), ("status", ASCENDING), ("start", ASCENDING), ("_id", ASCENDING)],
-               name="advisor_status_start"),
-)
-register_indexes(
-    WAITLIST,
-    IndexModel([("advisor_id", ASCENDING), ("start", ASCENDING), ("seq", ASCENDING)], unique=True, name="slot_seq"),
-    IndexModel([("advisor_id", ASCENDING), ("start", ASCENDING), ("startup_id", ASCENDING)], unique=True,
-               name="one_wait_per_startup", partialFilterExpression={"status": "waiting"}),
-    IndexModel([("advisor_id", ASCENDING), ("start", ASCENDING), ("status", ASCENDING), ("seq", ASCENDING)],
-               name="slot_status_seq"),
-    IndexModel([("startup_id", ASCENDING), ("status", ASCENDING)], name="startup_status"),
-    IndexModel([("advisor_id", ASCENDING), ("status", ASCENDING), ("start", ASCENDING), ("seq", ASCENDING)],
-               name="advisor_status_start_seq"),
-)
-register_indexes(ATTACHMENTS, IndexModel([("booking_id", ASCENDING)], name="booking"),
-                 # attachments_of sorts by upload time within the booking
-                 IndexModel([("booking_id", ASCENDING), ("created_at", ASCENDING)], name="booking_created"))
 
 
 async def _each(query: Callable[[Any], Awaitable[list[dict[str, Any]]]], keys: Sequence[Any]) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from backend.demo.seed import DemoContext, seeder
+from backend.demo.seed import DemoContext
 from cloud_incubator.matchmaking.models import Decision
 from cloud_incubator.matchmaking.scoring import STAGES
 from cloud_incubator.matchmaking.service import service
@@ -148,7 +148,6 @@ PROVIDERS = [
 ]
 
 
-@seeder("matchmaking")
 async def seed_matchmaking(ctx: DemoContext) -> None:
     state = ctx.state
     mm = service(state)

@@ -10,7 +10,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from backend.core.db import Document, durable, register_indexes
+from backend.core.db import CollectionIndexes, Document, durable, indexes
 from backend.startups.models import StartupProfile
 from cloud_incubator.matchmaking.models import Cooperation, Counterpart, Match, Message, Session
 
@@ -24,52 +24,54 @@ LEADS = "leads"       # written by the roadshow rooms (investors' "interested" s
 USERS = "users"
 STARTUPS = "startups"  # the startups domain's profiles (its repository declares the indexes we use)
 
-register_indexes(
-    COUNTERPARTS,
-    IndexModel([("kind", ASCENDING), ("_id", ASCENDING)], name="kind_order"),
-    IndexModel([("user_id", ASCENDING)], unique=True, name="user_unique",
-               partialFilterExpression={"user_id": {"$type": "string"}}),
-    # the partial index above is not planned for a plain {user_id: …} lookup on the embedded server
-    IndexModel([("user_id", ASCENDING)], name="user"),
-    IndexModel([("created_by", ASCENDING)], name="created_by"),
-)
-register_indexes(
-    INTERESTS,
-    IndexModel([("startup_id", ASCENDING), ("counterpart_id", ASCENDING), ("side", ASCENDING)], unique=True,
-               name="pair_side_unique"),
-    IndexModel([("counterpart_id", ASCENDING), ("decision", ASCENDING)], name="counterpart_decision"),
-)
-register_indexes(
-    MATCHES,
-    IndexModel([("startup_id", ASCENDING), ("counterpart_id", ASCENDING)], unique=True, name="pair_unique"),
-    # keyset pages: (field, created_at, _id) newest first, also for the ties at one created_at
-    IndexModel([("startup_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)], name="startup_created_id"),
-    IndexModel([("counterpart_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
-               name="counterpart_created_id"),
-    IndexModel([("incubator_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
-               name="incubator_created_id"),
-    IndexModel([("created_at", DESCENDING), ("_id", DESCENDING)], name="created_id"),
-)
-register_indexes(MESSAGES, IndexModel([("match_id", ASCENDING), ("at", DESCENDING), ("_id", DESCENDING)],
-                                      name="match_at"))
-register_indexes(
-    SESSIONS,
-    IndexModel([("party_ids", ASCENDING), ("created_at", DESCENDING)], name="party_created"),
-    IndexModel([("organiser_user_id", ASCENDING), ("created_at", DESCENDING)], name="organiser_created"),
-    IndexModel([("created_at", DESCENDING)], name="created"),
-)
-register_indexes(
-    COOPERATIONS,
-    IndexModel([("incubator_id", ASCENDING), ("quarter", ASCENDING)], name="incubator_quarter"),
-    IndexModel([("quarter", ASCENDING), ("incubator_id", ASCENDING)], name="quarter_incubator"),
-    IndexModel([("match_id", ASCENDING), ("type", ASCENDING)], name="match_type"),
-)
-# Our reads of the roadshow leads: by startup and by investor (the roadshow module declares its own).
-register_indexes(
-    LEADS,
-    IndexModel([("startup_id", ASCENDING), ("investor_user_id", ASCENDING), ("at", DESCENDING)],
-               name="mm_startup_investor_at"),
-    IndexModel([("investor_user_id", ASCENDING), ("at", DESCENDING)], name="mm_investor_at"),
+INDEXES: tuple[CollectionIndexes, ...] = (  # created at start-up (backend/app.py)
+    indexes(
+        COUNTERPARTS,
+        IndexModel([("kind", ASCENDING), ("_id", ASCENDING)], name="kind_order"),
+        IndexModel([("user_id", ASCENDING)], unique=True, name="user_unique",
+                   partialFilterExpression={"user_id": {"$type": "string"}}),
+        # the partial index above is not planned for a plain {user_id: …} lookup on the embedded server
+        IndexModel([("user_id", ASCENDING)], name="user"),
+        IndexModel([("created_by", ASCENDING)], name="created_by"),
+    ),
+    indexes(
+        INTERESTS,
+        IndexModel([("startup_id", ASCENDING), ("counterpart_id", ASCENDING), ("side", ASCENDING)], unique=True,
+                   name="pair_side_unique"),
+        IndexModel([("counterpart_id", ASCENDING), ("decision", ASCENDING)], name="counterpart_decision"),
+    ),
+    indexes(
+        MATCHES,
+        IndexModel([("startup_id", ASCENDING), ("counterpart_id", ASCENDING)], unique=True, name="pair_unique"),
+        # keyset pages: (field, created_at, _id) newest first, also for the ties at one created_at
+        IndexModel([("startup_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)], name="startup_created_id"),
+        IndexModel([("counterpart_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
+                   name="counterpart_created_id"),
+        IndexModel([("incubator_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
+                   name="incubator_created_id"),
+        IndexModel([("created_at", DESCENDING), ("_id", DESCENDING)], name="created_id"),
+    ),
+    indexes(MESSAGES, IndexModel([("match_id", ASCENDING), ("at", DESCENDING), ("_id", DESCENDING)],
+                                 name="match_at")),
+    indexes(
+        SESSIONS,
+        IndexModel([("party_ids", ASCENDING), ("created_at", DESCENDING)], name="party_created"),
+        IndexModel([("organiser_user_id", ASCENDING), ("created_at", DESCENDING)], name="organiser_created"),
+        IndexModel([("created_at", DESCENDING)], name="created"),
+    ),
+    indexes(
+        COOPERATIONS,
+        IndexModel([("incubator_id", ASCENDING), ("quarter", ASCENDING)], name="incubator_quarter"),
+        IndexModel([("quarter", ASCENDING), ("incubator_id", ASCENDING)], name="quarter_incubator"),
+        IndexModel([("match_id", ASCENDING), ("type", ASCENDING)], name="match_type"),
+    ),
+    # Our reads of the roadshow leads: by startup and by investor (the roadshow module declares its own).
+    indexes(
+        LEADS,
+        IndexModel([("startup_id", ASCENDING), ("investor_user_id", ASCENDING), ("at", DESCENDING)],
+                   name="mm_startup_investor_at"),
+        IndexModel([("investor_user_id", ASCENDING), ("at", DESCENDING)], name="mm_investor_at"),
+    ),
 )
 
 

@@ -50,10 +50,9 @@ async def test_manager_sees_only_own_incubators_consultations_of_a_shared_adviso
 
 def test_the_attachment_list_query_and_its_sort_are_covered_by_an_index():
     """attachments_of filters by booking_id and sorts by created_at: an index must cover both."""
-    from backend.core.db import registered_indexes
     from cloud_incubator.bookings import repository
 
-    keys = [list(index.document["key"].items()) for entry in registered_indexes() if entry.collection == repository.ATTACHMENTS
+    keys = [list(index.document["key"].items()) for entry in repository.INDEXES if entry.collection == repository.ATTACHMENTS
             for index in entry.indexes]
     assert [("booking_id", 1), ("created_at", 1)] in keys
 

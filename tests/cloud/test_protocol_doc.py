@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from cloud_incubator import protocol
 from backend.app import SOCKET_ACTIONS
+from cloud_incubator import protocol
 from cloud_incubator.registry import action_table
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from backend.app import DEMO_SEEDERS
 from backend.core.clock import FixedClock
-from backend.demo.seed import SEEDERS, DemoContext, _import_feature_seeders
+from backend.demo.seed import DemoContext
 
 EVENING_UTC = datetime(2026, 3, 10, 17, 30, tzinfo=UTC)  # 01:30 on 11 March in the park
 
 
 async def test_matchmaking_demo_seeds_in_the_utc_evening(state, monkeypatch):
     monkeypatch.setattr(state.calendar, "clock", FixedClock(EVENING_UTC))
-    _import_feature_seeders()
-    seeders = dict(SEEDERS)
+    seeders = dict(DEMO_SEEDERS)
     context = DemoContext(state)
     await seeders["registry"](context)
     await seeders["matchmaking"](context)  # its signed cooperation is dated the park's today

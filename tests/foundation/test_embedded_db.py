@@ -114,7 +114,7 @@ async def test_startup_failing_half_way_stops_the_database(tmp_path, monkeypatch
         started.append(self)
         await original(self, timeout)
 
-    async def broken_indexes(db):
+    async def broken_indexes(db, declared):
         raise RuntimeError("index build failed")
 
     monkeypatch.setattr(EmbeddedDatabase, "astart", remember)

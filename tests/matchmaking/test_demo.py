@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from backend.app import DEMO_SEEDERS
 from backend.core.clock import park_date, quarter_of_date
-from backend.demo.seed import SEEDERS, DemoContext, _import_feature_seeders
+from backend.demo.seed import DemoContext
 from cloud_incubator.matchmaking.service import cooperation_counts, service
 
 
 async def test_demo_seeder_adds_profiles_calls_a_match_and_a_session(state, gql):
-    _import_feature_seeders()
-    seeders = dict(SEEDERS)
+    seeders = dict(DEMO_SEEDERS)
     context = DemoContext(state)
     await seeders["registry"](context)
     await seeders["matchmaking"](context)
