@@ -28,16 +28,22 @@ from backend.demo.seed import seed_demo_if_empty as seed_demo_if_empty_
 from backend.embedded_db import EmbeddedDatabase, announce_running, withdraw_running
 from backend.http import RequestIdMiddleware, error_response
 from backend.incubators import repository as incubators_repository
+from backend.platform_inputs.repository import PlatformStampRepository
+from backend.platform_inputs.service import PlatformInputs
 from backend.rankings import repository as rankings_repository
-from backend.rankings.service import ranking_service
+from backend.rankings.service import RankingService
 from backend.roadshows import repository as roadshows_repository
 from backend.roadshows.demo import seed_roadshows
+from backend.roadshows.repository import RoadshowRepository
+from backend.roadshows.service import RoadshowService
 from backend.roadshows.slides import router as roadshow_slides
 from backend.startups import repository as startups_repository
 from backend.state import AppState
 from backend.submissions import repository as submissions_repository
 from backend.submissions.demo import seed_quarterly_metrics
 from backend.submissions.http import router as submissions_http
+from backend.submissions.repository import SubmissionRepository
+from backend.submissions.service import SubmissionService
 from backend.users import repository as users_repository
 from cloud_incubator import gateway
 from cloud_incubator import store as event_store
@@ -45,10 +51,17 @@ from cloud_incubator.bookings import repository as bookings_repository
 from cloud_incubator.bookings.actions import BOOKING_ACTIONS
 from cloud_incubator.bookings.demo import seed_ip_workstations
 from cloud_incubator.bookings.http import router as bookings_http
+from cloud_incubator.bookings.repository import BookingRepository
+from cloud_incubator.bookings.service import CONSULTATION_FIELDS, BookingService, consultation_counts
 from cloud_incubator.broadcast import stop_broadcaster
 from cloud_incubator.matchmaking import repository as matchmaking_repository
 from cloud_incubator.matchmaking.actions import NEGOTIATION_ACTIONS
 from cloud_incubator.matchmaking.demo import seed_matchmaking
+from cloud_incubator.matchmaking.service import (
+    SCORED_COOPERATIONS,
+    MatchmakingService,
+    signed_cooperation_counts,
+)
 from cloud_incubator.registry import action_table
 from cloud_incubator.rooms import actions as rooms
 from cloud_incubator.rooms.actions import ROOM_ACTIONS
@@ -72,6 +85,21 @@ DEMO_SEEDERS: Seeders = (("registry", seed_registry), ("roadshows", seed_roadsho
 
 # Every /ws/v1 action, by domain.
 SOCKET_ACTIONS = (ROOM_ACTIONS, BOOKING_ACTIONS, NEGOTIATION_ACTIONS)
+
+
+def build_services(state: AppState) -> None:
+    """The domain services, each given what it uses, in dependency order."""
+    db = state.db
+    state.platform_inputs = PlatformInputs(PlatformStampRepository(db), providers={
+        **dict.fromkeys(CONSULTATION_FIELDS, consultation_counts),
+        **dict.fromkeys(SCORED_COOPERATIONS.values(), signed_cooperation_counts)})
+    state.submissions = SubmissionService(SubmissionRepository(db), state.incubators, state.calendar)
+    state.roadshows = RoadshowService(RoadshowRepository(db), state.users, state.startups)
+    state.bookings = BookingService(state, BookingRepository(db))
+    state.matchmaking = MatchmakingService(state)
+    # Listening from the start: a submission or platform change made in this process must reach ranking
+    # pages served by other processes even before this one has served a ranking.
+    state.rankings = RankingService(state)
 
 
 def create_app(settings: Settings | None = None, *, seed_demo_if_empty: bool = False,
@@ -105,10 +133,8 @@ def create_app(settings: Settings | None = None, *, seed_demo_if_empty: bool = F
             app.state.embedded_db = embedded
             settings.resolved_jwt_secret()
             await gateway.start(state)  # the broadcaster first: the services below publish through it
+            build_services(state)
             await rooms.close_stale_attendance(state)
-            # Listening from the start: a submission or platform change made in this process must reach
-            # ranking pages served by other processes even before this one has served a ranking.
-            ranking_service(state)
             if seed_demo_if_empty:  # after the broadcaster: seeders publish live events
                 await seed_demo_if_empty_(state, DEMO_SEEDERS)
             if on_ready is not None:

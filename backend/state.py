@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
@@ -19,10 +19,19 @@ from backend.ratelimit import RateLimiter
 from backend.startups.repository import StartupRepository
 from backend.users.repository import UserRepository
 from backend.users.service import UserService
+from cloud_incubator.config import GatewayConfig
 
 if TYPE_CHECKING:
+    from backend.platform_inputs.service import PlatformInputs
+    from backend.rankings.service import RankingService
+    from backend.roadshows.service import RoadshowService
+    from backend.submissions.service import SubmissionService
+    from cloud_incubator.bookings.service import BookingService
+    from cloud_incubator.broadcast import Broadcaster
     from cloud_incubator.gateway import Connection
+    from cloud_incubator.matchmaking.service import MatchmakingService
     from cloud_incubator.registry import ActionSpec
+    from cloud_incubator.rooms.runtime import RoomRuntime
 
 
 @dataclass
@@ -36,8 +45,16 @@ class AppState:
     # Called with each authenticated socket when it closes (rooms: presence and attendance).
     socket_closed_handlers: tuple[Callable[[Connection], Awaitable[None]], ...] = ()
     started_at: float = field(default_factory=time.time)
-    # Feature modules hang their long-lived objects here (broadcasters, caches).
-    extras: dict[str, Any] = field(default_factory=dict)
+    ws_config: GatewayConfig = field(default_factory=GatewayConfig)  # /ws/v1 limits (INCUBENCH_WS_*)
+    broadcaster: Broadcaster | None = None  # started by cloud_incubator.gateway.start
+    room_runtime: RoomRuntime | None = None  # the live rooms of this process (made on first use)
+    # The domain services, built by the composition root (backend/app.py, build_services).
+    platform_inputs: PlatformInputs = field(init=False)
+    submissions: SubmissionService = field(init=False)
+    roadshows: RoadshowService = field(init=False)
+    bookings: BookingService = field(init=False)
+    matchmaking: MatchmakingService = field(init=False)
+    rankings: RankingService = field(init=False)
 
     def __post_init__(self) -> None:
         self.calendar = ParkCalendar(self.clock)

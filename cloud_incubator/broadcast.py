@@ -224,10 +224,10 @@ def make_broadcaster(state: AppState) -> Broadcaster:
 
 
 def broadcaster(state: AppState) -> Broadcaster:
-    found = state.extras.get("broadcaster")
+    found = state.broadcaster
     if found is None:
-        raise RuntimeError("the broadcaster is not started (cloud_incubator.gateway start-up hook)")
-    return found  # type: ignore[no-any-return]
+        raise RuntimeError("the broadcaster is not started (cloud_incubator.gateway.start)")
+    return found
 
 
 async def publish(state: AppState, topic: str, event: str, data: dict[str, Any]) -> None:
@@ -242,14 +242,14 @@ async def publish_logged(state: AppState, topic: str, event: str, data: dict[str
 
 
 async def start_broadcaster(state: AppState) -> None:
-    if "broadcaster" in state.extras:
+    if state.broadcaster is not None:
         return
     instance = make_broadcaster(state)
     await instance.start()
-    state.extras["broadcaster"] = instance
+    state.broadcaster = instance
 
 
 async def stop_broadcaster(state: AppState) -> None:
-    instance = state.extras.pop("broadcaster", None)
+    instance, state.broadcaster = state.broadcaster, None
     if instance is not None:
         await instance.stop()

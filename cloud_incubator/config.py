@@ -28,8 +28,5 @@ class GatewayConfig(BaseSettings):
 
 
 def gateway_config(state: object) -> GatewayConfig:
-    extras = state.extras  # type: ignore[attr-defined]
-    config = extras.get("ws_config")
-    if config is None:
-        config = extras["ws_config"] = GatewayConfig()
-    return config  # type: ignore[no-any-return]
+    config: GatewayConfig = state.ws_config  # type: ignore[attr-defined]
+    return config

@@ -179,7 +179,7 @@ class Connection:
         self.broadcaster.hub.unsubscribe(topic, self)
 
     def _leave_all(self) -> None:
-        hub = self.state.extras.get("broadcaster")
+        hub = self.state.broadcaster
         for topic in list(self.topics):
             if hub is not None:
                 hub.hub.unsubscribe(topic, self)

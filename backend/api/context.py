@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
 
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
@@ -25,6 +24,7 @@ class DataLoaders:
         self.ip_workstation = DataLoader(load_fn=bookings(state).repo.workstations_by_ids)
         self.startup = DataLoader(load_fn=state.startups.by_ids)
         self.roadshow_decks = DataLoader(load_fn=roadshow_service(state).repo.decks_of_many)
+        self.counterpart = DataLoader(load_fn=state.matchmaking.repo.counterparts_by_ids)
 
 
 class Context(BaseContext):
@@ -37,7 +37,6 @@ class Context(BaseContext):
         self.client_address = client_address
         self.request_id = request_id
         self.token: str | None = None  # a subscription's token, re-checked while it runs
-        self.extras: dict[str, Any] = {}
 
     @cached_property
     def loaders(self) -> DataLoaders:

@@ -198,7 +198,7 @@ class RankingService:
         self.platform.listeners.append(self.inputs_changed)
         # Events travel through the app's broadcaster when there is one (memory: this process; mongo: a change
         # stream, so a page connected to another app process hears of a submission or publication too).
-        self.broadcaster = state.extras.get("broadcaster")
+        self.broadcaster = state.broadcaster
         if self.broadcaster is not None:
             self.broadcaster.hub.listen(EVENT, self._delivered)
 
@@ -372,8 +372,6 @@ class RankingService:
 
 
 def ranking_service(state: Any) -> RankingService:
-    service = state.extras.get("rankings")
-    if service is None:
-        service = RankingService(state)
-        state.extras["rankings"] = service
-    return service  # type: ignore[no-any-return]
+    """The app's ranking service (built by the composition root)."""
+    service: RankingService = state.rankings
+    return service

@@ -340,9 +340,6 @@ def pitch_windows_of(roadshow: Roadshow) -> list[tuple[int, datetime, datetime]]
 
 
 def roadshow_service(state: Any) -> RoadshowService:
-    """The service for this app (built once, kept in ``state.extras``)."""
-    service = state.extras.get("roadshow_service")
-    if service is None:
-        service = state.extras["roadshow_service"] = RoadshowService(RoadshowRepository(state.db), state.users,
-                                                                     state.startups)
-    return service  # type: ignore[no-any-return]
+    """The app's roadshow service (built by the composition root)."""
+    service: RoadshowService = state.roadshows
+    return service

@@ -537,12 +537,9 @@ def metrics_rows(heads: Iterable[Head]) -> dict[str, dict[str, dict[str, float |
 
 
 def submission_service(state: Any) -> SubmissionService:
-    """The app's SubmissionService (one per AppState, kept in ``state.extras``)."""
-    service = state.extras.get("submissions")
-    if service is None:
-        service = SubmissionService(SubmissionRepository(state.db), state.incubators, state.calendar)
-        state.extras["submissions"] = service
-    return service  # type: ignore[no-any-return]
+    """The app's SubmissionService (built by the composition root)."""
+    service: SubmissionService = state.submissions
+    return service
 
 
 __all__ = ["BadUserInput", "SaveOutcome", "SaveRequest", "SubmissionService", "metrics_rows", "scheme",

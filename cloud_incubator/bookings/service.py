@@ -19,7 +19,7 @@ from pymongo.errors import DuplicateKeyError
 from backend.core.clock import quarter_of, quarter_span
 from backend.core.errors import BadUserInput, Conflict, Forbidden, IssueCollector, NotFound
 from backend.core.fields import check_names
-from backend.platform_inputs.service import Counts, platform_inputs_changed, provides
+from backend.platform_inputs.service import Counts, platform_inputs_changed
 from backend.users.models import Role, User
 from cloud_incubator.bookings import ical
 from cloud_incubator.bookings.models import (
@@ -899,19 +899,18 @@ class BookingService:
 
 
 def bookings(state: AppState) -> BookingService:
-    """The app's booking service (one per AppState)."""
-    service = state.extras.get("bookings")
-    if service is None:
-        service = BookingService(state, BookingRepository(state.db))
-        state.extras["bookings"] = service
-    return service
+    """The app's booking service (built by the composition root)."""
+    return state.bookings
 
 
 # Held consultations on these topics count toward technology conversion as well as mentoring.
 CONVERSION_TOPICS = frozenset({"ip_navigation", "licensing_transfer", "ip_financing"})
 
 
-@provides("ip_consultations_held", "ip_consultation_no_shows", "ip_conversion_consultations")
+# The evaluation's platform fields these records count (see consultation_counts).
+CONSULTATION_FIELDS = ("ip_consultations_held", "ip_consultation_no_shows", "ip_conversion_consultations")
+
+
 async def consultation_counts(state: AppState, incubator_ids: Sequence[str], quarters: Sequence[str]) -> Counts:
     """Per incubator and park-local quarter: consultations held, no-shows, and held ones on conversion topics."""
     bounds = [quarter_span(q) for q in quarters]

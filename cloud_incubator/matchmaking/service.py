@@ -19,7 +19,7 @@ from pymongo.errors import DuplicateKeyError
 from backend.core.clock import is_quarter, park_date, quarter_of_date
 from backend.core.errors import BadUserInput, Conflict, Forbidden, IssueCollector, NotFound
 from backend.core.fields import check_names
-from backend.platform_inputs.service import Counts, platform_inputs_changed, provides
+from backend.platform_inputs.service import Counts, platform_inputs_changed
 from backend.startups.models import StartupProfile
 from backend.users.models import Role, User
 from cloud_incubator.matchmaking import assignment as assign_core
@@ -50,11 +50,8 @@ FIRM_CALL_SERVES = ["supply_chain", "market"]
 
 
 def service(state: AppState) -> MatchmakingService:
-    """The one service per app (kept in ``state.extras``)."""
-    found = state.extras.get("matchmaking")
-    if found is None:
-        found = state.extras["matchmaking"] = MatchmakingService(state)
-    return found  # type: ignore[no-any-return]
+    """The app's matchmaking service (built by the composition root)."""
+    return state.matchmaking
 
 
 # -- validation ---------------------------------------------------------------------------------------
@@ -488,7 +485,7 @@ class MatchmakingService:
         return match, created
 
     async def _notify(self, user_ids: list[str], event: str, data: dict[str, Any]) -> None:
-        if "broadcaster" not in self.state.extras:
+        if self.state.broadcaster is None:
             return  # no socket layer running (e.g. a CLI seeding): the data is stored, nobody is online
         from cloud_incubator.broadcast import publish
 
@@ -846,7 +843,6 @@ SCORED_COOPERATIONS = {CooperationType.investment.value: "platform_investment_de
                        CooperationType.supply_chain.value: "platform_supply_chain_deals"}
 
 
-@provides(*SCORED_COOPERATIONS.values())
 async def signed_cooperation_counts(state: AppState, incubator_ids: Sequence[str], quarters: Sequence[str]) -> Counts:
     """Per incubator and quarter: investment and supply-chain cooperations signed (recorded) on the platform."""
     out: Counts = {}

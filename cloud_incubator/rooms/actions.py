@@ -605,7 +605,7 @@ async def close_stale_attendance(state: Any) -> None:
 
 
 async def shutdown(state: Any) -> None:
-    rt = state.extras.pop("room_runtime", None)
+    rt, state.room_runtime = state.room_runtime, None
     if rt is not None:
         await rt.stop()
         await rt.close_attendance("shutdown")  # whoever is still in a room here leaves with the process

@@ -256,8 +256,8 @@ def stale_after(config: GatewayConfig) -> timedelta:
 
 
 def runtime(state: AppState) -> RoomRuntime:
-    found = state.extras.get("room_runtime")
+    found = state.room_runtime
     if found is None:
-        found = state.extras["room_runtime"] = RoomRuntime(state)
+        found = state.room_runtime = RoomRuntime(state)
         found.start()
-    return found  # type: ignore[no-any-return]
+    return found

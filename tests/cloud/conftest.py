@@ -160,7 +160,7 @@ class Park:
 
     def config(self, **overrides: Any) -> GatewayConfig:
         config = GatewayConfig(**overrides)
-        self.live.state.extras["ws_config"] = config
+        self.live.state.ws_config = config
         return config
 
     async def op(self, name: str, variables: dict[str, Any], user: User) -> dict[str, Any]:

@@ -66,7 +66,7 @@ async def _cut_off(state: AppState, user_id: str) -> None:
     from cloud_incubator.broadcast import publish
     from cloud_incubator.gateway import ACCOUNT_DISABLED
 
-    if "broadcaster" not in state.extras:
+    if state.broadcaster is None:
         return
     try:
         await publish(state, f"user:{user_id}", ACCOUNT_DISABLED, {"user_id": user_id})

@@ -30,12 +30,8 @@ CooperationType = strawberry.enum(Enum("CooperationType", {m.name.upper(): m.val
 
 
 def _loaders(info: Info) -> tuple[DataLoader[str, StartupModel | None], DataLoader[str, models.Counterpart | None]]:
-    extras: dict[str, Any] = info.context.extras
-    if "mm_startup" not in extras:
-        state = info.context.state
-        extras["mm_startup"] = DataLoader(load_fn=state.startups.by_ids)
-        extras["mm_counterpart"] = DataLoader(load_fn=service(state).repo.counterparts_by_ids)
-    return extras["mm_startup"], extras["mm_counterpart"]
+    loaders = info.context.loaders
+    return loaders.startup, loaders.counterpart
 
 
 async def load_startup(info: Info, startup_id: str) -> StartupProfile | None:
