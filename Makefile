@@ -35,7 +35,7 @@ browser:
 lint: $(STAMP)
 	$(BIN)/ruff check backend evaluation cloud_incubator tests bench
 	$(BIN)/lint-imports
-	$(BIN)/mypy evaluation
+	$(BIN)/mypy evaluation backend/core
 
 # Browser tests run in their own pytest process: Playwright's sync API and pytest-asyncio's session
 # event loop do not share one process well.

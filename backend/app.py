@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from pymongo.errors import ConnectionFailure, PyMongoError
 
-from backend import static_ops
+from backend import exports, static_ops
 from backend.api.router import graphql_router
 from backend.core.clock import Clock, SystemClock
 from backend.core.db import ensure_indexes, make_client
@@ -190,7 +190,8 @@ def create_app(settings: Settings | None = None, *, seed_demo_if_empty: bool = F
     app.include_router(gateway.router)  # /ws/v1
     app.include_router(roadshow_slides)  # roadshow slide uploads (GridFS) and downloads
     app.include_router(bookings_http)  # IP-workstation bookings: .ics exports, attachments
-    app.include_router(submissions_http)  # metrics import (CSV/XLSX) and exports of any view
+    app.include_router(submissions_http)  # metrics import (CSV/XLSX)
+    app.include_router(exports.router)  # exports of any view (CSV/XLSX)
 
     @app.get("/", include_in_schema=False)
     async def index() -> Response:

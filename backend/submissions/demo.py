@@ -74,8 +74,6 @@ def quarter_metrics(index: int, floor_area: float, k: int, rng: np.random.Genera
 
 
 async def seed_quarterly_metrics(ctx: DemoContext) -> None:
-    from backend.rankings.service import ranking_service
-
     state = ctx.state
     service = submission_service(state)
     incubators = {i.name_en: i for i in await state.incubators.all()}
@@ -105,7 +103,7 @@ async def seed_quarterly_metrics(ctx: DemoContext) -> None:
                                                    base_revision=1), source="demo")
     if evaluator is not None:
         await service.close_window(evaluator, DEMO_QUARTERS[-2])
-        rankings = ranking_service(state)
+        rankings = state.rankings
         for quarter in DEMO_QUARTERS[-3:]:
             await rankings.publish(evaluator, quarter)
     log.info("demo quarterly metrics: %d quarters for %d incubators", len(DEMO_QUARTERS), len(DEMO_INCUBATORS))

@@ -22,6 +22,7 @@ from backend.core.fields import check_names
 from backend.platform_inputs.service import Counts, platform_inputs_changed
 from backend.startups.models import StartupProfile
 from backend.users.models import Role, User
+from cloud_incubator.broadcast import publish
 from cloud_incubator.matchmaking import assignment as assign_core
 from cloud_incubator.matchmaking import scoring
 from cloud_incubator.matchmaking.models import (
@@ -487,8 +488,6 @@ class MatchmakingService:
     async def _notify(self, user_ids: list[str], event: str, data: dict[str, Any]) -> None:
         if self.state.broadcaster is None:
             return  # no socket layer running (e.g. a CLI seeding): the data is stored, nobody is online
-        from cloud_incubator.broadcast import publish
-
         for user_id in user_ids:
             try:
                 await publish(self.state, f"user:{user_id}", event, data)

@@ -15,6 +15,7 @@ from backend.roadshows import models
 from backend.roadshows.service import roadshow_service
 from backend.roadshows.slides import signed_slide_url
 from backend.users.models import Role, User
+from cloud_incubator.rooms.actions import announce_status
 
 
 def _agenda(items: list[AgendaItemInput]) -> list[dict[str, Any]]:
@@ -139,7 +140,6 @@ class RoadshowMutations:
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Moderators: scheduled → live.")
     async def start_roadshow(self, info: Info, id: strawberry.ID) -> t.Roadshow:
-        from cloud_incubator.rooms.actions import announce_status
 
         user = info.context.require_user()
         roadshow = await roadshow_service(info.context.state).start(user, str(id))
@@ -148,7 +148,6 @@ class RoadshowMutations:
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Moderators: live → ended.")
     async def end_roadshow(self, info: Info, id: strawberry.ID) -> t.Roadshow:
-        from cloud_incubator.rooms.actions import announce_status
 
         user = info.context.require_user()
         roadshow = await roadshow_service(info.context.state).end(user, str(id))

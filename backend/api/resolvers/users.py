@@ -12,6 +12,8 @@ from backend.pagination import check_page_size, decode_cursor, encode_cursor
 from backend.state import AppState
 from backend.users.models import NewUser
 from backend.users.models import Role as RoleModel
+from cloud_incubator.broadcast import publish
+from cloud_incubator.gateway import ACCOUNT_DISABLED
 
 
 @strawberry.type
@@ -63,9 +65,6 @@ class UserMutations:
 async def _cut_off(state: AppState, user_id: str) -> None:
     """Close the account's /ws/v1 sockets in every app process now (each socket's periodic session check
     is the safety net if this event is lost)."""
-    from cloud_incubator.broadcast import publish
-    from cloud_incubator.gateway import ACCOUNT_DISABLED
-
     if state.broadcaster is None:
         return
     try:
