@@ -23,6 +23,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from backend.core.errors import DatabaseUnavailable, Unauthenticated, as_app_error, socket_error
 from backend.core.origins import OriginPolicy
+from backend.core.sessions import SessionWatcher
 from backend.security import decode_token
 from backend.state import AppState
 from backend.users.models import User
@@ -48,7 +49,7 @@ class Connection:
         self.state = state
         self.config = config
         self.user: User | None = None
-        self.token: str | None = None  # re-checked while the socket is open (expiry, disabled account)
+        self.session: SessionWatcher[User] | None = None  # re-checked while open (expiry, disabled account)
         self.expires_at: float | None = None
         self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=config.send_queue)
         self.topics: set[str] = set()
@@ -310,12 +311,14 @@ def _closer_of_disabled(hub: Any) -> Callable[[str, dict[str, Any]], None]:
 
 
 async def _session_still_valid(connection: Connection) -> bool:
+    if connection.session is None:
+        return True
     try:
-        await connection.state.user_service.user_from_token(connection.token or "")
+        await connection.session.recheck()
     except Unauthenticated as error:
         end_session(connection, str(error.details.get("reason") or "ACCOUNT_DISABLED"))
         return False
-    except Exception:  # a database hiccup must not sign everyone out: try again at the next check
+    except Exception:  # never sign everyone out on a failing check: try again at the next one
         log.warning("session check failed for socket %s", connection.id, exc_info=True)
     return True
 
@@ -460,8 +463,10 @@ async def _authenticate(connection: Connection, frame: dict[str, Any], frame_id:
         connection.kill(p.CLOSE_AUTH, "auth.invalid")
         return
     connection.user = user
-    connection.token = token
-    connection.expires_at = decode_token(token, connection.state.settings.resolved_jwt_secret()).expires_at.timestamp()
+    expires_at = decode_token(token, connection.state.settings.resolved_jwt_secret()).expires_at
+    connection.session = SessionWatcher(token, expires_at, connection.state.user_service.user_from_token,
+                                        connection.state.clock)
+    connection.expires_at = expires_at.timestamp()
     await connection.subscribe(f"user:{user.id}")
     connection.send(p.ok_frame(frame_id, {
         "user": {"id": user.id, "username": user.username, "display_name": user.display_name,

@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import math
 from collections.abc import AsyncGenerator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
@@ -34,7 +34,8 @@ from backend.api.types.rankings import (
     Scorecard,
     WhatIfResult,
 )
-from backend.core.errors import BadUserInput, Forbidden, IssueCollector, NotFound, Unauthenticated
+from backend.core.errors import BadUserInput, Forbidden, IssueCollector, NotFound
+from backend.core.sessions import SessionWatcher
 from backend.pagination import check_page_size, encode_cursor
 from backend.rankings.policy import STAFF_ROLES, sees_live_rankings
 from backend.rankings.service import Evaluated, rank_by_dimension, ranking_service
@@ -432,32 +433,29 @@ class RankingSubscriptions:
         service = ranking_service(info.context.state)
         service.check(quarter)
         token = info.context.token
-        users = info.context.state.user_service
-        expires_at = decode_token(token, info.context.state.settings.resolved_jwt_secret()).expires_at \
-            if token else None
+        state = info.context.state
+        session = SessionWatcher(token, decode_token(token, state.settings.resolved_jwt_secret()).expires_at,
+                                 state.user_service.user_from_token, state.clock) if token else None
         events = service.events.listen(quarter)
         waiting: asyncio.Task[dict[str, Any]] | None = None
         try:
             while True:
                 # The stream ends with UNAUTHENTICATED when the session expires or the account is disabled
                 # (checked on every event, and every SESSION_CHECK_SECONDS while idle).
-                left = (expires_at - datetime.now(UTC)).total_seconds() if expires_at else None
+                left = session.seconds_left() if session is not None else None
                 if waiting is None:  # one pending read, never cancelled by a check (that would end `events`)
                     waiting = asyncio.ensure_future(anext(events))
-                timeout = SESSION_CHECK_SECONDS if token is not None else None
+                timeout = SESSION_CHECK_SECONDS if session is not None else None
                 if left is not None:
                     timeout = min(max(left, 0.0), timeout) if timeout is not None else max(left, 0.0)
                 done, _ = await asyncio.wait({waiting}, timeout=timeout)
                 if not done:
-                    if left is not None and left <= (timeout or 0.0):
-                        raise Unauthenticated("The session has expired: sign in again.", "登录已过期，请重新登录。",
-                                              reason="TOKEN_EXPIRED")
-                    if token is not None:
-                        await users.user_from_token(token)
+                    if session is not None:  # ends the stream (Unauthenticated) once expired or disabled
+                        await session.recheck()
                     continue
                 event, waiting = waiting.result(), None
-                if token is not None:
-                    user = await users.user_from_token(token)
+                if session is not None:
+                    user = await session.recheck() or user
                 if event["reason"] != "published" and not sees_live_rankings(user):
                     continue
                 yield RankingUpdate(quarter=event["quarter"], reason=event["reason"], version=event["version"],
