@@ -79,6 +79,13 @@ def effective_weights(g: FloatArray, mask: BoolArray | None, dim_idx: IntArray,
     dwn = dwa / np.where(dws > 0, dws, 1.0)
     win = wm / np.where(s > 0, s, 1.0)[:, dim_idx]
     e = win * dwn[:, dim_idx]
+    # a row with everything present gets exactly the unmasked weights, whatever the other rows hold
+    # (so a fixed-goalpost score is bit-for-bit a function of its own row)
+    full = mask.all(axis=1)
+    if full.any():
+        e[full] = g
+        win[full] = within
+        dwn[full] = dw
     return np.asarray(e, dtype=np.float64), np.asarray(win, dtype=np.float64), np.asarray(dwn, dtype=np.float64)
 
 
@@ -165,7 +172,7 @@ def _topsis_fast(n: FloatArray, g: FloatArray, win: FloatArray, oh: FloatArray, 
 
 def _topsis(n: FloatArray, e: FloatArray, win: FloatArray, oh: FloatArray, mask: BoolArray | None,
             ideal: str) -> AggregationResult:
-    if mask is None and e.shape[0] == 1 and not np.isnan(n.sum()):
+    if mask is None and e.shape[0] == 1 and not np.isnan(n.sum()) and ideal == "cohort":
         return _topsis_fast(n, e[0], win[0], oh, ideal)
     n0 = n if mask is None else np.where(mask, n, 0.0)
     v = n0 * e
