@@ -38,12 +38,12 @@ from .ranking import competition_rank
 from .robustness import RobustnessResult, robustness, robustness_arrays
 from .scheme import (
     DIMENSION_IDS,
+    NOT_TIERED,
     Constraint,
     Dimension,
     Gate,
     Indicator,
     MissingPolicy,
-    NOT_TIERED,
     RawField,
     Scheme,
     TierRule,
@@ -55,6 +55,7 @@ from .scheme import (
 
 __all__ = [
     "DIMENSION_IDS",
+    "NOT_TIERED",
     "STATUS_LABELS",
     "ChangeExplanation",
     "Constraint",
@@ -69,7 +70,6 @@ __all__ = [
     "MethodError",
     "MethodSpec",
     "MissingPolicy",
-    "NOT_TIERED",
     "Plan",
     "PlanStep",
     "QuarterData",

@@ -19,6 +19,7 @@ dimension weights renormalised. The resulting per-incubator *effective weights* 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -127,7 +128,8 @@ def _ideals(v: FloatArray, present: BoolArray | None, ideal: str,
     if present is None:
         return v.max(axis=0), v.min(axis=0)
     vv = np.where(present, v, np.nan)
-    with np.errstate(all="ignore"):
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # a column nobody has: ideal 0 below
         pis = np.nanmax(vv, axis=0) if present.any() else np.zeros(v.shape[1])
         nis = np.nanmin(vv, axis=0) if present.any() else np.zeros(v.shape[1])
     return np.where(np.isnan(pis), 0.0, pis), np.where(np.isnan(nis), 0.0, nis)

@@ -20,6 +20,7 @@ int32 (4 · n · draws bytes) plus one chunk.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -106,6 +107,44 @@ def _effective(wc: FloatArray, mf: FloatArray, oh: FloatArray, dim_idx: IntArray
     return np.asarray(wm / np.where(avail, s, 1.0)[:, :, dim_idx] * dwn[:, :, dim_idx], dtype=np.float64)
 
 
+def _topsis_masked(v0: FloatArray, wc: FloatArray, mf: FloatArray, present: BoolArray, oh: FloatArray,
+                   dim_idx: IntArray, some: BoolArray) -> FloatArray:
+    """TOPSIS closeness (n × k) with cohort ideals over ``v = n ⊙ E``: per-draw effective weights for the
+    rows with exclusions only; complete rows take ``E = w`` as drawn."""
+    k = wc.shape[0]
+    full = ~some
+    vf = v0[full]
+    out = np.empty((v0.shape[0], k))
+    pis = np.full((k, v0.shape[1]), -np.inf)
+    nis = np.full((k, v0.shape[1]), np.inf)
+    if full.any():
+        pis = np.maximum(pis, wc * vf.max(axis=0))
+        nis = np.minimum(nis, wc * vf.min(axis=0))
+    vm = np.zeros((k, 0, v0.shape[1]))
+    if some.any():
+        vm = v0[some][None, :, :] * _effective(wc, mf[some], oh, dim_idx)
+        pm = present[some][None]
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)  # a column with nothing present adds no ideal
+            pis = np.fmax(pis, np.nanmax(np.where(pm, vm, np.nan), axis=1))
+            nis = np.fmin(nis, np.nanmin(np.where(pm, vm, np.nan), axis=1))
+    pis = np.where(np.isfinite(pis), pis, 0.0)
+    nis = np.where(np.isfinite(nis), nis, 0.0)
+    if full.any():
+        vw = vf[None, :, :] * wc[:, None, :]  # (k, n_full, m)
+        dp = np.sqrt(((vw - pis[:, None, :]) ** 2).sum(axis=2))
+        dm = np.sqrt(((vw - nis[:, None, :]) ** 2).sum(axis=2))
+        tot = dp + dm
+        out[full] = np.where(tot > 0, dm / np.where(tot > 0, tot, 1.0), 0.5).T
+    if some.any():
+        pm = present[some][None]
+        dp = np.sqrt(np.where(pm, (vm - pis[:, None, :]) ** 2, 0.0).sum(axis=2))
+        dm = np.sqrt(np.where(pm, (vm - nis[:, None, :]) ** 2, 0.0).sum(axis=2))
+        tot = dp + dm
+        out[some] = np.where(tot > 0, dm / np.where(tot > 0, tot, 1.0), 0.5).T
+    return out
+
+
 def robustness_arrays(x: FloatArray, cost: BoolArray, thresholds: FloatArray, weights: FloatArray, *,
                       mask: BoolArray | None = None, penalised: BoolArray | None = None, draws: int = 1000,
                       concentration: float = 100.0, normalizations: Sequence[str] = DEFAULT_NORMALIZATIONS,
@@ -158,6 +197,7 @@ def robustness_arrays(x: FloatArray, cost: BoolArray, thresholds: FloatArray, we
     counts = [0] * len(combos)
     done = 0
     present = mf > 0
+    some: BoolArray = np.asarray(~present.all(axis=1), dtype=bool)  # rows with an excluded value
     while done < draws:
         k = min(chunk, draws - done)
         w = np.empty((k, m))
@@ -185,22 +225,11 @@ def robustness_arrays(x: FloatArray, cost: BoolArray, thresholds: FloatArray, we
                 tot = dp + dm
                 scores[:, sel] = np.where(tot > 0, dm / np.where(tot > 0, tot, 1.0), 0.5)
             elif combo[1] == "topsis":
-                for lo_k in range(0, sel.size, 32):  # bounded memory: 32 draws × n × m at a time
-                    part = sel[lo_k:lo_k + 32]
-                    vv = arrays[0][None, :, :] * _effective(w[part], mf, oh, dim_idx)
-                    masked = np.where(present[None], vv, np.nan)
-                    with np.errstate(all="ignore"):
-                        pis = np.nan_to_num(np.nanmax(masked, axis=1), nan=0.0)[:, None, :]
-                        nis = np.nan_to_num(np.nanmin(masked, axis=1), nan=0.0)[:, None, :]
-                    dp = np.sqrt(np.where(present[None], (vv - pis) ** 2, 0.0).sum(axis=2))
-                    dm = np.sqrt(np.where(present[None], (vv - nis) ** 2, 0.0).sum(axis=2))
-                    tot = dp + dm
-                    scores[:, part] = np.where(tot > 0, dm / np.where(tot > 0, tot, 1.0), 0.5).T
+                scores[:, sel] = _topsis_masked(arrays[0], wc, mf, present, oh, dim_idx, some)
             else:
-                if full:
-                    s = arrays[0] @ wc.T
-                else:
-                    s, _ = _hierarchical(wc, mf, oh, dim_idx, arrays[0])
+                s = arrays[0] @ wc.T  # rows with everything present: the weights as drawn
+                if not full:  # rows with exclusions: weight moved within the dimension, as in the headline
+                    s[some], _ = _hierarchical(wc, mf[some], oh, dim_idx, arrays[0][some])
                 scores[:, sel] = np.exp(s) if combo[1] == "geometric" else s
         ranks[:, done:done + k] = competition_rank_columns(scores)
         done += k

@@ -24,9 +24,9 @@ from backend.rankings.repository import SnapshotRepository
 from backend.submissions.service import metrics_rows, scheme, submission_service, validate_quarter
 from backend.users.models import User
 from evaluation import (
+    NOT_TIERED,
     EvaluationError,
     EvaluationResult,
-    NOT_TIERED,
     MethodSpec,
     RobustnessResult,
     Scheme,

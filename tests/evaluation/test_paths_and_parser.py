@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from evaluation.aggregate import aggregate, effective_weights
 from evaluation.formula import FormulaSyntaxError, parse_formula
 from evaluation.normalize import normalize
-from evaluation.robustness import _effective, _hierarchical
+from evaluation.robustness import _effective, _hierarchical, _topsis_masked
 from evaluation.weights import _unit_minmax, entropy, entropy_kernel
 
 FIELDS = ("alpha", "beta", "gamma")
@@ -209,3 +209,23 @@ def test_vectorised_robustness_weights_equal_the_headline_kernel(shape, draws) -
         np.testing.assert_allclose(eff[k], e, rtol=1e-10, atol=1e-12)
         head = aggregate(v, wc[k], d, nd, "arithmetic", mask)
         np.testing.assert_allclose(sums[:, k], head.composite, rtol=1e-10, atol=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(shape=matrix_shapes, draws=st.integers(1, 4))
+def test_vectorised_robustness_topsis_equals_the_headline_kernel(shape, draws) -> None:
+    """Complete rows with the weights as drawn, rows with exclusions through per-draw effective weights:
+    both equal TOPSIS with cohort ideals computed by the engine's own aggregation."""
+    x, _, _, d, nd = _random(shape)
+    rng = np.random.default_rng(shape[2] + 1)
+    mask = np.ones(x.shape, dtype=bool)
+    mask[0, 0] = False
+    mask[1:] &= rng.random((x.shape[0] - 1, x.shape[1])) > 0.2
+    wc = rng.dirichlet(np.ones(x.shape[1]), size=draws)
+    oh = np.zeros((x.shape[1], nd))
+    oh[np.arange(x.shape[1]), d] = 1.0
+    v = np.where(mask, np.clip(x * 10, 0, 100), 0.0)
+    got = _topsis_masked(v, wc, mask.astype(float), mask, oh, d, ~mask.all(axis=1))
+    for k in range(draws):
+        head = aggregate(v, wc[k], d, nd, "topsis", mask)
+        np.testing.assert_allclose(got[:, k] * 100, head.composite, rtol=1e-10, atol=1e-9)
