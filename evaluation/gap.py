@@ -37,10 +37,11 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from ._types import FloatArray
 from .engine import EvaluationResult, _evaluate_arrays, headline_result, shift_quarter, with_changes
 from .errors import InputError, MethodError
-from .formula import Formula
+from .formula import BinOp, Formula, parse_formula
+from .formula import _render as render_node
 from .gates import NOT_APPLICABLE as GATE_NOT_APPLICABLE
 from .missing import REPORTED
-from .scheme import Scheme
+from .scheme import GateCondition, Scheme
 
 __all__ = ["GapReport", "Plan", "PlanStep", "WhatIfResult", "gap_to_benchmark", "plan_to_tier", "what_if"]
 
@@ -65,6 +66,7 @@ class PlanStep:
     effort: float
     quarter: str
     targets: tuple[tuple[str, str, float, float], ...] = ()  # (indicator_id, "≥"|"≤", threshold, new value)
+    also: str | None = None  # the field the lever is part of, moved by the same change
 
     @property
     def points_per_effort(self) -> float:
@@ -83,6 +85,10 @@ class PlanStep:
             gate = next(g for g in scheme.gates if g.id == gid)
             parts_en.append(f"gate: {gate.name_en}")
             parts_zh.append(f"门槛：{gate.name_zh}")
+        if self.also:
+            other = scheme.raw_field(self.also)
+            parts_en.append(f"{other.name_en.lower()} {self.change:+g} {other.unit} with it")
+            parts_zh.append(f"{other.name_zh}随之{self.change:+g}{other.unit}")
         if lang == "zh":
             verb = "增至" if self.change >= 0 else "减至"
             return (f"{self.quarter}：{spec.name_zh}由 {self.lever_value:g} {verb} {new:g}（{self.change:+g}{spec.unit}），"
@@ -110,8 +116,12 @@ class Plan:
     steps: tuple[PlanStep, ...]
 
     def changes(self) -> dict[str, float]:
-        """The raw-field increments of the plan (for :func:`what_if`)."""
-        return {s.lever: s.change for s in self.steps}
+        """The raw-field increments of the plan (for :func:`what_if`), a field it is part of included."""
+        out: dict[str, float] = {}
+        for s in self.steps:
+            for f in (s.lever, *((s.also,) if s.also else ())):
+                out[f] = round(out.get(f, 0.0) + s.change, 10)
+        return out
 
 
 @dataclass(frozen=True)
@@ -133,14 +143,52 @@ class GapReport:
 
 
 # ----- the model ---------------------------------------------------------------------------------------
+def _moves(scheme: Scheme, lever: str) -> tuple[str, ...]:
+    """The fields a change of ``lever`` moves: itself and the field it is ``part_of`` (e.g. non-rent income
+    is part of total income: more of it is more total income too)."""
+    if not lever:
+        return ()
+    also = scheme.raw_field(lever).part_of
+    return (lever, also) if also else (lever,)
+
+
+def _gate_row(res: EvaluationResult, i: int, cond: GateCondition,
+              levers: Sequence[_Lever]) -> tuple[list[float], float] | None:
+    """``cond`` as a linear row ``Σ a_l z_l ≥ need``: a ratio ``L/R ≥ m`` with ``L`` and ``R`` affine in the
+    levers becomes ``L − m·R ≥ 0`` exactly (R > 0); otherwise the value's own slope. None: not computable."""
+    root = cond.formula.root
+    if isinstance(root, BinOp) and root.op == "/":
+        left, right = parse_formula(render_node(root.left)), parse_formula(render_node(root.right))
+        l0 = float(_probe(res, i, left, "", np.zeros(1))[0])
+        r0 = float(_probe(res, i, right, "", np.zeros(1))[0])
+        if not (math.isnan(l0) or math.isnan(r0)) and r0 > 0:
+            row, ok = [], True
+            for lv in levers:
+                al, ul = _coefficient(res, i, left, lv.field, lv.direction * lv.step, 1, strict=True)
+                ar, ur = _coefficient(res, i, right, lv.field, lv.direction * lv.step, 1, strict=True)
+                ok &= ul and ur
+                row.append(al - cond.min * ar)
+            if ok:
+                return row, cond.min * r0 - l0
+    g0 = float(_probe(res, i, cond.formula, "", np.zeros(1))[0])
+    if math.isnan(g0):
+        return None
+    row = []
+    for lv in levers:
+        a, usable = _coefficient(res, i, cond.formula, lv.field, lv.direction * lv.step, 1)
+        row.append(a if usable else 0.0)
+    return row, cond.min - g0
+
+
 def _probe(res: EvaluationResult, i: int, formula: Formula, lever: str, deltas: FloatArray) -> FloatArray:
     """``formula`` for row ``i`` with ``lever`` moved by each of ``deltas`` this quarter (vectorised)."""
     p = deltas.size
+    moved = _moves(res.scheme, lever)
 
     def lookup(f: str, lag: int) -> FloatArray:
         fv = res.field_values.get(shift_quarter(res.quarter, -lag))
         v = np.full(p, float(fv[f][i]) if fv is not None else math.nan)
-        if lag == 0 and f == lever:
+        if lag == 0 and f in moved:
             v = v + deltas
         return v
 
@@ -149,10 +197,10 @@ def _probe(res: EvaluationResult, i: int, formula: Formula, lever: str, deltas: 
 
 
 def _coefficient(res: EvaluationResult, i: int, formula: Formula, lever: str, step: float,
-                 better: int) -> tuple[float, bool]:
+                 better: int, *, strict: bool = False) -> tuple[float, bool]:
     """Per-unit slope of ``formula`` in ``lever`` and whether it is usable: affine (slope exact), or
     non-affine but never worse in direction ``better`` (+1 higher is better, −1 lower) — slope 0 then."""
-    if lever not in formula.fields:
+    if not set(_moves(res.scheme, lever)) & set(formula.fields):
         return 0.0, True
     k = np.array([0.0, 1.0, 7.0, 1000.0])
     v = _probe(res, i, formula, lever, k * step)
@@ -162,7 +210,7 @@ def _coefficient(res: EvaluationResult, i: int, formula: Formula, lever: str, st
     scale = max(1.0, abs(float(v[0])), abs(float(v[3])))
     if abs(v[2] - v[0] - 7 * a) <= 1e-9 * scale and abs(v[3] - v[0] - 1000 * a) <= 1e-7 * scale:
         return float(a), True
-    return 0.0, bool(np.all(better * (v[1:] - v[0]) >= -1e-12))
+    return 0.0, (not strict) and bool(np.all(better * (v[1:] - v[0]) >= -1e-12))
 
 
 @dataclass
@@ -179,20 +227,21 @@ def _levers(res: EvaluationResult, i: int, scored: Sequence[int], gate_conds: Se
     scheme = res.scheme
     fields = res.field_values[res.quarter]
     declared: dict[str, tuple[int, float]] = {}
+
+    def declare(formula: Formula, lever: str, better: int, effort: float) -> None:
+        v = _probe(res, i, formula, lever, np.array([0.0, 1.0]))
+        if np.isnan(v).any() or v[1] == v[0]:
+            return
+        d = 1 if better * (v[1] - v[0]) > 0 else -1  # the direction that improves it
+        prev = declared.get(lever)
+        declared[lever] = (prev[0] if prev else d, max(effort, prev[1] if prev else 0.0))
+
     for j in scored:
         ind = scheme.indicators[j]
-        a, _ = _coefficient(res, i, ind.formula, ind.lever, 1.0, -1 if ind.is_cost else 1)
-        helpful = (a < 0) if ind.is_cost else (a > 0)
-        if a != 0:
-            d = 1 if helpful else -1
-            prev = declared.get(ind.lever)
-            declared[ind.lever] = (prev[0] if prev else d, max(ind.effort, prev[1] if prev else 0.0))
+        declare(ind.formula, ind.lever, -1 if ind.is_cost else 1, ind.effort)
     for k, c in gate_conds:
         cond = scheme.gates[k].conditions[c]
-        a, _ = _coefficient(res, i, cond.formula, cond.lever, 1.0, 1)
-        if a != 0:
-            prev = declared.get(cond.lever)
-            declared[cond.lever] = (prev[0] if prev else (1 if a > 0 else -1), max(cond.effort, prev[1] if prev else 0.0))
+        declare(cond.formula, cond.lever, 1, cond.effort)
     out = []
     for f, (d, effort) in declared.items():
         value = float(fields[f][i])
@@ -235,8 +284,11 @@ def plan_to_tier(result: EvaluationResult, incubator_id: str, target_tier: str |
         if isinstance(plan, str):
             return done(False, plan)
         levers, z = plan
-        changes = {lv.field: round(lv.direction * lv.step * float(u), 10) for lv, u in zip(levers, z, strict=True)
-                   if u > 0.5}
+        changes: dict[str, float] = {}
+        for lv, u in zip(levers, z, strict=True):
+            if u > 0.5:
+                for f in _moves(scheme, lv.field):
+                    changes[f] = round(changes.get(f, 0.0) + lv.direction * lv.step * float(u), 10)
         after = _row_after(res, i, changes)
         reached = after.tiers[0]
         if reached in order and order.index(reached) <= order.index(target_tier):
@@ -319,11 +371,9 @@ def _solve(res: EvaluationResult, i: int, target: str, margin: float) -> tuple[l
             if a != 0 and (a < 0) == ind.is_cost:
                 need = max(need, math.ceil(abs((thr[j] - v0[j]) / a) - 1e-9))
         for k, c in gate_conds:
-            cond = scheme.gates[k].conditions[c]
-            a, _ = _coefficient(res, i, cond.formula, lv.field, lv.direction * lv.step, 1)
-            g0 = _probe(res, i, cond.formula, "", np.zeros(1))[0]
-            if a > 0 and not math.isnan(g0):
-                need = max(need, math.ceil((cond.min - g0) / a - 1e-9))
+            gate_row = _gate_row(res, i, scheme.gates[k].conditions[c], levers)
+            if gate_row is not None and gate_row[0][li] > 0:
+                need = max(need, math.ceil(gate_row[1] / gate_row[0][li] - 1e-9))
         spec = scheme.raw_field(lv.field)
         cap = math.inf
         if lv.direction > 0 and spec.max is not None:
@@ -437,15 +487,12 @@ def _solve(res: EvaluationResult, i: int, target: str, margin: float) -> tuple[l
             return f"gate {scheme.gates[k].id} cannot be computed: report its fields"
         pick = np.zeros(nvar)
         for kk, c in conds:
-            cond = scheme.gates[k].conditions[c]
-            g0 = float(_probe(res, i, cond.formula, "", np.zeros(1))[0])
-            if math.isnan(g0):
+            gate_row = _gate_row(res, i, scheme.gates[k].conditions[c], levers)
+            if gate_row is None:
                 continue
             r = np.zeros(nvar)
-            for li, lv in enumerate(levers):
-                a, usable = _coefficient(res, i, cond.formula, lv.field, lv.direction * lv.step, 1)
-                r[li] = a if usable else 0.0
-            need = cond.min - g0
+            r[:L] = gate_row[0]
+            need = gate_row[1]
             if (kk, c) in col_q:
                 big = max(0.0, need) + sum(max(-r[li], 0.0) * levers[li].upper for li in range(L))
                 r[col_q[(kk, c)]] = -big
@@ -456,20 +503,19 @@ def _solve(res: EvaluationResult, i: int, target: str, margin: float) -> tuple[l
         if len(conds) > 1:
             add(pick, 1.0, np.inf)
     # scheme constraints on the new values (left op right; either side may be a lever)
-    pos = {lv.field: li for li, lv in enumerate(levers)}
+    touched = {f for lv in levers for f in _moves(scheme, lv.field)}
     cur = fields[res.quarter]
     for con in scheme.constraints:
-        if con.left not in pos and (isinstance(con.right, float) or con.right not in pos):
+        if con.left not in touched and (isinstance(con.right, float) or con.right not in touched):
             continue
         left0 = float(cur[con.left][i])
         right0 = con.right if isinstance(con.right, float) else float(cur[con.right][i])
         if math.isnan(left0) or math.isnan(right0):
             continue
         r = np.zeros(nvar)
-        if con.left in pos:
-            r[pos[con.left]] += levers[pos[con.left]].direction * levers[pos[con.left]].step
-        if isinstance(con.right, str) and con.right in pos:
-            r[pos[con.right]] -= levers[pos[con.right]].direction * levers[pos[con.right]].step
+        for li, lv in enumerate(levers):
+            moved = _moves(scheme, lv.field)
+            r[li] = lv.direction * lv.step * ((con.left in moved) - (isinstance(con.right, str) and con.right in moved))
         gap = right0 - left0  # left + Δl op right + Δr  ⇔  Δl − Δr op right0 − left0
         if con.op in ("<=", "<"):
             add(r, -np.inf, gap - (1e-9 if con.op == "<" else 0.0))
@@ -498,7 +544,7 @@ def _steps(res: EvaluationResult, i: int, levers: Sequence[_Lever], z: FloatArra
         if units < 0.5:
             continue
         change = round(lv.direction * lv.step * float(units), 10)
-        alone = _row_after(res, i, {lv.field: change})
+        alone = _row_after(res, i, {f: change for f in _moves(scheme, lv.field)})
         points = float(alone.composite[0] - res.composite[i])
         moved = [j for j in range(len(scheme.indicators))
                  if res.mask[i, j] and not np.isclose(alone.values[0, j], res.values[i, j], rtol=0, atol=1e-12)]
@@ -509,7 +555,7 @@ def _steps(res: EvaluationResult, i: int, levers: Sequence[_Lever], z: FloatArra
                          scheme.indicators[j].threshold, float(after.values[0, j])) for j in moved)
         steps.append(PlanStep(lv.field, float(lv.value), change, scheme.raw_field(lv.field).unit,
                               tuple(scheme.indicators[j].id for j in moved), gates, points,
-                              lv.effort * abs(change), res.quarter, targets))
+                              lv.effort * abs(change), res.quarter, targets, scheme.raw_field(lv.field).part_of))
     steps.sort(key=lambda s: (-s.points_per_effort, s.lever))
     return tuple(steps)
 

@@ -68,6 +68,7 @@ class RawField:
     help_en: str
     dimension: str | None
     source: str = "reported"
+    part_of: str | None = None  # a field this one is part of: raising it raises that one too (a plan's lever)
 
     @property
     def reported(self) -> bool:
@@ -448,11 +449,16 @@ def load_scheme_text(text: str) -> Scheme:
             help_en=b.get(t, "help_en", str, path, h, k, required=False, default="") or "",
             dimension=b.get(t, "dimension", str, path, h, k, required=False, default=None),
             source=source if source in FIELD_SOURCES else "reported",
+            part_of=b.get(t, "part_of", str, path, h, k, required=False, default=None),
         )
         if fid and fid in {f.id for f in raw_fields}:
             b.err("SCHEME_INVALID", f"{path}.id", f"duplicate raw field id {fid!r}", h, k, "id")
         raw_fields.append(rf)
     field_ids = {f.id for f in raw_fields}
+    for k, spec in enumerate(raw_fields):
+        if spec.part_of is not None and (spec.part_of not in field_ids or spec.part_of == spec.id):
+            b.err("UNKNOWN_FIELD", f"raw_fields[{k}].part_of",
+                  f"part_of must name another raw field, got {spec.part_of!r}", "raw_fields", k, "part_of")
 
     # constraints
     constraints: list[Constraint] = []

@@ -550,3 +550,24 @@ def test_default_scheme_plans_reach_exactly_the_claimed_tier(metrics: dict, sche
             plan = plan_to_tier(r, inc, target)
             if plan.reachable and plan.steps:
                 assert what_if(r, inc, plan.changes()).tier_after == plan.reaches_tier
+
+
+def test_a_plan_for_the_non_rent_income_gate_raises_total_income_with_it(scheme) -> None:
+    """Non-rent income is part of total income: raising it by Δ raises both, and the share gate
+    (N + Δ)/(T + Δ) ≥ 0.3 becomes the linear N + Δ − 0.3·(T + Δ) ≥ 0 — reachable where holding total
+    income fixed (Δ ≤ this quarter's rent income) was not."""
+    data = synthetic_metrics(60, QUARTERS, seed=2026)
+    r = evaluate(data, scheme, "2025Q3")
+    gate_failed = [inc for inc in r.incubator_ids if r.gates(inc)[0]["status"] == "failed"
+                   and r.tiers[r.index(inc)] != "benchmark"]
+    assert gate_failed
+    for inc in gate_failed[:3]:
+        plan = plan_to_tier(r, inc, "benchmark")
+        assert plan.reachable, plan.reason
+        ch = plan.changes()
+        assert ch["non_rent_income"] == ch["total_income"] > 0
+        step = next(s for s in plan.steps if s.lever == "non_rent_income")
+        assert step.also == "total_income" and "total income" in step.message(scheme)
+        after = what_if(r, inc, ch)
+        assert after.tier_after == plan.reaches_tier == "benchmark"
+        assert after.result.gates(inc)[0]["status"] == "passed"

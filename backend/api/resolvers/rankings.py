@@ -63,6 +63,9 @@ def _gap(report: GapReport, scheme_: Scheme) -> GapToBenchmark:
         steps=[PlanStep(lever=camel(s.lever), lever_name_zh=scheme_.raw_field(s.lever).name_zh,
                         lever_name_en=scheme_.raw_field(s.lever).name_en, lever_value=s.lever_value, change=s.change,
                         unit=s.unit, indicator_ids=list(s.indicators), gate_ids=list(s.gates),
+                        also_field=camel(s.also) if s.also else None,
+                        also_name_zh=scheme_.raw_field(s.also).name_zh if s.also else None,
+                        also_name_en=scheme_.raw_field(s.also).name_en if s.also else None,
                         points_gained=s.points, effort=s.effort, points_per_effort=s.points_per_effort,
                         message_zh=s.message(scheme_, "zh"), message_en=s.message(scheme_, "en"))
                for s in plan.steps])

@@ -142,6 +142,10 @@ class PlanStep:
     unit: str
     indicator_ids: list[str] = strawberry.field(description="Indicators the change moves")
     gate_ids: list[str] = strawberry.field(description="Gates the change makes pass")
+    also_field: str | None = strawberry.field(description="A field the lever is part of, moved by the same change "
+                                                          "(camelCase; e.g. total income with non-rent income)")
+    also_name_zh: str | None
+    also_name_en: str | None
     points_gained: float = strawberry.field(description="Composite points this change alone adds")
     effort: float
     points_per_effort: float

@@ -92,7 +92,13 @@ function renderGap(card) {
 let whatIfTimer = null;
 function renderWhatIf(card) {
   const levers = new Map();
-  for (const item of card.gap?.steps || []) if (!levers.has(item.lever)) levers.set(item.lever, item);
+  for (const item of card.gap?.steps || []) {
+    if (!levers.has(item.lever)) levers.set(item.lever, item);
+    // a field the lever is part of moves with it (more non-rent income is more total income)
+    if (item.alsoField && !levers.has(item.alsoField)) {
+      levers.set(item.alsoField, { lever: item.alsoField, change: item.change, unit: item.unit, leverNameZh: item.alsoNameZh, leverNameEn: item.alsoNameEn });
+    }
+  }
   if (!levers.size) { whatIfBox.replaceChildren(el('p', { class: 'muted' }, t('scorecard.whatIfNone'))); whatIfResult.replaceChildren(); return; }
   whatIfBox.replaceChildren(el('div', { class: 'fields' }, [...levers.values()].map((item) => el('div', { class: 'field' },
     el('label', { for: `wi-${item.lever}` }, t('scorecard.whatIfField', { lever: pick(item, 'leverName'), unit: unitText(item.unit) })),
