@@ -45,13 +45,12 @@ class AggregationResult:
 
 
 def _mm(a: FloatArray, b: FloatArray) -> FloatArray:
-    """``a @ b`` for a skinny ``b`` (m × k, k small) as k matrix-vector products: BLAS gemm with a thin
-    output is an order of magnitude slower than gemv on our machines."""
-    if b.shape[1] > 16:
-        return np.asarray(a @ b, dtype=np.float64)
+    """``a @ b`` for a skinny ``b`` (m × k, k small), one column at a time with ``einsum``: each row's sum is
+    then computed the same way whatever the other rows (BLAS ``gemv`` blocks rows, so a row's last bits
+    depend on how many rows there are — a fixed-goalpost score must not), at about 1.6× a ``gemv``."""
     out = np.empty((a.shape[0], b.shape[1]))
     for k in range(b.shape[1]):
-        out[:, k] = a @ b[:, k]
+        out[:, k] = np.einsum("ij,j->i", a, b[:, k])
     return out
 
 

@@ -16,6 +16,7 @@ import re
 import warnings
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -60,6 +61,13 @@ def parse_quarter(quarter: str) -> tuple[int, int]:
 
 def shift_quarter(quarter: str, offset: int) -> str:
     """The quarter ``offset`` quarters after (negative: before) ``quarter``."""
+    if not isinstance(quarter, str) or not isinstance(offset, int):
+        parse_quarter(quarter)  # raises BAD_QUARTER
+    return _shift_quarter(quarter, int(offset))
+
+
+@lru_cache(maxsize=4096)
+def _shift_quarter(quarter: str, offset: int) -> str:
     y, q = parse_quarter(quarter)
     k = y * 4 + (q - 1) + offset
     return f"{k // 4}Q{k % 4 + 1}"

@@ -40,7 +40,8 @@ from .errors import InputError, MethodError
 from .formula import BinOp, Formula, parse_formula
 from .formula import _render as render_node
 from .gates import NOT_APPLICABLE as GATE_NOT_APPLICABLE
-from .missing import REPORTED
+from .gates import PASSED as GATE_PASSED
+from .missing import NOT_APPLICABLE, REPORTED
 from .scheme import GateCondition, Scheme
 
 __all__ = ["GapReport", "Plan", "PlanStep", "WhatIfResult", "gap_to_benchmark", "plan_to_tier", "what_if"]
@@ -148,7 +149,7 @@ def _moves(scheme: Scheme, lever: str) -> tuple[str, ...]:
     is part of total income: more of it is more total income too)."""
     if not lever:
         return ()
-    also = scheme.raw_field(lever).part_of
+    also = scheme.part_of.get(lever)
     return (lever, also) if also else (lever,)
 
 
@@ -528,7 +529,7 @@ def _solve(res: EvaluationResult, i: int, target: str, margin: float) -> tuple[l
         objective[li] = lv.effort * lv.step
     constraints = LinearConstraint(np.array(rows), np.array(lo), np.array(hi)) if rows else ()
     out = milp(objective, constraints=constraints, integrality=integrality, bounds=Bounds(lb, ub),
-               options={"presolve": True, "mip_rel_gap": MIP_GAP, "time_limit": TIME_LIMIT})
+               options={"presolve": False, "mip_rel_gap": MIP_GAP, "time_limit": TIME_LIMIT})
     if out.status != 0 or out.x is None:
         return "no change of the levers reaches this tier (within the scheme's constraints and gates)"
     z = np.array([round(u) if lv.step == 1.0 else math.ceil(u - 1e-7) for lv, u in zip(levers, out.x[:L], strict=True)],
@@ -538,23 +539,40 @@ def _solve(res: EvaluationResult, i: int, target: str, margin: float) -> tuple[l
 
 def _steps(res: EvaluationResult, i: int, levers: Sequence[_Lever], z: FloatArray,
            after: EvaluationResult) -> tuple[PlanStep, ...]:
+    """One step per lever moved; its points are what that change alone adds to the composite: for the
+    headline's weighted mean with the row's weights unchanged, ``Σ_j E_ij (score_j after − score_j now)``
+    over the indicators it moves (re-scored by the engine when the change could make an indicator
+    applicable, which would move the weights)."""
     scheme = res.scheme
     steps = []
     for lv, units in zip(levers, z, strict=True):
         if units < 0.5:
             continue
         change = round(lv.direction * lv.step * float(units), 10)
-        alone = _row_after(res, i, {f: change for f in _moves(scheme, lv.field)})
-        points = float(alone.composite[0] - res.composite[i])
-        moved = [j for j in range(len(scheme.indicators))
-                 if res.mask[i, j] and not np.isclose(alone.values[0, j], res.values[i, j], rtol=0, atol=1e-12)]
-        gates = tuple(g.id for k, g in enumerate(scheme.gates)
-                      if any(lv.field in c.formula.fields for c in g.conditions)
-                      and res.gate_status[i, k] != alone.gate_status[0, k])
+        moves = set(_moves(scheme, lv.field))
+        uses = [j for j, ind in enumerate(scheme.indicators) if moves & set(ind.formula.fields)]
+        if any(res.status[i, j] == NOT_APPLICABLE for j in uses):
+            alone = _row_after(res, i, {f: change for f in moves})
+            points = float(alone.composite[0] - res.composite[i])
+            new = {j: float(alone.values[0, j]) for j in uses}
+        else:
+            new = {j: float(_probe(res, i, scheme.indicators[j].formula, lv.field, np.array([change]))[0])
+                   for j in uses if res.status[i, j] == REPORTED}
+            points = float(sum(res.effective_weights[i, j] * (
+                _target_score(v, scheme.indicators[j].threshold, scheme.indicators[j].is_cost) - res.normalized[i, j])
+                for j, v in new.items()))
+        moved = [j for j, v in new.items() if res.mask[i, j] and not math.isclose(v, res.values[i, j], abs_tol=1e-12)]
+        gates = []
+        for k, g in enumerate(scheme.gates):
+            if res.gate_status[i, k] == GATE_PASSED or not any(moves & set(c.formula.fields) for c in g.conditions):
+                continue
+            if any(float(_probe(res, i, c.formula, lv.field, np.array([change]))[0]) >= c.min - 1e-12
+                   for c in g.conditions):
+                gates.append(g.id)
         targets = tuple((scheme.indicators[j].id, "≤" if scheme.indicators[j].is_cost else "≥",
                          scheme.indicators[j].threshold, float(after.values[0, j])) for j in moved)
         steps.append(PlanStep(lv.field, float(lv.value), change, scheme.raw_field(lv.field).unit,
-                              tuple(scheme.indicators[j].id for j in moved), gates, points,
+                              tuple(scheme.indicators[j].id for j in moved), tuple(gates), points,
                               lv.effort * abs(change), res.quarter, targets, scheme.raw_field(lv.field).part_of))
     steps.sort(key=lambda s: (-s.points_per_effort, s.lever))
     return tuple(steps)

@@ -11,7 +11,7 @@ import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -250,10 +250,19 @@ class Scheme:
     def dimension_ids(self) -> tuple[str, ...]:
         return tuple(d.id for d in self.dimensions)
 
+    @cached_property
+    def _fields_by_id(self) -> Mapping[str, RawField]:
+        return {f.id: f for f in self.raw_fields}
+
+    @cached_property
+    def part_of(self) -> Mapping[str, str]:
+        """``{field: the field it is part of}`` (raising the first raises the second)."""
+        return {f.id: f.part_of for f in self.raw_fields if f.part_of}
+
     def raw_field(self, field_id: str) -> RawField:
-        for f in self.raw_fields:
-            if f.id == field_id:
-                return f
+        found = self._fields_by_id.get(field_id)
+        if found is not None:
+            return found
         from .errors import InputError
 
         raise InputError("UNKNOWN_FIELD", f"unknown raw field {field_id!r}", field=field_id)
