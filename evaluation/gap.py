@@ -351,6 +351,7 @@ def _solve(res: EvaluationResult, i: int, target: str, margin: float) -> tuple[l
             for key in [key for key in coef if key[1] == len(keep)]:
                 del coef[key]
     levers = keep
+    gate_rows = {(k, c): _gate_row(res, i, scheme.gates[k].conditions[c], levers) for k, c in gate_conds}
     thr = np.array([ind.threshold for ind in scheme.indicators])
     n0 = np.nan_to_num(res.normalized[i], nan=0.0)
     v0 = res.values[i]
@@ -372,7 +373,7 @@ def _solve(res: EvaluationResult, i: int, target: str, margin: float) -> tuple[l
             if a != 0 and (a < 0) == ind.is_cost:
                 need = max(need, math.ceil(abs((thr[j] - v0[j]) / a) - 1e-9))
         for k, c in gate_conds:
-            gate_row = _gate_row(res, i, scheme.gates[k].conditions[c], levers)
+            gate_row = gate_rows[(k, c)]
             if gate_row is not None and gate_row[0][li] > 0:
                 need = max(need, math.ceil(gate_row[1] / gate_row[0][li] - 1e-9))
         spec = scheme.raw_field(lv.field)
@@ -488,7 +489,7 @@ def _solve(res: EvaluationResult, i: int, target: str, margin: float) -> tuple[l
             return f"gate {scheme.gates[k].id} cannot be computed: report its fields"
         pick = np.zeros(nvar)
         for kk, c in conds:
-            gate_row = _gate_row(res, i, scheme.gates[k].conditions[c], levers)
+            gate_row = gate_rows[(kk, c)]
             if gate_row is None:
                 continue
             r = np.zeros(nvar)
