@@ -102,7 +102,8 @@ class PlanStep:
 @dataclass(frozen=True)
 class Plan:
     """The least-effort plan to ``target_tier`` (empty when already there; ``reachable=False`` with a
-    ``reason`` when no change of the levers gets there)."""
+    ``reason`` when no change of the levers gets there; ``optimal=False`` with a ``reason`` when the
+    solver's time limit — a bound on every request — stopped it before it proved the least effort)."""
 
     incubator_id: str
     quarter: str
@@ -115,6 +116,7 @@ class Plan:
     composite_after: float
     total_effort: float
     steps: tuple[PlanStep, ...]
+    optimal: bool = True  # False only when the solver's time limit stopped it before proving the optimum
 
     def changes(self) -> dict[str, float]:
         """The raw-field increments of the plan (for :func:`what_if`), a field it is part of included."""
@@ -258,9 +260,10 @@ def plan_to_tier(result: EvaluationResult, incubator_id: str, target_tier: str |
     in the evaluated quarter (module doc)."""
     res = headline_result(result)
     scheme = res.scheme
-    if not res.tiered or res.method.aggregation != "arithmetic" or res.method.normalization != "target":
-        raise MethodError("PLAN_NEEDS_HEADLINE", "a plan needs a tiered headline with target normalisation and "
-                          "arithmetic aggregation", field="method")
+    if not res.is_fixed_goalpost or res.method.aggregation != "arithmetic" or res.method.normalization != "target":
+        raise MethodError("PLAN_NEEDS_HEADLINE", "a plan needs a fixed-goalpost headline with target normalisation "
+                          "and arithmetic aggregation (not a scheme whose headline imputes peer medians)",
+                          field="method")
     i = res.index(incubator_id)
     order = [t.id for t in scheme.tiers]
     current = res.tiers[i]
@@ -272,9 +275,9 @@ def plan_to_tier(result: EvaluationResult, incubator_id: str, target_tier: str |
     comp0 = float(res.composite[i])
 
     def done(reachable: bool, reason: str, steps: tuple[PlanStep, ...] = (), after: float | None = None,
-             reached: str | None = None, effort: float = 0.0) -> Plan:
+             reached: str | None = None, effort: float = 0.0, optimal: bool = True) -> Plan:
         return Plan(incubator_id, res.quarter, target_tier, current, reached or current, reachable, reason, comp0,
-                    comp0 if after is None else after, effort, steps)
+                    comp0 if after is None else after, effort, steps, optimal)
 
     if current in order and order.index(current) <= order.index(target_tier):
         return done(True, "already there")
@@ -284,7 +287,7 @@ def plan_to_tier(result: EvaluationResult, incubator_id: str, target_tier: str |
         plan = _solve(res, i, target_tier, margin)
         if isinstance(plan, str):
             return done(False, plan)
-        levers, z = plan
+        levers, z, optimal = plan
         changes: dict[str, float] = {}
         for lv, u in zip(levers, z, strict=True):
             if u > 0.5:
@@ -294,7 +297,8 @@ def plan_to_tier(result: EvaluationResult, incubator_id: str, target_tier: str |
         reached = after.tiers[0]
         if reached in order and order.index(reached) <= order.index(target_tier):
             steps = _steps(res, i, levers, z, after)
-            return done(True, "", steps, float(after.composite[0]), reached, sum(s.effort for s in steps))
+            return done(True, "" if optimal else f"best plan found within {TIME_LIMIT:g} s, not proven least-effort",
+                        steps, float(after.composite[0]), reached, sum(s.effort for s in steps), optimal)
     return done(False, "rounding keeps the plan short of the tier")
 
 
@@ -316,7 +320,8 @@ def _row_after(res: EvaluationResult, i: int, changes: Mapping[str, float]) -> E
     return _evaluate_arrays((inc,), fv, res.not_applicable[i:i + 1], na_ids, res.scheme, res.quarter, res.method)
 
 
-def _solve(res: EvaluationResult, i: int, target: str, margin: float) -> tuple[list[_Lever], FloatArray] | str:
+def _solve(res: EvaluationResult, i: int, target: str,
+           margin: float) -> tuple[list[_Lever], FloatArray, bool] | str:
     scheme = res.scheme
     rule = scheme.tier(target)
     status = res.status[i]
@@ -531,11 +536,13 @@ def _solve(res: EvaluationResult, i: int, target: str, margin: float) -> tuple[l
     constraints = LinearConstraint(np.array(rows), np.array(lo), np.array(hi)) if rows else ()
     out = milp(objective, constraints=constraints, integrality=integrality, bounds=Bounds(lb, ub),
                options={"presolve": False, "mip_rel_gap": MIP_GAP, "time_limit": TIME_LIMIT})
-    if out.status != 0 or out.x is None:
+    if out.x is None:
+        if out.status == 1:
+            return f"the solver found no plan within its {TIME_LIMIT:g} s limit"
         return "no change of the levers reaches this tier (within the scheme's constraints and gates)"
     z = np.array([round(u) if lv.step == 1.0 else math.ceil(u - 1e-7) for lv, u in zip(levers, out.x[:L], strict=True)],
                  dtype=np.float64)
-    return levers, z
+    return levers, z, out.status == 0
 
 
 def _steps(res: EvaluationResult, i: int, levers: Sequence[_Lever], z: FloatArray,

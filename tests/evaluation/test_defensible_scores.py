@@ -571,3 +571,25 @@ def test_a_plan_for_the_non_rent_income_gate_raises_total_income_with_it(scheme)
         after = what_if(r, inc, ch)
         assert after.tier_after == plan.reaches_tier == "benchmark"
         assert after.result.gates(inc)[0]["status"] == "passed"
+
+
+def test_a_plan_is_bounded_in_time_and_says_so_when_stopped(metrics: dict, scheme, monkeypatch) -> None:
+    import evaluation.gap as gap
+
+    r = evaluate(metrics, scheme, "2025Q3")
+    worst = r.incubator_ids[r.order()[-1]]
+    monkeypatch.setattr(gap, "TIME_LIMIT", 1e-9)
+    plan = plan_to_tier(r, worst, "benchmark")
+    if plan.reachable:
+        assert not plan.optimal and "not proven" in plan.reason
+    else:
+        assert "limit" in plan.reason
+
+
+def test_no_plan_on_a_headline_that_reads_other_incubators(metrics: dict) -> None:
+    from evaluation import MethodError, shipped_schemes
+
+    r = evaluate(metrics, shipped_schemes()["2026.1"], "2025Q3")
+    with pytest.raises(MethodError) as caught:
+        plan_to_tier(r, r.incubator_ids[0], "benchmark")
+    assert caught.value.code == "PLAN_NEEDS_HEADLINE"
