@@ -58,7 +58,8 @@ def _gap(report: GapReport, scheme_: Scheme) -> GapToBenchmark:
     return GapToBenchmark(
         target_tier=report.target_tier, quarter=report.quarter, composite_needed=report.composite_needed,
         dimension_shortfalls=dimension_scores(dict(report.dimension_shortfalls)), reachable=plan.reachable,
-        reaches_tier=plan.reaches_tier, reason=plan.reason, composite_after=plan.composite_after,
+        reaches_tier=plan.reaches_tier, reason=plan.reason, optimal=plan.optimal,
+        composite_after=plan.composite_after,
         total_effort=plan.total_effort,
         steps=[PlanStep(lever=camel(s.lever), lever_name_zh=scheme_.raw_field(s.lever).name_zh,
                         lever_name_en=scheme_.raw_field(s.lever).name_en, lever_value=s.lever_value, change=s.change,

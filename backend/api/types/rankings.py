@@ -161,7 +161,10 @@ class GapToBenchmark:
     dimension_shortfalls: list[DimensionScore]
     reachable: bool
     reaches_tier: str = strawberry.field(description="The tier the what-if gives once the plan is applied")
-    reason: str = strawberry.field(description="Why the tier is out of reach (empty when reachable)")
+    reason: str = strawberry.field(description="Why the tier is out of reach, or why the plan is not proven "
+                                               "least-effort (empty otherwise)")
+    optimal: bool = strawberry.field(description="False when the solver's time limit stopped it before proving "
+                                                 "the least effort")
     composite_after: float
     total_effort: float
     steps: list[PlanStep] = strawberry.field(description="Ordered by points per effort")

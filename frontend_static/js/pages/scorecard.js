@@ -84,6 +84,7 @@ function renderGap(card) {
   gapBox.replaceChildren(intro, shortfalls,
     el('p', { class: 'muted', id: 'plan-summary' }, t('scorecard.planSummary', { steps: g.steps.length, effort: num1(g.totalEffort),
       tier: tk('tier', g.reachesTier, 'tier.unknown'), after: num1(g.compositeAfter) })),
+    g.optimal ? null : el('p', { class: 'muted', id: 'plan-not-proven' }, t('scorecard.planNotProven')),
     el('ol', { class: 'todo', id: 'gap-list' }, g.steps.map((step) => el('li', { dataset: { lever: step.lever, points: String(step.pointsGained) } },
       pick(step, 'message'),
       el('span', { class: 'muted' }, ` ${t('scorecard.stepPoints', { points: fmtNumber(step.pointsGained, { maximumFractionDigits: 2 }), ratio: fmtNumber(step.pointsPerEffort, { maximumFractionDigits: 2 }) })}`)))));
