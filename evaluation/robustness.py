@@ -75,10 +75,10 @@ def _draw_streams(seed: int | np.random.Generator | None, draws: int) -> list[np
 
 
 def _hierarchical(wc: FloatArray, mf: FloatArray, oh: FloatArray, dim_idx: IntArray,
-                  values: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """The headline's treatment of excluded values for ``k`` weight vectors at once: weight moves within
-    the dimension; a dimension with nothing present is dropped and the others renormalised. Returns the
-    weighted sums (n × k) and, for TOPSIS, nothing else is needed here."""
+                  values: FloatArray) -> FloatArray:
+    """Weighted sums (n × k) of ``values`` for ``k`` weight vectors at once with the headline's treatment
+    of excluded values: weight moves within the dimension; a dimension with nothing present is dropped
+    and the others renormalised."""
     k, m = wc.shape
     d = oh.shape[1]
     dw = wc @ oh  # (k, d)
@@ -91,7 +91,7 @@ def _hierarchical(wc: FloatArray, mf: FloatArray, oh: FloatArray, dim_idx: IntAr
     dws = dwa.sum(axis=2, keepdims=True)
     dwn = dwa / np.where(dws > 0, dws, 1.0)
     dims = a / np.where(avail, s, 1.0)
-    return np.asarray((dwn * dims).sum(axis=2), dtype=np.float64), dwn
+    return np.asarray((dwn * dims).sum(axis=2), dtype=np.float64)
 
 
 def _effective(wc: FloatArray, mf: FloatArray, oh: FloatArray, dim_idx: IntArray) -> FloatArray:
@@ -229,7 +229,7 @@ def robustness_arrays(x: FloatArray, cost: BoolArray, thresholds: FloatArray, we
             else:
                 s = arrays[0] @ wc.T  # rows with everything present: the weights as drawn
                 if not full:  # rows with exclusions: weight moved within the dimension, as in the headline
-                    s[some], _ = _hierarchical(wc, mf[some], oh, dim_idx, arrays[0][some])
+                    s[some] = _hierarchical(wc, mf[some], oh, dim_idx, arrays[0][some])
                 scores[:, sel] = np.exp(s) if combo[1] == "geometric" else s
         ranks[:, done:done + k] = competition_rank_columns(scores)
         done += k

@@ -202,7 +202,7 @@ def test_vectorised_robustness_weights_equal_the_headline_kernel(shape, draws) -
     oh = np.zeros((x.shape[1], nd))
     oh[np.arange(x.shape[1]), d] = 1.0
     v = np.clip(x * 10, 0, 100)
-    sums, _ = _hierarchical(wc, mask.astype(float), oh, d, v)
+    sums = _hierarchical(wc, mask.astype(float), oh, d, v)
     eff = _effective(wc, mask.astype(float), oh, d)
     for k in range(draws):
         e, _, _ = effective_weights(wc[k], mask, d, nd)
