@@ -17,7 +17,7 @@ async def _lowest_with_a_plan(state):
     """The lowest-ranked incubator of the demo park in the latest quarter whose benchmark plan is reachable,
     with its plan and gates (from the engine)."""
     from backend.rankings.service import ranking_service
-    from evaluation import gap_to_benchmark
+    from evaluation import gap_to_benchmark, plan_to_tier
 
     evaluated = await ranking_service(state).evaluated(QUARTER, "arithmetic")
     result = evaluated.result
@@ -27,15 +27,18 @@ async def _lowest_with_a_plan(state):
             continue
         report = gap_to_benchmark(result, incubator)
         if report.plan.reachable and report.plan.steps:
+            next_plan = plan_to_tier(result, incubator)
             return (incubator, int(result.ranks[i]), len(result.incubator_ids),
                     [s.message(result.scheme, "zh") for s in report.plan.steps], report.plan.reaches_tier,
-                    {g["gate_id"]: g["status"] for g in result.gates(incubator)})
+                    {g["gate_id"]: g["status"] for g in result.gates(incubator)},
+                    None if next_plan.target_tier == "benchmark" else [s.message(result.scheme, "zh")
+                                                                       for s in next_plan.steps])
     raise AssertionError("no demo incubator below benchmark with a reachable plan")
 
 
 def test_manager_reads_the_gates_and_the_plan_and_applies_it(open_page, live_server):
     live_server.run_coroutine(_seed_park(live_server.state))
-    incubator_id, rank, total, messages, reaches, gates = live_server.run_coroutine(
+    incubator_id, rank, total, messages, reaches, gates, next_messages = live_server.run_coroutine(
         _lowest_with_a_plan(live_server.state))
     names = [d[0] for d in DEMO_INCUBATORS]
     incubators = live_server.run_coroutine(live_server.state.incubators.by_ids([incubator_id]))
@@ -52,6 +55,12 @@ def test_manager_reads_the_gates_and_the_plan_and_applies_it(open_page, live_ser
     assert all(QUARTER in text and "分" in text for text in steps)
     points = page.eval_on_selector_all("#gap-list li", "els => els.map(e => Number(e.dataset.points))")
     assert all(p > 0 for p in points)
+    if next_messages is None:  # its next tier is benchmark: one plan
+        assert page.query_selector("#next-tier") is None
+    else:  # the plan to the next tier comes first, from the same engine
+        shown_next = page.eval_on_selector_all("#next-gap-list li", "els => els.map(e => e.innerText)")
+        assert len(shown_next) == len(next_messages)
+        assert all(text.startswith(m) for text, m in zip(shown_next, next_messages, strict=True))
     shown = page.eval_on_selector_all("#gate-list li", "els => els.map(e => [e.dataset.gate, e.dataset.status])")
     assert dict(shown) == gates and len(gates) == 2
     assert "131号" in page.inner_text("#gate-list")

@@ -87,6 +87,13 @@ async def test_scorecard_shows_hand_computed_indicator_contribution_and_gap(gql,
                            token=park.tokens["evaluator"])
     assert applied["data"]["whatIf"]["tierAfter"] == gap["reachesTier"] == gap["targetTier"]
     assert applied["data"]["whatIf"]["compositeAfter"] == pytest.approx(gap["compositeAfter"])
+    order = ["benchmark", "near_benchmark", "developing", "needs_improvement"]
+    next_tier = order[order.index(card["tier"]) - 1]
+    if next_tier == "benchmark":
+        assert card["nextTierGap"] is None
+    else:
+        nxt = card["nextTierGap"]
+        assert nxt["targetTier"] == next_tier and nxt["reachable"] and nxt["totalEffort"] <= gap["totalEffort"]
 
 
 async def test_what_if_adds_the_hand_computed_points(gql, ranked):

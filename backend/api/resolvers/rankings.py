@@ -220,14 +220,22 @@ class RankingQueries:
         i = result.index(inc)
         row = evaluated.row(inc) or {}
         gap = None
+        next_gap = None
         head = headline_result(result)
+        order = [t.id for t in head.scheme.tiers]
         if head.tiers[i] != "benchmark":
-            try:  # a MILP: off the event loop
-                report = await asyncio.to_thread(gap_to_benchmark, head, inc)
+            current = order.index(head.tiers[i]) if head.tiers[i] in order else len(order)
+            next_tier = order[max(current - 1, 0)]
+            try:  # MILPs: off the event loop
+                report, next_report = await asyncio.to_thread(
+                    lambda: (gap_to_benchmark(head, inc),
+                             gap_to_benchmark(head, inc, next_tier) if next_tier != "benchmark" else None))
             except EvaluationError:
-                report = None  # e.g. a headline the plan cannot model
+                report = next_report = None  # e.g. a headline the plan cannot model
             if report is not None:
                 gap = _gap(report, head.scheme)
+            if next_report is not None:
+                next_gap = _gap(next_report, head.scheme)
         gates = [GateCheck(gate_id=g["gate_id"], name_zh=g["name_zh"], name_en=g["name_en"], status=g["status"],
                            value=g["value"], minimums=g["minimums"], tiers=g["tiers"], basis=g["basis"])
                  for g in head.gates(inc)]
@@ -246,7 +254,8 @@ class RankingQueries:
                                        platform_counted=bool(set(scheme().indicator(r["indicator_id"]).formula.fields)
                                                              & set(scheme().platform_field_ids)))
                         for r in result.scorecard(inc)],
-            gap=gap, gates=gates, not_applicable_dimensions=not_applicable, tiered=result.tiered)
+            gap=gap, next_tier_gap=next_gap, gates=gates, not_applicable_dimensions=not_applicable,
+            tiered=result.tiered)
 
     @strawberry.field(permission_classes=[OwnIncubator],
                       description="Score, rank and tier after proposed improvements (raw-field increments).")

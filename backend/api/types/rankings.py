@@ -195,7 +195,9 @@ class Scorecard:
     tier_name_en: str
     dimensions: list[DimensionScore]
     indicators: list[IndicatorScore]
-    gap: GapToBenchmark | None
+    gap: GapToBenchmark | None = strawberry.field(description="The least-effort plan to benchmark status")
+    next_tier_gap: GapToBenchmark | None = strawberry.field(
+        description="The least-effort plan to the next tier up, when that is not benchmark")
     gates: list[GateCheck]
     not_applicable_dimensions: list[str] = strawberry.field(
         description="Dimensions declared wholly not applicable: left out of the tiers' dimension minimum")

@@ -66,28 +66,31 @@ function renderGates(card) {
       el('div', { class: 'muted small' }, g.basis)))), notes);
 }
 
+function planBlock(g, id) {
+  const intro = el('p', {}, t('scorecard.gapIntro', { tier: tk('tier', g.targetTier, 'tier.unknown'), quarter: g.quarter,
+    points: g.compositeNeeded === null ? '—' : num1(g.compositeNeeded) }));
+  const shortfalls = g.dimensionShortfalls.length ? el('p', { class: 'muted' }, t('scorecard.shortfalls'), ' ',
+    g.dimensionShortfalls.map((d) => `${tk('dimension', d.dimension, 'dimension.other')} ${num1(d.score)}`).join(' · ')) : null;
+  if (!g.reachable) return [intro, shortfalls, el('p', { class: 'notice', id: `${id}-unreachable` }, t('scorecard.planUnreachable', { reason: g.reason }))];
+  return [intro, shortfalls,
+    el('p', { class: 'muted', id: `${id}-summary` }, t('scorecard.planSummary', { steps: g.steps.length, effort: num1(g.totalEffort),
+      tier: tk('tier', g.reachesTier, 'tier.unknown'), after: num1(g.compositeAfter) })),
+    g.optimal ? null : el('p', { class: 'muted', id: `${id}-not-proven` }, t('scorecard.planNotProven')),
+    el('ol', { class: 'todo', id: `${id}-list` }, g.steps.map((step) => el('li', { dataset: { lever: step.lever, points: String(step.pointsGained) } },
+      pick(step, 'message'),
+      el('span', { class: 'muted' }, ` ${t('scorecard.stepPoints', { points: fmtNumber(step.pointsGained, { maximumFractionDigits: 2 }), ratio: fmtNumber(step.pointsPerEffort, { maximumFractionDigits: 2 }) })}`))))];
+}
+
 function renderGap(card) {
   if (!card.gap) {
     gapBox.replaceChildren(el('p', { class: card.tiered ? 'notice notice-ok' : 'muted', id: 'gap-none' },
       t(card.tiered ? 'scorecard.isBenchmark' : 'scorecard.notTiered')));
     return;
   }
-  const g = card.gap;
-  const intro = el('p', {}, t('scorecard.gapIntro', { tier: tk('tier', g.targetTier, 'tier.unknown'), quarter: g.quarter,
-    points: g.compositeNeeded === null ? '—' : num1(g.compositeNeeded) }));
-  const shortfalls = g.dimensionShortfalls.length ? el('p', { class: 'muted' }, t('scorecard.shortfalls'), ' ',
-    g.dimensionShortfalls.map((d) => `${tk('dimension', d.dimension, 'dimension.other')} ${num1(d.score)}`).join(' · ')) : null;
-  if (!g.reachable) {
-    gapBox.replaceChildren(intro, shortfalls, el('p', { class: 'notice', id: 'gap-unreachable' }, t('scorecard.planUnreachable', { reason: g.reason })));
-    return;
-  }
-  gapBox.replaceChildren(intro, shortfalls,
-    el('p', { class: 'muted', id: 'plan-summary' }, t('scorecard.planSummary', { steps: g.steps.length, effort: num1(g.totalEffort),
-      tier: tk('tier', g.reachesTier, 'tier.unknown'), after: num1(g.compositeAfter) })),
-    g.optimal ? null : el('p', { class: 'muted', id: 'plan-not-proven' }, t('scorecard.planNotProven')),
-    el('ol', { class: 'todo', id: 'gap-list' }, g.steps.map((step) => el('li', { dataset: { lever: step.lever, points: String(step.pointsGained) } },
-      pick(step, 'message'),
-      el('span', { class: 'muted' }, ` ${t('scorecard.stepPoints', { points: fmtNumber(step.pointsGained, { maximumFractionDigits: 2 }), ratio: fmtNumber(step.pointsPerEffort, { maximumFractionDigits: 2 }) })}`)))));
+  const next = card.nextTierGap ? el('details', { id: 'next-tier', open: true },
+    el('summary', {}, t('scorecard.nextTier', { tier: tk('tier', card.nextTierGap.targetTier, 'tier.unknown') })),
+    ...planBlock(card.nextTierGap, 'next-gap')) : null;
+  gapBox.replaceChildren(...[next, ...planBlock(card.gap, 'gap')].filter(Boolean));
 }
 
 let whatIfTimer = null;
