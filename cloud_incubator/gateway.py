@@ -49,6 +49,7 @@ class Connection:
         self.state = state
         self.config = config
         self.user: User | None = None
+        self.authenticated = asyncio.Event()  # set by a valid auth frame: heartbeats start then
         self.token: str | None = None  # re-checked while the socket is open (expiry, disabled account)
         self.expires_at: float | None = None
         self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=config.send_queue)
@@ -331,7 +332,8 @@ async def _session_still_valid(connection: Connection) -> bool:
 async def _heartbeat(connection: Connection) -> None:
     config = connection.config
     try:
-        await asyncio.sleep(config.auth_timeout)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(connection.authenticated.wait(), config.auth_timeout)
         if connection.user is None:
             connection.send(p.error_frame(None, p.AUTH_REQUIRED, "No valid auth frame in time: closing."))
             connection.kill(p.CLOSE_AUTH, "auth.timeout")
@@ -464,6 +466,7 @@ async def _authenticate(connection: Connection, frame: dict[str, Any], frame_id:
         connection.kill(p.CLOSE_AUTH, "auth.invalid")
         return
     connection.user = user
+    connection.authenticated.set()
     connection.token = token
     connection.expires_at = decode_token(token, connection.state.settings.resolved_jwt_secret()).expires_at.timestamp()
     await connection.subscribe(f"user:{user.id}")
