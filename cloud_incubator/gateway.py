@@ -266,7 +266,11 @@ async def _close(websocket: WebSocket, code: int, reason: str) -> None:
 
 def _sansio_transport(send: Any) -> tuple[Any, Any] | None:
     """(protocol, transport) of uvicorn's websockets-sansio protocol behind an ASGI ``send`` (through
-    Starlette's wrappers), or None (other servers): then every frame goes through the ASGI send."""
+    Starlette's wrappers), or None (other servers): then every frame goes through the ASGI send.
+
+    This reads uvicorn internals (the protocol's ``transport`` and ``writable``): pyproject.toml pins
+    uvicorn to the versions it was checked with (0.50.2 to 0.55), and tests/cloud/test_gateway.py fails if
+    the live server stops taking this path. Anything unexpected falls back to the ASGI send."""
     for _ in range(8):
         owner = getattr(send, "__self__", None)
         if owner is not None:
