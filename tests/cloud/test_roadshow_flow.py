@@ -11,10 +11,10 @@ from backend.users.models import Role
 from cloud_incubator.rooms.runtime import runtime
 from tests.cloud.conftest import Park, Sockets, token_for
 from tests.conftest import error_codes
+from tests.pdfs import blank_pdf
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-PDF_2_PAGES = (b"%PDF-1.4\n1 0 obj << /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >> endobj\n"
-               b"2 0 obj << /Type /Page /Parent 1 0 R >> endobj\n3 0 obj << /Type /Page /Parent 1 0 R >> endobj\n%%EOF")
+PDF_2_PAGES = blank_pdf(2)
 
 
 def iso(value: datetime) -> str:
