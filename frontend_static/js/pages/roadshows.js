@@ -115,11 +115,11 @@ function fill(r) {
   clearErrors(form);
   agenda.replaceChildren();
   (r ? r.agenda : [{}]).forEach((a) => addRow(a));
-  document.getElementById('title_zh').value = r?.titleZh || '';
-  document.getElementById('title_en').value = r?.titleEn || '';
+  form.querySelector('#title_zh').value = r?.titleZh || '';
+  form.querySelector('#title_en').value = r?.titleEn || '';
   startsInput.value = r ? toFieldText(r.startsAt) : '';
   startsInput.refreshHint();
-  if (r) document.getElementById('audience').value = r.audience === 'INVESTORS' ? 'INVESTORS' : 'REGISTERED';
+  if (r) form.querySelector('#audience').value = r.audience === 'INVESTORS' ? 'INVESTORS' : 'REGISTERED';
   form.querySelectorAll('input[name=industry]').forEach((x) => { x.checked = !!r && r.industryFocus.includes(x.value); });
   legend.textContent = r ? t('roadshow.form.editTitle', { title: pick(r, 'title') }) : t('roadshow.form.title');
   submit.textContent = t(r ? 'roadshow.form.save' : 'roadshow.form.submit');

@@ -324,9 +324,9 @@ async function showRecord() {
   const chat = entries.filter((e) => e.kind === 'chat');
   const interest = entries.filter((e) => e.kind === 'interest');
   const empty = (key) => el('p', { class: 'muted' }, t(key));
-  const section = (id, key, ...body) => el('section', { class: 'card', 'aria-labelledby': `${id}-title` }, el('h2', { id: `${id}-title` }, t(key)), ...body);
+  const section = (id, key, ...body) => el('section', { class: 'card', id, 'aria-labelledby': `${id}-title` }, el('h2', { id: `${id}-title` }, t(key)), ...body);
   const record = el('div', { id: 'record', class: 'grid grid-2' },
-    section('record-agenda', 'roomPage.agenda', el('ol', { class: 'plain', id: 'record-agenda' }, r.agenda.map((x) => el('li', { dataset: { pitch: x.index } },
+    section('record-agenda', 'roomPage.agenda', el('ol', { class: 'plain', id: 'record-agenda-list' }, r.agenda.map((x) => el('li', { dataset: { pitch: x.index } },
       el('strong', {}, pick(x, 'startupName')), el('span', { class: 'muted' }, ` · ${t('roomPage.agendaMinutes', { pitch: x.pitchMinutes, qa: x.qaMinutes })}`),
       x.slides ? el('div', { class: 'row record-slides' }, x.slides.kind === 'pdf'
         ? el('a', { href: x.slides.urls[0], target: '_blank', rel: 'noopener', class: 'button secondary' }, t('roomPage.openPdfPages', { pages: x.slides.pages }))
@@ -342,11 +342,11 @@ async function showRecord() {
           .map((k, i) => el('th', { scope: 'col', class: i ? 'num' : '' }, t(k))))),
         el('tbody', {}, a.pitches.map((p) => el('tr', {}, el('td', {}, names.get(p.index) || ''),
           ...[p.viewers, p.peakViewers, p.questions, p.interestCount, p.reactions].map((v) => el('td', { class: 'num' }, fmtNumber(v))))))))),
-    section('record-qa', 'roomPage.qa', questions.length ? el('ul', { class: 'plain', id: 'record-qa' }, questions.map((e) => el('li', {},
+    section('record-qa', 'roomPage.qa', questions.length ? el('ul', { class: 'plain', id: 'record-qa-list' }, questions.map((e) => el('li', {},
       el('p', {}, el('strong', {}, e.text), el('span', { class: 'muted' }, ` — ${by(e)}${pitchOf(e)} · ▲ ${fmtNumber(e.upvotes)}`)),
       e.answer ? el('p', { class: 'notice' }, t('roomPage.answerText', { text: e.answer })) : el('p', { class: 'muted' }, t('roomPage.unanswered')))))
       : empty('roomPage.noQuestions')),
-    section('record-interest', 'roomPage.interestTitle', interest.length ? el('ul', { class: 'plain', id: 'record-interest' }, interest.map((e) => el('li', {},
+    section('record-interest', 'roomPage.interestTitle', interest.length ? el('ul', { class: 'plain', id: 'record-interest-list' }, interest.map((e) => el('li', {},
       el('strong', {}, by(e)), el('span', { class: 'muted' }, `${pitchOf(e)} · ${fmtTime(e.at)}`))))
       : empty('roomPage.noInterest')),
     section('record-chat', 'roomPage.chat', chat.length ? el('ul', { class: 'plain messages', id: 'transcript' }, chat.map((e) => el('li', {},
