@@ -225,27 +225,41 @@ function renderIncubators() {
 
 // ---------------------------------------------------------------- accounts
 let userRole = '';
+let userSearch = '';
 const userTable = el('div', { class: 'table-wrap', id: 'user-list' }, loading());
 const userPager = pager('user-pager', (after) => loadUsers(after));
-const userFilter = el('div', { class: 'row' },
+let searchTimer = null;
+const searchField = inputField('filter-search', 'admin.users.search', { type: 'search', maxlength: 50, autocomplete: 'off',
+  placeholder: t('admin.users.searchPlaceholder') }, 'admin.users.searchHelp');
+const userFilter = el('form', { class: 'row', role: 'search', id: 'user-search', onsubmit: (e) => e.preventDefault() },
+  searchField,
   selectField('filter-role', 'admin.users.role', ROLES.map((r) => [r, roleText(r)]),
     { blank: t('common.all'), onchange: (v) => { userRole = v; loadUsers(userPager.reset()); } }));
+// Typing searches after a short pause (one request per pause, not per key).
+searchField.querySelector('input').addEventListener('input', (e) => {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(() => { userSearch = e.target.value.trim(); loadUsers(userPager.reset()); }, 250);
+});
 let userRows = [];
 
 let userRequest = 0;
 async function loadUsers(after) {
   const mine = ++userRequest;
   try {
-    const connection = (await gql('AdminUsers', { role: userRole || null, first: PAGE_SIZE, after })).users;
+    const connection = (await gql('AdminUsers', { role: userRole || null, first: PAGE_SIZE, after, search: userSearch || null })).users;
     if (mine !== userRequest) return;
     userRows = connection.nodes;
     userPager.update(connection);
+    clearError('filter-search');
     renderUsers();
-  } catch (error) { showError(error); }
+  } catch (error) { showServerErrors(error, 'filter'); }
 }
 
 function renderUsers() {
-  if (!userRows.length) { userTable.replaceChildren(el('p', { class: 'muted' }, t('admin.users.none'))); return; }
+  if (!userRows.length) {
+    userTable.replaceChildren(el('p', { class: 'muted', id: 'users-none' }, userSearch ? t('admin.users.noMatch', { text: userSearch }) : t('admin.users.none')));
+    return;
+  }
   const headers = ['admin.users.username', 'admin.users.displayName', 'admin.users.role', 'admin.users.organisation',
     'admin.users.incubator', 'admin.users.status', 'common.actions'];
   userTable.replaceChildren(el('table', { id: 'user-table' },
