@@ -1,10 +1,13 @@
 // IP workstation bookings: a week of slots with filters; book, cancel, reschedule, waitlist, .ics;
-// live updates over /ws/v1 when a slot is taken or freed; the advisor's day view.
+// live updates over /ws/v1 when a slot is taken or freed; the advisor's day view (who booked and why,
+// attendance, notes, meeting links for online consultations); the advisor's hours, where removing a
+// weekly window first says how many bookings it would cancel.
 import { t, tk, pick, fmtDate, fmtTime, fmtDateTime } from '../i18n.js';
 import { gql, download, ApiError, fieldMessage } from '../api.js';
 import { initPage, el, notify, showError } from '../shell.js';
 import { liveConnection } from '../live.js';
 import { param, setParams } from '../util.js';
+import { dateField, dateValue } from '../datefield.js';
 
 const me = await initPage({ roles: ['ADMIN', 'MANAGER', 'STARTUP', 'IP_ADVISOR'], title: 'nav.bookings' });
 const page = document.getElementById('page');
@@ -129,8 +132,12 @@ function slotButton(slot) {
     return el('button', { type: 'button', class: 'slot taken', dataset: { slot: key, state: 'taken' }, disabled: me.role !== 'STARTUP',
       onclick: () => openBookDialog(slot, true), ...named(text) }, text);
   }
-  return el('button', { type: 'button', class: 'slot', dataset: { slot: key, state: 'free' }, disabled: me.role !== 'STARTUP',
-    onclick: () => (state.rescheduling ? reschedule(slot) : openBookDialog(slot, false)), ...named(label) }, label);
+  // A booking moves within its own workstation: while rescheduling, other workstations' slots are not offered.
+  const elsewhere = state.rescheduling && state.rescheduling.workstationId !== slot.workstationId;
+  const text = elsewhere ? `${label} · ${t('bookings.otherWorkstation')}` : label;
+  return el('button', { type: 'button', class: elsewhere ? 'slot elsewhere' : 'slot', dataset: { slot: key, state: elsewhere ? 'elsewhere' : 'free' },
+    disabled: me.role !== 'STARTUP' || elsewhere,
+    onclick: (e) => (state.rescheduling ? reschedule(slot, e.currentTarget) : openBookDialog(slot, false)), ...named(text) }, text);
 }
 
 function renderWeek() {
@@ -180,6 +187,8 @@ function renderMine() {
     bookings.length ? el('ul', { class: 'plain', id: 'my-bookings-list' }, bookings.map((b) => el('li', { dataset: { booking: b.id } },
       el('strong', {}, fmtDateTime(b.start)), ' · ', pick(b.workstation, 'name'), ' · ', b.advisor?.displayName || '', ' · ',
       catalogueName(catalogue.topics, b.topic), ' · ', el('span', { class: 'badge role-badge' }, tk('bookings.status', b.status, 'common.none')),
+      b.meetingUrl && b.status === 'BOOKED' ? el('p', {}, el('a', { href: b.meetingUrl, target: '_blank', rel: 'noopener', class: 'meeting-link' }, t('bookings.joinMeeting'))) : null,
+      b.mode === 'online' && !b.meetingUrl && b.status === 'BOOKED' ? el('p', { class: 'muted' }, t('bookings.meetingPending')) : null,
       b.advisorNote ? el('p', { class: 'muted' }, t('bookings.note'), ': ', b.advisorNote) : null,
       b.cancelReason ? el('p', { class: 'cancel-reason' }, tk('bookings.cancelReason', b.cancelReason, 'bookings.cancelled')) : null,
       el('div', { class: 'row' },
@@ -199,22 +208,41 @@ async function cancel(booking) {
 async function leaveWaitlist(entry) {
   try { await gql('BookingLeaveWaitlist', { entryId: entry.id }); await loadMine(); } catch (error) { showError(error); }
 }
+function stopReschedule() {
+  state.rescheduling = null;
+  rescheduleBanner.hidden = true;
+  renderWeek();
+}
 function startReschedule(booking) {
   state.rescheduling = booking;
   rescheduleBanner.hidden = false;
   rescheduleBanner.replaceChildren(t('bookings.pickNewSlot', { when: fmtDateTime(booking.start) }), ' ',
-    el('button', { type: 'button', class: 'secondary', onclick: () => { state.rescheduling = null; rescheduleBanner.hidden = true; } }, t('common.cancel')));
+    t('bookings.sameWorkstation', { name: pick(booking.workstation, 'name') }), ' ',
+    el('button', { type: 'button', class: 'secondary', onclick: stopReschedule }, t('common.cancel')),
+    el('p', { class: 'field-error', id: 'reschedule-error', role: 'alert' }));
+  renderWeek();
   weekGrid.querySelector('button.slot:not([disabled])')?.focus();
 }
-async function reschedule(slot) {
+async function reschedule(slot, button) {
   const booking = state.rescheduling;
+  const errorSlot = document.getElementById('reschedule-error');
+  errorSlot.textContent = '';
+  weekGrid.querySelectorAll('[aria-invalid]').forEach((x) => x.removeAttribute('aria-invalid'));
   try {
     await gql('BookingReschedule', { bookingId: booking.id, start: slot.start, advisorId: slot.advisorId });
     notify(t('bookings.rescheduled', { when: `${dayLabel(slot.localDate)} ${slot.localStart}` }), 'ok');
-    state.rescheduling = null;
-    rescheduleBanner.hidden = true;
+    stopReschedule();
     await Promise.all([loadMine(), loadWeek()]);
-  } catch (error) { showError(error); }
+  } catch (error) {
+    // The server's reason goes next to the slot that was picked (the field of this form), not into a generic notice.
+    if (!(error instanceof ApiError)) { showError(error); return; }
+    const messages = Object.values(error.fields).map(fieldMessage);
+    errorSlot.textContent = t('bookings.rescheduleFailed', { when: `${dayLabel(slot.localDate)} ${slot.localStart}`,
+      reason: messages.join(' ') || error.userMessage });
+    button?.setAttribute('aria-invalid', 'true');
+    button?.setAttribute('aria-describedby', 'reschedule-error');
+    if (error.code === 'SLOT_TAKEN') loadWeek();
+  }
 }
 
 // ---------------------------------------------------------------- advisor day view
@@ -231,19 +259,39 @@ async function loadAdvisorDay() {
   try {
     if (me.role === 'IP_ADVISOR' || chosen) rows = (await gql('BookingAdvisorDay', { date: advisorDate, advisorId: me.role === 'IP_ADVISOR' ? null : chosen })).advisorDay;
   } catch (error) { showError(error); }
-  const dateInput = el('input', { type: 'date', id: 'day-date', value: advisorDate, onchange: () => { advisorDate = dateInput.value || parkToday(); loadAdvisorDay(); } });
-  const controls = el('div', { class: 'row' }, el('div', { class: 'field' }, el('label', { for: 'day-date' }, t('bookings.date')), dateInput), picker,
+  const [dateInput, dateHint] = dateField('day-date', { kind: 'date', value: advisorDate });
+  dateInput.addEventListener('change', () => { const day = dateValue(dateInput); if (day) { advisorDate = day; loadAdvisorDay(); } });
+  const controls = el('div', { class: 'row' }, el('div', { class: 'field' }, el('label', { for: 'day-date' }, t('bookings.date')), dateInput, dateHint), picker,
     me.role === 'IP_ADVISOR' ? el('button', { type: 'button', class: 'secondary', id: 'schedule-ics',
       onclick: () => download(`/api/advisors/${me.id}/schedule.ics`, 'schedule.ics').catch(showError) }, t('bookings.scheduleIcs')) : null);
   if (picker && chosen) picker.querySelector('select').value = chosen;
   advisorBox.replaceChildren(controls, rows.length ? el('ul', { class: 'plain', id: 'day-list' }, rows.map((b) => el('li', {},
     el('strong', {}, `${fmtTime(b.start)}–${fmtTime(b.end)}`), ' · ', pick(b.workstation, 'name'), ' · ', catalogueName(catalogue.topics, b.topic), ' · ',
     catalogueName(catalogue.modes, b.mode), ' · ', el('span', { class: 'badge role-badge' }, tk('bookings.status', b.status, 'common.none')),
-    el('p', {}, b.question),
+    el('p', { class: 'booked-by' }, t('bookings.bookedBy', { startup: pick(b.bookedBy, 'startupName') || '—', person: b.bookedBy?.personName || '—' })),
+    el('p', { class: 'booking-question' }, el('strong', {}, t('bookings.questionLabel')), ' ', b.question),
+    b.mode === 'online' && b.status === 'BOOKED' && (me.role === 'IP_ADVISOR' || me.role === 'ADMIN') ? meetingEditor(b)
+      : b.meetingUrl ? el('p', {}, el('a', { href: b.meetingUrl, target: '_blank', rel: 'noopener' }, t('bookings.joinMeeting'))) : null,
     (me.role === 'IP_ADVISOR' || me.role === 'ADMIN') && b.status === 'BOOKED' ? el('div', { class: 'row' },
       el('button', { type: 'button', class: 'secondary', onclick: () => mark(b, 'HELD') }, t('bookings.markHeld')),
       el('button', { type: 'button', class: 'secondary', onclick: () => mark(b, 'NO_SHOW') }, t('bookings.markNoShow'))) : null,
     me.role === 'IP_ADVISOR' ? noteEditor(b) : null))) : el('p', { class: 'muted' }, t('bookings.dayEmpty')));
+}
+function meetingEditor(b) {
+  const id = `meeting-${b.id}`;
+  const input = el('input', { id, type: 'url', maxlength: 500, value: b.meetingUrl || '', placeholder: 'https://', 'aria-describedby': `err-${id}` });
+  const error = el('span', { class: 'field-error', id: `err-${id}`, role: 'status' });
+  return el('div', { class: 'field' }, el('label', { for: id }, t('bookings.meetingUrl')), input, error,
+    el('button', { type: 'button', class: 'secondary', id: `${id}-save`, onclick: async () => {
+      error.textContent = '';
+      input.removeAttribute('aria-invalid');
+      try {
+        await gql('SetIpBookingMeetingUrl', { bookingId: b.id, url: input.value });
+        notify(t('bookings.meetingSaved'), 'ok');
+      } catch (e) {
+        if (e instanceof ApiError && e.fields.url) { error.textContent = fieldMessage(e.fields.url); input.setAttribute('aria-invalid', 'true'); } else showError(e);
+      }
+    } }, t('bookings.meetingSave')));
 }
 function noteEditor(b) {
   const id = `note-${b.id}`;
@@ -327,9 +375,7 @@ async function loadAvailability() {
     schedule.rules.length ? el('ul', { class: 'plain', id: 'rule-list' }, schedule.rules.map((r) => el('li', {},
       `${weekdayName(r.weekday)} ${r.startTime.slice(0, 5)}–${r.endTime.slice(0, 5)} · ${pick(workstations.get(r.workstationId), 'name')} · `,
       t('bookings.validRange', { from: fmtDate(r.validFrom), until: r.validUntil ? fmtDate(r.validUntil) : t('bookings.noEnd') }), ' ',
-      el('button', { type: 'button', class: 'secondary', onclick: async () => {
-        try { await gql('RemoveAvailabilityRule', { advisorId: me.id, ruleId: r.id }); await Promise.all([loadAvailability(), loadWeek()]); } catch (error) { showError(error); }
-      } }, t('bookings.removeRule'))))) : el('p', { class: 'muted' }, t('bookings.noRules')),
+      el('button', { type: 'button', class: 'secondary', dataset: { removeRule: r.id }, onclick: () => removeRule(r) }, t('bookings.removeRule'))))) : el('p', { class: 'muted' }, t('bookings.noRules')),
     ruleForm,
     el('h3', {}, t('bookings.exceptions')),
     schedule.exceptions.length ? el('ul', { class: 'plain', id: 'exception-list' }, schedule.exceptions.map((x) => el('li', {},
@@ -338,6 +384,18 @@ async function loadAvailability() {
         try { await gql('RemoveAvailabilityException', { advisorId: me.id, exceptionId: x.id }); await Promise.all([loadAvailability(), loadWeek()]); } catch (error) { showError(error); }
       } }, t('bookings.removeRule'))))) : el('p', { class: 'muted' }, t('bookings.noExceptions')),
     exceptionForm);
+}
+
+// Removing a weekly window cancels the bookings in it: say how many first, and go on only when confirmed.
+async function removeRule(rule) {
+  try {
+    const n = (await gql('AvailabilityRuleRemovalImpact', { advisorId: me.id, ruleId: rule.id })).availabilityRuleRemovalImpact;
+    const when = `${weekdayName(rule.weekday)} ${rule.startTime.slice(0, 5)}–${rule.endTime.slice(0, 5)}`;
+    if (!confirm(n ? t('bookings.removeRuleConfirm', { when, n }) : t('bookings.removeRuleConfirmNone', { when }))) return;
+    const removed = (await gql('RemoveAvailabilityRule', { advisorId: me.id, ruleId: rule.id })).removeAvailabilityRule;
+    notify(removed.cancelledBookings ? t('bookings.ruleRemovedCancelled', { n: removed.cancelledBookings }) : t('bookings.ruleRemoved'), 'ok');
+    await Promise.all([loadAvailability(), loadWeek()]);
+  } catch (error) { showError(error); }
 }
 
 // ---------------------------------------------------------------- live updates
