@@ -158,4 +158,13 @@ def test_removing_a_weekly_window_says_first_how_many_bookings_it_cancels(open_p
     page.wait_for_selector("#notice:has-text('取消了 2 个预约')")
     page.wait_for_selector("#rule-list", state="detached")
     shot(page, "bookings-rule-removed")
+    # times are typed on the page's 24-hour clock, checked before sending
+    page.fill("#rule-startTime", "25:00")
+    assert page.inner_text("#rule-startTime-hint") == "不是有效时间，请按“时:分”填写，如 09:30。"
+    page.fill("#rule-startTime", "9:30")
+    assert page.inner_text("#rule-startTime-hint") == "即 09:30"
+    page.fill("#rule-validFrom", "2031/2/29")
+    page.click("#rule-add")
+    assert page.inner_text("#err-rule-validFrom") == "不是有效日期，请按“年-月-日”填写，如 2026-12-04。"
+    assert page.get_attribute("#rule-validFrom", "aria-invalid") == "true"
     assert not page.errors

@@ -4,6 +4,7 @@ import { t, tk, pick, fmtNumber, fmtDate } from '../i18n.js';
 import { gql, ApiError, fieldMessage } from '../api.js';
 import { initPage, el, notify, showError } from '../shell.js';
 import { allIncubators } from '../util.js';
+import { dateField, dateValue, invalidMessage } from '../datefield.js';
 
 const me = await initPage({ roles: ['ADMIN'], title: 'nav.admin' });
 const page = document.getElementById('page');
@@ -122,7 +123,7 @@ const incForm = el('form', { id: 'incubator-form', novalidate: true, 'aria-label
     selectField('inc-kind', 'admin.inc.kind', KINDS.map((v) => [v, kindText(v)]), { blank: t('admin.choose') }),
     selectField('inc-accreditation', 'admin.inc.accreditation', ACCREDITATIONS.map((v) => [v, accreditationText(v)]), { blank: t('admin.choose') }),
     selectField('inc-subArea', 'admin.inc.subArea', SUB_AREAS.map((v) => [v, subAreaText(v)]), { blank: t('admin.choose') }),
-    inputField('inc-foundedOn', 'admin.inc.foundedOn', { type: 'date' }),
+    foundedField(),
     inputField('inc-floorArea', 'admin.inc.floorArea', { inputmode: 'decimal' }, 'admin.inc.floorAreaHelp'),
     inputField('inc-operator', 'admin.inc.operator', { maxlength: 120 })),
   el('fieldset', { id: 'inc-industries', 'aria-describedby': 'err-inc-industries' },
@@ -132,6 +133,15 @@ const incForm = el('form', { id: 'incubator-form', novalidate: true, 'aria-label
     el('span', { class: 'field-error', id: 'err-inc-industries', role: 'status' })),
   el('div', { class: 'row' }, incSubmit, incCancel));
 let editing = null;
+
+// The founding date in the page's format (js/datefield.js), not the browser's locale-bound picker.
+function foundedField() {
+  const [input, hint] = dateField('inc-foundedOn', { kind: 'date' });
+  input.addEventListener('input', () => clearError('inc-foundedOn'));
+  input.setAttribute('aria-describedby', 'inc-foundedOn-hint err-inc-foundedOn');
+  return el('div', { class: 'field', id: 'field-inc-foundedOn' }, el('label', { for: 'inc-foundedOn' }, t('admin.inc.foundedOn')), input, hint,
+    el('span', { class: 'field-error', id: 'err-inc-foundedOn', role: 'status' }));
+}
 
 function incValues() {
   const value = (f) => document.getElementById(`inc-${f}`).value.trim();
@@ -149,6 +159,7 @@ function editIncubator(incubator) {
   const set = (f, v) => { document.getElementById(`inc-${f}`).value = v ?? ''; };
   for (const f of ['nameZh', 'nameEn', 'kind', 'accreditation', 'subArea', 'foundedOn', 'operator']) set(f, incubator?.[f]);
   set('floorArea', incubator ? String(incubator.floorArea) : '');
+  document.getElementById('inc-foundedOn').refreshHint();
   for (const c of document.querySelectorAll('#inc-industries input')) c.checked = !!incubator?.industries.includes(c.value);
   incHeading.textContent = incubator ? t('admin.inc.editing', { name: pick(incubator, 'name') }) : t('admin.inc.new');
   incSubmit.textContent = incubator ? t('admin.inc.update') : t('admin.inc.create');
@@ -166,11 +177,13 @@ incForm.addEventListener('submit', async (event) => {
     const missing = f === 'industries' ? !values.industries.length : values[f] === '';
     if (missing) { setError(`inc-${f}`, t('admin.required')); bad = bad || f; }
   }
+  const founded = dateValue(document.getElementById('inc-foundedOn'));
+  if (values.foundedOn !== '' && founded === null) { setError('inc-foundedOn', invalidMessage('date')); bad = bad || 'foundedOn'; }
   if (values.floorArea !== '' && !Number.isFinite(Number(values.floorArea))) {
     setError('inc-floorArea', t('admin.check.number')); bad = bad || 'floorArea';
   }
   if (bad) { notify(t('error.BAD_USER_INPUT'), 'error'); focusField(`inc-${bad}`); return; }
-  const input = { ...values, floorArea: Number(values.floorArea) };
+  const input = { ...values, foundedOn: founded, floorArea: Number(values.floorArea) };
   incSubmit.disabled = true;
   try {
     if (editing) {

@@ -7,7 +7,7 @@ import { gql, download, ApiError, fieldMessage } from '../api.js';
 import { initPage, el, notify, showError } from '../shell.js';
 import { liveConnection } from '../live.js';
 import { param, setParams } from '../util.js';
-import { dateField, dateValue } from '../datefield.js';
+import { dateField, dateValue, invalidMessage } from '../datefield.js';
 
 const me = await initPage({ roles: ['ADMIN', 'MANAGER', 'STARTUP', 'IP_ADVISOR'], title: 'nav.bookings' });
 const page = document.getElementById('page');
@@ -135,9 +135,10 @@ function slotButton(slot) {
   // A booking moves within its own workstation: while rescheduling, other workstations' slots are not offered.
   const elsewhere = state.rescheduling && state.rescheduling.workstationId !== slot.workstationId;
   const text = elsewhere ? `${label} · ${t('bookings.otherWorkstation')}` : label;
+  const refused = state.refusedSlot === key; // the reschedule the server refused stays marked across re-renders
   return el('button', { type: 'button', class: elsewhere ? 'slot elsewhere' : 'slot', dataset: { slot: key, state: elsewhere ? 'elsewhere' : 'free' },
-    disabled: me.role !== 'STARTUP' || elsewhere,
-    onclick: (e) => (state.rescheduling ? reschedule(slot, e.currentTarget) : openBookDialog(slot, false)), ...named(text) }, text);
+    disabled: me.role !== 'STARTUP' || elsewhere, 'aria-invalid': refused ? 'true' : null, 'aria-describedby': refused ? 'reschedule-error' : null,
+    onclick: () => (state.rescheduling ? reschedule(slot) : openBookDialog(slot, false)), ...named(text) }, text);
 }
 
 function renderWeek() {
@@ -210,6 +211,7 @@ async function leaveWaitlist(entry) {
 }
 function stopReschedule() {
   state.rescheduling = null;
+  state.refusedSlot = null;
   rescheduleBanner.hidden = true;
   renderWeek();
 }
@@ -223,11 +225,11 @@ function startReschedule(booking) {
   renderWeek();
   weekGrid.querySelector('button.slot:not([disabled])')?.focus();
 }
-async function reschedule(slot, button) {
+async function reschedule(slot) {
   const booking = state.rescheduling;
   const errorSlot = document.getElementById('reschedule-error');
   errorSlot.textContent = '';
-  weekGrid.querySelectorAll('[aria-invalid]').forEach((x) => x.removeAttribute('aria-invalid'));
+  state.refusedSlot = null;
   try {
     await gql('BookingReschedule', { bookingId: booking.id, start: slot.start, advisorId: slot.advisorId });
     notify(t('bookings.rescheduled', { when: `${dayLabel(slot.localDate)} ${slot.localStart}` }), 'ok');
@@ -239,8 +241,8 @@ async function reschedule(slot, button) {
     const messages = Object.values(error.fields).map(fieldMessage);
     errorSlot.textContent = t('bookings.rescheduleFailed', { when: `${dayLabel(slot.localDate)} ${slot.localStart}`,
       reason: messages.join(' ') || error.userMessage });
-    button?.setAttribute('aria-invalid', 'true');
-    button?.setAttribute('aria-describedby', 'reschedule-error');
+    state.refusedSlot = `${slot.workstationId}|${slot.advisorId}|${slot.start}`;
+    renderWeek();
     if (error.code === 'SLOT_TAKEN') loadWeek();
   }
 }
@@ -315,6 +317,24 @@ const weekdayName = (n) => t(`weekday.${n}`);
 function availabilityField(id, labelKey, input) {
   return el('div', { class: 'field' }, el('label', { for: id }, t(labelKey)), input, el('span', { class: 'field-error', id: `err-${id}`, role: 'status' }));
 }
+// A date or time typed in the page's format (js/datefield.js), with its read-back under it.
+function timeField(id, labelKey, kind, value = '') {
+  const [input, hint] = dateField(id, { kind, value });
+  return availabilityField(id, labelKey, el('span', { class: 'date-pair' }, input, hint));
+}
+// The parsed values of a form's date/time fields; marks each unreadable one (and returns null then).
+function readTimes(form, ids) {
+  const values = {};
+  let ok = true;
+  for (const id of ids) {
+    const input = form.querySelector(`#${id}`);
+    const value = dateValue(input);
+    input.removeAttribute('aria-invalid');
+    if (value === null) { form.querySelector(`#err-${id}`).textContent = invalidMessage(input.dataset.dateKind); input.setAttribute('aria-invalid', 'true'); ok = false; }
+    values[id] = value;
+  }
+  return ok ? values : null;
+}
 
 async function submitAvailability(kind, input, form) {
   form.querySelectorAll('.field-error').forEach((x) => { x.textContent = ''; });
@@ -342,32 +362,38 @@ async function loadAvailability() {
   const ruleForm = el('form', { id: 'rule-form', class: 'row', novalidate: true },
     availabilityField('rule-workstationId', 'bookings.workstation', el('select', { id: 'rule-workstationId' }, mine.map((w) => el('option', { value: w.id }, pick(w, 'name'))))),
     availabilityField('rule-weekday', 'bookings.weekday', el('select', { id: 'rule-weekday' }, [0, 1, 2, 3, 4, 5, 6].map((n) => el('option', { value: n }, weekdayName(n))))),
-    availabilityField('rule-startTime', 'bookings.from', el('input', { id: 'rule-startTime', type: 'time', value: '09:00' })),
-    availabilityField('rule-endTime', 'bookings.until', el('input', { id: 'rule-endTime', type: 'time', value: '12:00' })),
-    availabilityField('rule-validFrom', 'bookings.validFrom', el('input', { id: 'rule-validFrom', type: 'date', value: parkToday() })),
-    availabilityField('rule-validUntil', 'bookings.validUntil', el('input', { id: 'rule-validUntil', type: 'date' })),
+    timeField('rule-startTime', 'bookings.from', 'time', '09:00'),
+    timeField('rule-endTime', 'bookings.until', 'time', '12:00'),
+    timeField('rule-validFrom', 'bookings.validFrom', 'date', parkToday()),
+    timeField('rule-validUntil', 'bookings.validUntil', 'date'),
     el('button', { type: 'submit', id: 'rule-add' }, t('bookings.addRule')), el('p', { class: 'field-error form-error', role: 'status' }));
   ruleForm.addEventListener('submit', (e) => {
     e.preventDefault();
+    ruleForm.querySelectorAll('.field-error').forEach((x) => { x.textContent = ''; });
     const v = (id) => document.getElementById(id).value;
-    const input = { workstationId: v('rule-workstationId'), weekday: Number(v('rule-weekday')), startTime: v('rule-startTime'),
-      endTime: v('rule-endTime'), validFrom: v('rule-validFrom') || parkToday() };
-    if (v('rule-validUntil')) input.validUntil = v('rule-validUntil');
+    const times = readTimes(ruleForm, ['rule-startTime', 'rule-endTime', 'rule-validFrom', 'rule-validUntil']);
+    if (!times) return;
+    const input = { workstationId: v('rule-workstationId'), weekday: Number(v('rule-weekday')), startTime: times['rule-startTime'],
+      endTime: times['rule-endTime'], validFrom: times['rule-validFrom'] || parkToday() };
+    if (times['rule-validUntil']) input.validUntil = times['rule-validUntil'];
     if (input.endTime <= input.startTime) { ruleForm.querySelector('#err-rule-endTime').textContent = t('bookings.endAfterStart'); return; }
     submitAvailability('rule', input, ruleForm);
   });
   const exceptionForm = el('form', { id: 'exception-form', class: 'row', novalidate: true },
-    availabilityField('exception-date', 'bookings.date', el('input', { id: 'exception-date', type: 'date', value: parkToday() })),
-    availabilityField('exception-startTime', 'bookings.fromOptional', el('input', { id: 'exception-startTime', type: 'time' })),
-    availabilityField('exception-endTime', 'bookings.untilOptional', el('input', { id: 'exception-endTime', type: 'time' })),
+    timeField('exception-date', 'bookings.date', 'date', parkToday()),
+    timeField('exception-startTime', 'bookings.fromOptional', 'time'),
+    timeField('exception-endTime', 'bookings.untilOptional', 'time'),
     availabilityField('exception-reason', 'bookings.reason', el('input', { id: 'exception-reason', maxlength: 200 })),
     el('button', { type: 'submit', id: 'exception-add' }, t('bookings.addException')), el('p', { class: 'field-error form-error', role: 'status' }));
   exceptionForm.addEventListener('submit', (e) => {
     e.preventDefault();
+    exceptionForm.querySelectorAll('.field-error').forEach((x) => { x.textContent = ''; });
     const v = (id) => document.getElementById(id).value;
-    const input = { workstationId: mine[0]?.id, date: v('exception-date'), reason: v('exception-reason') };
-    if (v('exception-startTime')) input.startTime = v('exception-startTime');
-    if (v('exception-endTime')) input.endTime = v('exception-endTime');
+    const times = readTimes(exceptionForm, ['exception-date', 'exception-startTime', 'exception-endTime']);
+    if (!times) return;
+    const input = { workstationId: mine[0]?.id, date: times['exception-date'], reason: v('exception-reason') };
+    if (times['exception-startTime']) input.startTime = times['exception-startTime'];
+    if (times['exception-endTime']) input.endTime = times['exception-endTime'];
     submitAvailability('exception', input, exceptionForm);
   });
   availabilityBox.replaceChildren(
