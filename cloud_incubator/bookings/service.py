@@ -351,12 +351,29 @@ class BookingService:
         remaining = schedule.model_copy(deep=True)
         remaining.rules = [r for r in remaining.rules if r.id != rule_id]
         until = local_day_bounds(rule.valid_until)[1] if rule.valid_until else None
-        after = max(local_day_bounds(rule.valid_from)[0] - timedelta(microseconds=1), self.clock())
-        open_bookings = await self.repo.open_of_advisor(advisor_id, after, until)
+        return await self._would_vanish(advisor_id, remaining, local_day_bounds(rule.valid_from)[0], until)
+
+    async def exception_impact(self, user: User, workstation_id: str, advisor_id: str | None, on: date,
+                               start: time | None, end: time | None) -> int:
+        """How many future bookings this leave would cancel if added now (asked before adding it)."""
+        workstation = await self.workstation_or_404(workstation_id)
+        advisor_id = await self._editable_schedule_target(user, workstation, advisor_id)
+        schedule = (await self.repo.schedules_of([advisor_id]))[advisor_id]
+        planned = schedule.model_copy(deep=True)
+        planned.exceptions.append(ExceptionDoc(id="planned", on=on, start=_hhmm(start) if start else None,
+                                               end=_hhmm(end) if end else None))
+        start_of_day, end_of_day = local_day_bounds(on)
+        return await self._would_vanish(advisor_id, planned, start_of_day, end_of_day)
+
+    async def _would_vanish(self, advisor_id: str, planned: Schedule, start: datetime, end: datetime | None) -> int:
+        """The advisor's future open bookings in [start, end) that the ``planned`` schedule would no longer have
+        (the count ``_cancel_vanished`` would reach, without writing anything)."""
+        after = max(start - timedelta(microseconds=1), self.clock())
+        open_bookings = await self.repo.open_of_advisor(advisor_id, after, end)
         ids = sorted({b.workstation_id for b in open_bookings})
         minutes = {w.id: w.slot_minutes for w in await self.repo.workstations_by_ids(ids)
                    if w and advisor_id in w.advisor_ids}
-        rules, exceptions = remaining.domain_rules(), remaining.domain_exceptions()
+        rules, exceptions = planned.domain_rules(), planned.domain_exceptions()
         return sum(1 for b in open_bookings
                    if b.workstation_id not in minutes or slot_of(rules, exceptions, minutes, b.workstation_id, advisor_id,
                                                                  b.start.astimezone(UTC)) is None)

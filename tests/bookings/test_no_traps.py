@@ -101,3 +101,22 @@ async def test_an_online_consultation_gets_the_advisors_meeting_link(gql, park, 
     # empty clears it
     cleared = await gql.op(set_link, {"bookingId": online.id, "url": "  "}, token=park.token(park.advisor))
     assert cleared["data"]["setIpBookingMeetingUrl"]["meetingUrl"] is None
+
+
+async def test_the_cancellations_a_leave_would_make_are_counted_first(gql, park) -> None:
+    a = await park.startup()
+    tuesday = next_weekday(1)
+    await park.book(a, tuesday, "09:00")
+    await park.book(a, tuesday, "11:00")
+    leave = {"workstationId": park.workstation_id, "date": tuesday.isoformat(), "startTime": "08:30:00",
+             "endTime": "10:30:00", "reason": "培训 Training"}
+    impact = await gql.op("AvailabilityExceptionImpact", {"input": leave}, token=park.token(park.advisor))
+    assert impact["data"]["availabilityExceptionImpact"] == 1, impact       # 09:00 only; 11:00 stays
+    whole_day = {**leave, "startTime": None, "endTime": None}
+    assert (await gql.op("AvailabilityExceptionImpact", {"input": whole_day}, token=park.token(park.advisor))
+            )["data"]["availabilityExceptionImpact"] == 2
+    added = await gql.op("AddAvailabilityException", {"input": leave}, token=park.token(park.advisor))
+    assert added["data"]["addAvailabilityException"]["cancelledBookings"] == 1
+    startup = await park.startup()
+    assert error_codes(await gql.op("AvailabilityExceptionImpact", {"input": leave}, token=park.token(startup))) == [
+        "FORBIDDEN"]

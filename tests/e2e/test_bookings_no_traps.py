@@ -168,3 +168,40 @@ def test_removing_a_weekly_window_says_first_how_many_bookings_it_cancels(open_p
     assert page.inner_text("#err-rule-validFrom") == "不是有效日期，请按“年-月-日”填写，如 2026-12-04。"
     assert page.get_attribute("#rule-validFrom", "aria-invalid") == "true"
     assert not page.errors
+
+
+def test_leave_over_booked_consultations_says_first_how_many_it_cancels(open_page, make_user, make_incubator,
+                                                                        live_server):
+    incubator = make_incubator("Leave Incubator", name_zh="休假测试孵化器")
+    admin = make_user("e2e-leave-admin", Role.admin)
+    advisor = make_user("e2e-leave-advisor", Role.ip_advisor, display_name="Advisor Feng")
+    other_advisor = make_user("e2e-leave-advisor2", Role.ip_advisor)
+    profile = live_server.run_coroutine(live_server.state.startups.insert(
+        {"_id": "e2e-leave-startup", "name_zh": "远航科技", "name_en": "Voyage", "incubator_id": incubator}))
+    startup = make_user("e2e-leave-startup", Role.startup, incubator_id=incubator, startup_id=profile.id)
+    mine, _ = live_server.run_coroutine(_setup(live_server.state, admin, incubator, advisor.id, other_advisor.id))
+    monday = _next_monday()
+    _book(live_server, startup, mine, advisor.id, monday, 9, "on_site", "专利检索？")
+    _book(live_server, startup, mine, advisor.id, monday, 11, "on_site", "商标异议？")
+
+    page = open_page(viewport=PHONE)
+    page.goto("/index.html")
+    page.evaluate("localStorage.setItem('incubench.lang', 'en')")
+    sign_in(page, "e2e-leave-advisor")
+    page.goto("/pages/bookings.html")
+    page.wait_for_selector("#exception-form")
+    page.fill("#exception-date", monday.isoformat())
+    page.fill("#exception-startTime", "08:00")
+    page.fill("#exception-endTime", "10:00")
+    page.fill("#exception-reason", "Training")
+    with page.expect_event("dialog") as asked:
+        page.click("#exception-add")
+    assert "cancels 1 booking(s)" in asked.value.message
+    asked.value.dismiss()
+    assert page.locator("#exception-list").count() == 0, "refused: no leave added"
+    with page.expect_event("dialog") as asked:
+        page.click("#exception-add")
+    asked.value.accept()
+    page.wait_for_selector("#exception-list li:has-text('Training')")
+    shot(page, "bookings-leave-confirmed-en-phone")
+    assert not page.errors

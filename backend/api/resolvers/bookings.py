@@ -133,6 +133,16 @@ class BookingQueries:
         return await bookings(info.context.state).rule_removal_impact(info.context.require_user(), str(advisor_id),
                                                                       str(rule_id))
 
+    @strawberry.field(permission_classes=[roles(Role.admin, Role.manager, Role.ip_advisor)],
+                      description="How many future bookings adding this leave would cancel now (asked before adding "
+                                  "it; the reason is not needed).")
+    async def availability_exception_impact(self, info: Info, input: AvailabilityExceptionInput) -> int:
+        _no_offset(input.start_time, "startTime")
+        _no_offset(input.end_time, "endTime")
+        return await bookings(info.context.state).exception_impact(
+            info.context.require_user(), str(input.workstation_id), str(input.advisor_id) if input.advisor_id else None,
+            input.date, input.start_time, input.end_time)
+
     @strawberry.field(permission_classes=[IsAuthenticated])
     async def advisor_schedule(self, info: Info, advisor_id: strawberry.ID) -> AdvisorSchedule:
         schedule = await bookings(info.context.state).schedule(str(advisor_id))

@@ -394,7 +394,7 @@ async function loadAvailability() {
     const input = { workstationId: mine[0]?.id, date: times['exception-date'], reason: v('exception-reason') };
     if (times['exception-startTime']) input.startTime = times['exception-startTime'];
     if (times['exception-endTime']) input.endTime = times['exception-endTime'];
-    submitAvailability('exception', input, exceptionForm);
+    confirmLeave(input).then((go) => { if (go) submitAvailability('exception', input, exceptionForm); });
   });
   availabilityBox.replaceChildren(
     el('h3', {}, t('bookings.rules')),
@@ -410,6 +410,15 @@ async function loadAvailability() {
         try { await gql('RemoveAvailabilityException', { advisorId: me.id, exceptionId: x.id }); await Promise.all([loadAvailability(), loadWeek()]); } catch (error) { showError(error); }
       } }, t('bookings.removeRule'))))) : el('p', { class: 'muted' }, t('bookings.noExceptions')),
     exceptionForm);
+}
+
+// Leave that covers booked consultations cancels them: say how many first (nothing to ask when none).
+async function confirmLeave(input) {
+  try {
+    const { reason, ...planned } = input;
+    const n = (await gql('AvailabilityExceptionImpact', { input: planned })).availabilityExceptionImpact;
+    return n === 0 || confirm(t('bookings.leaveConfirm', { date: fmtDate(`${input.date}T12:00:00+08:00`), n }));
+  } catch (error) { showError(error); return false; }
 }
 
 // Removing a weekly window cancels the bookings in it: say how many first, and go on only when confirmed.
