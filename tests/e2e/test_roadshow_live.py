@@ -12,7 +12,7 @@ import pytest
 
 from backend.users.models import Role
 from tests.e2e.conftest import DESKTOP, PHONE, assert_accessible, shot, sign_in
-from tests.e2e.test_roadshow_room import _png
+from tests.e2e.test_roadshow_room import _png, _upload_slides
 
 pytestmark = pytest.mark.e2e
 STREAM_HOST = "https://stream.example.test"
@@ -170,6 +170,7 @@ def test_the_end_reaches_a_phone_and_an_investor_reads_the_record(open_page, mak
     make_user("e2e-rec-investor2", Role.investor, display_name="Second Fund", organisation="Second Fund")
     startups = _startups(live_server, incubator, "e2e-rec", (("绿能", "GreenPower"), ("医联", "MedLink")))
     room = _schedule(live_server, admin, startups)
+    _upload_slides(live_server, room, "e2e-rec-admin", [(11, 92, 173), (30, 107, 53)])
 
     moderator, investor = open_page(), open_page(viewport=PHONE)
     sign_in(moderator, "e2e-rec-admin")
@@ -209,6 +210,8 @@ def test_the_end_reaches_a_phone_and_an_investor_reads_the_record(open_page, mak
     investor.click("#open-record")
     investor.wait_for_selector("#record")
     assert "绿能" in investor.inner_text("#record-agenda") and "医联" in investor.inner_text("#record-agenda")
+    assert investor.locator("#record-agenda li[data-pitch='0'] img.slide-thumb").count() == 2   # the slides shown
+    investor.wait_for_function("[...document.querySelectorAll('#record-agenda img')].every((i) => i.naturalWidth === 64)")
     qa = investor.inner_text("#record-qa")
     assert "目前的毛利率是多少？" in qa and "约 35%。" in qa
     assert "储能方案很有意思" in investor.inner_text("#transcript")

@@ -297,19 +297,17 @@ live.onConnected(async () => {
 async function showRecord() {
   document.getElementById('offline').hidden = true;
   endedBox.hidden = true;
-  let roadshow = null;
   let analytics = null;
   let transcript = null;
   try {
-    [roadshow, analytics, transcript] = await Promise.all([gql('Roadshow', { id: roomId }),
-      gql('RoadshowAnalytics', { id: roomId }), gql('RoadshowTranscript', { id: roomId })]);
+    [analytics, transcript] = await Promise.all([gql('RoadshowAnalytics', { id: roomId }), gql('RoadshowTranscript', { id: roomId })]);
   } catch (error) {
     title.textContent = t('roomPage.ended');
     showError(error);
     page.querySelector('.room')?.remove();
     return;
   }
-  const r = roadshow.roadshow;
+  const r = transcript.roadshowTranscript.roadshow;
   const a = analytics.roadshowAnalytics;
   const entries = transcript.roadshowTranscript.entries;
   const names = new Map(r.agenda.map((x) => [x.index, pick(x, 'startupName')]));
