@@ -203,6 +203,8 @@ def test_the_end_reaches_a_phone_and_an_investor_reads_the_record(open_page, mak
     for control in ("#chat-input", "#chat-send", "#qa-input", "#qa-send", "#interested"):
         assert investor.is_disabled(control), control
     assert investor.locator("#reactions button:not([disabled])").count() == 0
+    assert investor.locator("#qa-list button:not([disabled])").count() == 0, "no upvotes after the end"
+    assert investor.locator("#agenda li[aria-current='true']").count() == 0, "no pitch is under way any more"
     assert "主持人已结束本场路演" in investor.inner_text("#room-ended")
     shot(investor, "room-ended-phone")
 

@@ -111,7 +111,7 @@ function renderClosed() {
 }
 
 function renderAgenda() {
-  const index = room.current?.pitch_index ?? -1;
+  const index = closed() ? -1 : room.current?.pitch_index ?? -1;
   agendaList.replaceChildren(...room.agenda.map((a) => el('li', { 'aria-current': a.index === index ? 'true' : 'false' },
     pick(a, 'startup_name'), el('span', { class: 'muted' }, ` · ${t('roomPage.agendaMinutes', { pitch: a.pitch_minutes, qa: a.qa_minutes })}`),
     room.interest[a.index] ? el('span', { class: 'muted' }, ` · ${t('roomPage.interestCount', { n: room.interest[a.index] })}`) : null)));
@@ -189,9 +189,9 @@ function renderQuestions() {
     el('span', { class: 'question-text' }, q.text), el('span', { class: 'muted' }, ` — ${q.author.name}`),
     q.hidden ? el('span', { class: 'muted' }, ` (${t('roomPage.hiddenLabel')})`) : null,
     el('div', { class: 'row' },
-      el('button', { type: 'button', class: 'secondary upvote', 'aria-label': t('roomPage.upvote'),
+      el('button', { type: 'button', class: 'secondary upvote', 'aria-label': t('roomPage.upvote'), disabled: closed(),
         onclick: () => act('qa.upvote', { question_id: q.question_id }) }, `▲ ${fmtNumber(q.upvotes)}`),
-      room.me.moderator || room.me.presenter ? el('button', { type: 'button', class: 'secondary', onclick: () => answer(q) }, t('roomPage.answer')) : null,
+      (room.me.moderator || room.me.presenter) && !closed() ? el('button', { type: 'button', class: 'secondary', onclick: () => answer(q) }, t('roomPage.answer')) : null,
       room.me.moderator ? el('button', { type: 'button', class: 'secondary', onclick: () => act('qa.pin', { question_id: q.question_id, pinned: !q.pinned }) }, t(q.pinned ? 'roomPage.unpin' : 'roomPage.pin')) : null,
       room.me.moderator ? el('button', { type: 'button', class: 'secondary', onclick: () => act('qa.hide', { question_id: q.question_id, hidden: !q.hidden }) }, t(q.hidden ? 'roomPage.unhide' : 'roomPage.hide')) : null),
     q.answer ? el('p', { class: 'notice' }, `${t('roomPage.answerBy', { name: q.answer.by?.name || '' })} ${q.answer.text}`) : null)));
@@ -248,6 +248,7 @@ function renderUploads() {
 }
 
 function renderAll() {
+  if (closed()) notify('');  // earlier messages (interest sent, muted…) no longer apply
   renderHeader(); renderCurrent(); renderSlide(); renderReactions(); renderChat(); renderQuestions(); renderModerator(); tick();
 }
 
