@@ -55,7 +55,9 @@ export function slideUploader({ roomId, pitch, name, onUploaded, onError }) {
   const summary = el('p', { class: 'muted', id: `${id}-summary` });
   const list = el('ol', { class: 'plain slide-order', id: `${id}-order` });
   const error = el('span', { class: 'field-error', id: `${id}-error`, role: 'status' });
-  const input = el('input', { type: 'file', id: `${id}-file`, multiple: true, accept: TYPES.join(',') });
+  // The browser's own file button speaks the browser's language: it is hidden behind a label in the page's.
+  const input = el('input', { type: 'file', id: `${id}-file`, multiple: true, accept: TYPES.join(','), class: 'sr-only' });
+  const chosenName = el('span', { class: 'muted', id: `${id}-chosen` }, t('roomPage.slides.noFile'));
   const send = el('button', { type: 'button', id: `${id}-send`, disabled: true }, t('roomPage.slides.upload'));
 
   function fromDeck() {
@@ -91,6 +93,7 @@ export function slideUploader({ roomId, pitch, name, onUploaded, onError }) {
     if (problem) { error.textContent = problem; input.value = ''; return; }
     items = files.map((file) => ({ label: file.name, file }));
     chosen = files.length > 0;
+    chosenName.textContent = chosen ? t('roomPage.slides.chosen', { n: files.length }) : t('roomPage.slides.noFile');
     if (!chosen) fromDeck();
     render();
   });
@@ -108,6 +111,7 @@ export function slideUploader({ roomId, pitch, name, onUploaded, onError }) {
       const deck = await postSlides(roomId, pitch.index, files);
       pitch.slides = { kind: deck.kind, pages: deck.pages, urls: deck.urls };
       input.value = '';
+      chosenName.textContent = t('roomPage.slides.noFile');
       fromDeck();
       render();
       onUploaded(pitch.slides);
@@ -121,5 +125,7 @@ export function slideUploader({ roomId, pitch, name, onUploaded, onError }) {
   render();
   return el('div', { class: 'slide-upload', id, dataset: { pitch: pitch.index } },
     el('p', {}, el('strong', {}, name)), summary, list,
-    el('div', { class: 'field' }, el('label', { for: `${id}-file` }, t('roomPage.slides.choose')), input), error, send);
+    el('p', { class: 'muted' }, t('roomPage.slides.choose')),
+    el('div', { class: 'row file-picker' }, input, el('label', { for: `${id}-file`, class: 'button secondary' }, t('roomPage.slides.pick')), chosenName),
+    error, send);
 }
