@@ -251,6 +251,18 @@ class BookingService:
                 cancelled += await self._advisor_removed(updated, advisor_id)
         return WorkstationUpdate(updated, cancelled)
 
+    async def advisor_removal_impact(self, user: User, workstation_id: str, advisor_ids: Sequence[str]) -> int:
+        """How many future bookings an update leaving only ``advisor_ids`` on the workstation would cancel now
+        (the consultations there of the advisors it drops; asked before saving)."""
+        workstation = await self.workstation_or_404(workstation_id)
+        self._require_manage(user, workstation)
+        dropped = [a for a in workstation.advisor_ids if a not in set(advisor_ids)]
+        count = 0
+        for advisor_id in dropped:
+            count += sum(1 for b in await self.repo.open_of_advisor(advisor_id, self.clock(), None)
+                         if b.workstation_id == workstation.id)
+        return count
+
     async def _advisor_removed(self, workstation: Workstation, advisor_id: str) -> int:
         """The advisor no longer staffs ``workstation`` (already written): drop their weekly rules there, then
         cancel their future still-booked consultations there and close those slots' waitlists.

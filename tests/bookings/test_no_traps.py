@@ -120,3 +120,22 @@ async def test_the_cancellations_a_leave_would_make_are_counted_first(gql, park)
     startup = await park.startup()
     assert error_codes(await gql.op("AvailabilityExceptionImpact", {"input": leave}, token=park.token(startup))) == [
         "FORBIDDEN"]
+
+
+async def test_the_cancellations_dropping_an_advisor_would_make_are_counted_first(gql, park) -> None:
+    a, b = await park.startup(), await park.startup()   # two open bookings each at most
+    tuesday, thursday = next_weekday(1), next_weekday(3)
+    await park.book(a, tuesday, "09:00")
+    await park.book(a, thursday, "14:00")
+    await park.book(b, tuesday, "10:00", advisor=park.advisor2)
+    query = "IpWorkstationAdvisorRemovalImpact"
+    keep_adv2 = {"workstationId": park.workstation_id, "advisorIds": [park.advisor2.id]}
+    assert (await gql.op(query, keep_adv2, token=park.token(park.manager)))["data"][
+        "ipWorkstationAdvisorRemovalImpact"] == 2
+    both = {**keep_adv2, "advisorIds": [park.advisor.id, park.advisor2.id]}
+    assert (await gql.op(query, both, token=park.token(park.manager)))["data"]["ipWorkstationAdvisorRemovalImpact"] == 0
+    assert error_codes(await gql.op(query, keep_adv2, token=park.token(park.advisor))) == ["FORBIDDEN"]
+    saved = await gql.op("UpdateIpWorkstation", {"workstationId": park.workstation_id,
+                                                 "input": {"advisorIds": [park.advisor2.id]}},
+                         token=park.token(park.manager))
+    assert saved["data"]["updateIpWorkstation"]["cancelledBookings"] == 2, saved

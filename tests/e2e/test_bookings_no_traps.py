@@ -205,3 +205,37 @@ def test_leave_over_booked_consultations_says_first_how_many_it_cancels(open_pag
     page.wait_for_selector("#exception-list li:has-text('Training')")
     shot(page, "bookings-leave-confirmed-en-phone")
     assert not page.errors
+
+
+def test_taking_an_advisor_off_a_workstation_says_first_how_many_bookings_it_cancels(open_page, make_user,
+                                                                                     make_incubator, live_server):
+    incubator = make_incubator("Staffing Incubator", name_zh="驻站测试孵化器")
+    admin = make_user("e2e-staff-admin", Role.admin)
+    make_user("e2e-staff-manager", Role.manager, incubator_id=incubator)
+    advisor = make_user("e2e-staff-advisor", Role.ip_advisor, display_name="郑顾问")
+    other_advisor = make_user("e2e-staff-advisor2", Role.ip_advisor)
+    profile = live_server.run_coroutine(live_server.state.startups.insert(
+        {"_id": "e2e-staff-startup", "name_zh": "启明科技", "name_en": "Qiming", "incubator_id": incubator}))
+    startup = make_user("e2e-staff-startup", Role.startup, incubator_id=incubator, startup_id=profile.id)
+    mine, _ = live_server.run_coroutine(_setup(live_server.state, admin, incubator, advisor.id, other_advisor.id))
+    _book(live_server, startup, mine, advisor.id, _next_monday(), 9, "on_site", "专利无效宣告？")
+
+    page = open_page()
+    sign_in(page, "e2e-staff-manager")
+    page.goto("/pages/workstations.html")
+    item = f"#ws-list li[data-workstation='{mine}']"
+    page.click(f"{item} button:has-text('编辑')")
+    page.uncheck("#ws-advisorIds label:has-text('郑顾问') input")
+    with page.expect_event("dialog") as asked:
+        page.click("#ws-save")
+    assert "将取消其在本工作站的 1 个已有预约" in asked.value.message
+    asked.value.dismiss()
+    page.wait_for_function("!document.querySelector('#ws-save').disabled")
+    page.wait_for_selector(f"{item} .ws-advisors:has-text('郑顾问')")   # refused: still staffed
+    with page.expect_event("dialog") as asked:
+        page.click("#ws-save")
+    asked.value.accept()
+    page.wait_for_selector("#notice.notice-ok")
+    page.wait_for_selector(f"{item} .ws-advisors:not(:has-text('郑顾问'))")
+    shot(page, "workstations-advisor-removal-confirmed")
+    assert not page.errors

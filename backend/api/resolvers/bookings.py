@@ -143,6 +143,14 @@ class BookingQueries:
             info.context.require_user(), str(input.workstation_id), str(input.advisor_id) if input.advisor_id else None,
             input.date, input.start_time, input.end_time)
 
+    @strawberry.field(permission_classes=[roles(Role.admin, Role.manager)],
+                      description="How many future bookings saving the workstation with only these advisors would "
+                                  "cancel now (those of the advisors it drops; asked before saving).")
+    async def ip_workstation_advisor_removal_impact(self, info: Info, workstation_id: strawberry.ID,
+                                                    advisor_ids: list[strawberry.ID]) -> int:
+        return await bookings(info.context.state).advisor_removal_impact(
+            info.context.require_user(), str(workstation_id), [str(a) for a in advisor_ids])
+
     @strawberry.field(permission_classes=[IsAuthenticated])
     async def advisor_schedule(self, info: Info, advisor_id: strawberry.ID) -> AdvisorSchedule:
         schedule = await bookings(info.context.state).schedule(str(advisor_id))
