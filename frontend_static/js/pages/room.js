@@ -238,7 +238,7 @@ function renderUploads() {
   const status = room.roadshow?.status;
   const open = room.agenda.filter((a) => (room.me.moderator || a.startup_id === room.me.startup_id)
     && (status === 'scheduled' || (status === 'live' && (room.current?.pitch_index ?? -1) < a.index)));
-  if (!open.length || !(room.me.moderator || room.me.presenter)) { uploadBox.replaceChildren(); return; }
+  if (!open.length || !(room.me.moderator || room.me.presenter)) { uploadBox.replaceChildren(); uploadBox.dataset.pitches = ''; return; }
   if (uploadBox.dataset.pitches === open.map((a) => a.index).join(',')) return; // keep files being chosen
   uploadBox.dataset.pitches = open.map((a) => a.index).join(',');
   uploadBox.replaceChildren(el('h3', {}, t('roomPage.slides.title')), ...open.map((a) => slideUploader({
