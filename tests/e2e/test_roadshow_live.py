@@ -88,8 +88,10 @@ def test_the_presenter_uploads_and_orders_slides_from_the_room(open_page, make_u
 
     # the uploaded deck reordered: the cover back in front
     presenter.click("#slides-0-order li:nth-child(2) button[aria-label='上移 第 2 页']")
-    presenter.click("#slides-0-send:has-text('保存新顺序')")
-    presenter.wait_for_selector("#notice:has-text('幻灯片已上传')")
+    with presenter.expect_response(lambda r: r.url.endswith(f"/api/roadshows/{room}/pitches/0/slides")) as sent:
+        presenter.click("#slides-0-send:has-text('保存新顺序')")
+    assert sent.value.status == 201 and sent.value.json()["pages"] == 2
+    presenter.wait_for_selector("#slides-0-send[disabled]:has-text('保存新顺序')")   # nothing left to save
     presenter.wait_for_function("[...document.querySelectorAll('#slides-0-order img')].every((i) => i.naturalWidth > 0)")
     assert _thumb_widths(presenter, 0) == [64, 32]
 
@@ -181,6 +183,8 @@ def test_the_end_reaches_a_phone_and_an_investor_reads_the_record(open_page, mak
     sign_in(investor, "e2e-rec-investor")
     investor.goto(f"/pages/room.html?id={room}")
     investor.wait_for_selector("#current-startup:has-text('绿能')")
+    # on the phone the stage comes first, the agenda after it
+    assert investor.locator("#stage-title").bounding_box()["y"] < investor.locator("#agenda-title").bounding_box()["y"]
     investor.fill("#chat-input", "储能方案很有意思")
     investor.click("#chat-send")
     investor.fill("#qa-input", "目前的毛利率是多少？")
