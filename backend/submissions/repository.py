@@ -11,7 +11,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from backend.db import Document, durable, register_indexes
+from backend.db import Document, durable, find_in, register_indexes
 from backend.submissions.models import Head, ReportingWindow, Revision
 
 REVISIONS = "metric_revisions"
@@ -141,7 +141,7 @@ class SubmissionRepository:
 
     async def heads_for_incubators(self, incubator_ids: Sequence[str], quarters: Sequence[str]) -> list[Head]:
         ids = [head_id(i, q) for i in incubator_ids for q in quarters]  # point lookups (two $in use no index)
-        return [Head.model_validate(d) async for d in self.heads.find({"_id": {"$in": ids}})]
+        return [Head.model_validate(d) async for d in find_in(self.heads, "_id", ids)]
 
     async def heads_of_incubator(self, incubator_id: str) -> list[Head]:
         cursor = self.heads.find({"incubator_id": incubator_id}).sort("quarter", ASCENDING)
