@@ -7,7 +7,8 @@ from typing import Any
 import strawberry
 from strawberry import Info
 
-from backend.api.types.incubator import Incubator
+from backend.api.types.incubator import Incubator, Industry, SubArea
+from backend.incubators import models as incubator_models
 
 RankingMethod = strawberry.enum(Enum("RankingMethod", {"ARITHMETIC": "arithmetic", "GEOMETRIC": "geometric",
                                                        "TOPSIS": "topsis"}),
@@ -27,12 +28,15 @@ class DimensionScore:
     score: float | None
 
 
-@strawberry.type(description="One row of a ranking (dimension scores also as flat fields for light queries).")
+@strawberry.type(description="One row of a ranking. Dimension scores and the registry fields a ranking page shows "
+                              "are flat fields: a 500-row page resolves no nested object per row.")
 class RankingEntry:
     rank: int
     incubator_id: strawberry.ID
     name_zh: str
     name_en: str
+    sub_area: SubArea | None = strawberry.field(description="From the registry")  # type: ignore[valid-type]
+    industries: list[Industry] = strawberry.field(description="From the registry")  # type: ignore[valid-type]
     composite: float | None
     tech_conversion: float | None
     investment: float | None
@@ -62,10 +66,14 @@ class RankingEntry:
         return Incubator.from_model(found) if found else None
 
     @classmethod
-    def from_row(cls, row: dict[str, Any], dimension_names: dict[str, tuple[str, str]]) -> RankingEntry:
+    def from_row(cls, row: dict[str, Any], dimension_names: dict[str, tuple[str, str]],
+                 incubator: incubator_models.Incubator | None = None) -> RankingEntry:
         d = row["dimensions"]
         return cls(rank=row["rank"], incubator_id=strawberry.ID(row["incubator_id"]), name_zh=row["name_zh"],
-                   name_en=row["name_en"], composite=row["composite"], tech_conversion=d.get("tech_conversion"),
+                   name_en=row["name_en"],
+                   sub_area=SubArea(incubator.sub_area.value) if incubator else None,
+                   industries=[Industry(i.value) for i in incubator.industries] if incubator else [],
+                   composite=row["composite"], tech_conversion=d.get("tech_conversion"),
                    investment=d.get("investment"), mentoring=d.get("mentoring"), supply_chain=d.get("supply_chain"),
                    global_services=d.get("global_services"), tier=row["tier"], tier_name_zh=row["tier_zh"],
                    tier_name_en=row["tier_en"], previous_rank=row["previous_rank"], rank_change=row["rank_change"],
