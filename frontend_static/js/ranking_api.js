@@ -26,7 +26,7 @@ export async function ranking(options) {
   return {
     schemeVersion: r.schemeVersion, computedAt: r.computedAt, source: r.source,
     published: latest ? { at: latest.publishedAt, version: latest.version } : null,
-    rows: r.entries.map((e) => ({
+    rows: r.rows.map((e) => ({
       rank: e.rank, change: e.rankChange, composite: e.composite, tier: e.tier,
       tierOrder: TIER_ORDER.indexOf(e.tier), interval: e.rankLow !== null && e.rankHigh !== null ? [e.rankLow, e.rankHigh] : null,
       imputed: e.imputed.length > 0,

@@ -33,6 +33,7 @@ from backend.api.types.rankings import (
     RankingSource,
     Scorecard,
     WhatIfResult,
+    table_row,
 )
 from backend.errors import BadUserInput, Forbidden, IssueCollector, NotFound, Unauthenticated
 from backend.pagination import check_page_size, encode_cursor
@@ -100,29 +101,33 @@ async def live(info: Info, quarter: str, method: str) -> Evaluated:
 # Entries built once per cached ranking view: the service keeps one rows list per (quarter, scheme, method,
 # dimension, live or published snapshot) until its inputs change, and the registry's version says whether
 # the registry fields copied into the entries are still current.
-_ENTRIES: dict[int, tuple[list[dict[str, Any]], int, list[RankingEntry]]] = {}
+_ENTRIES: dict[int, tuple[list[dict[str, Any]], int, list[RankingEntry], list[dict[str, Any]]]] = {}
 
 
-async def entries_for(info: Info, rows: list[dict[str, Any]]) -> list[RankingEntry]:
+async def entries_for(info: Info, rows: list[dict[str, Any]]) -> tuple[list[RankingEntry], list[dict[str, Any]]]:
+    """The view's entries and its ``RankingRows`` items, built once per cached view."""
     directory = info.context.state.incubator_service.directory
     cached = _ENTRIES.get(id(rows))
     if cached is not None and cached[0] is rows and cached[1] == directory.version:
-        return cached[2]
+        return cached[2], cached[3]
     version = directory.version
     names = dimension_names()
     registry = await directory.by_ids([r["incubator_id"] for r in rows])
     entries = [RankingEntry.from_row(r, names, incubator) for r, incubator in zip(rows, registry, strict=True)]
+    table = [table_row(r, incubator) for r, incubator in zip(rows, registry, strict=True)]
     if len(_ENTRIES) >= 32:
         _ENTRIES.pop(next(iter(_ENTRIES)))
-    _ENTRIES[id(rows)] = (rows, version, entries)
-    return entries
+    _ENTRIES[id(rows)] = (rows, version, entries, table)
+    return entries, table
 
 
 async def page_of(info: Info, rows: list[dict[str, Any]], first: int, after: str | None
-                  ) -> tuple[list[RankingEntry], str | None, bool]:
+                  ) -> tuple[list[RankingEntry], list[dict[str, Any]], str | None, bool]:
     start = offset_from(after)
-    chunk = (await entries_for(info, rows))[start:start + first]
-    return chunk, encode_cursor(str(start + len(chunk))) if chunk else None, start + first < len(rows)
+    entries, table = await entries_for(info, rows)
+    chunk = entries[start:start + first]
+    return (chunk, table[start:start + first], encode_cursor(str(start + len(chunk))) if chunk else None,
+            start + first < len(rows))
 
 
 async def build_ranking(info: Info, quarter: str, method: str, dimension: str | None, source: str | None,
@@ -157,10 +162,10 @@ async def build_ranking(info: Info, quarter: str, method: str, dimension: str | 
         rows = await service.published_rows(snapshot, dimension)
         published_at, number = snapshot["published_at"], snapshot["version"]
         computed_at, scheme_v = snapshot.get("computed_at"), snapshot["scheme_version"]
-    entries, end_cursor, has_next = await page_of(info, rows, first, after)
+    entries, table, end_cursor, has_next = await page_of(info, rows, first, after)
     return RankingPage(quarter=quarter, scheme_version=scheme_v, method=RankingMethod(method), dimension=dimension,
                        source=RankingSource(source), version=number, published_at=published_at,
-                       computed_at=computed_at, total_count=len(rows), entries=entries, end_cursor=end_cursor,
+                       computed_at=computed_at, total_count=len(rows), entries=entries, rows=table, end_cursor=end_cursor,
                        has_next_page=has_next)
 
 

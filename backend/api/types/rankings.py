@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, NewType
 
 import strawberry
 from strawberry import Info
@@ -18,6 +18,31 @@ RankingSource = strawberry.enum(Enum("RankingSource", {"LIVE": "live", "PUBLISHE
 ChartKind = strawberry.enum(Enum("ChartKind", {"RANKING_BARS": "ranking_bars", "RADAR": "radar",
                                                "RANK_TRENDS": "rank_trends", "RANK_INTERVALS": "rank_intervals",
                                                "DIMENSION_HEATMAP": "dimension_heatmap"}))
+
+
+RankingRows = NewType("RankingRows", object)
+RANKING_ROWS = strawberry.scalar(
+    name="RankingRows", serialize=lambda rows: rows, parse_value=lambda value: value,
+    description="A ranking page's rows as one JSON value (what a ranking table reads, with no per-field "
+                "resolution): a list, in rank order, of objects with the RankingEntry fields of the same names — "
+                "rank, incubatorId, nameZh, nameEn, subArea and industries (enum names, e.g. DESHENG, FINTECH; "
+                "subArea null if the incubator left the registry), composite, techConversion, investment, "
+                "mentoring, supplyChain, globalServices, tier, tierNameZh, tierNameEn, previousRank, rankChange, "
+                "rankLow, rankHigh, medianRank, imputed, missingWeightShare.")
+
+
+def table_row(row: dict[str, Any], incubator: incubator_models.Incubator | None) -> dict[str, Any]:
+    """One ``RankingRows`` item (keys as the RankingEntry fields)."""
+    d = row["dimensions"]
+    return {"rank": row["rank"], "incubatorId": row["incubator_id"], "nameZh": row["name_zh"], "nameEn": row["name_en"],
+            "subArea": incubator.sub_area.name.upper() if incubator else None,
+            "industries": [i.name.upper() for i in incubator.industries] if incubator else [],
+            "composite": row["composite"], "techConversion": d.get("tech_conversion"),
+            "investment": d.get("investment"), "mentoring": d.get("mentoring"), "supplyChain": d.get("supply_chain"),
+            "globalServices": d.get("global_services"), "tier": row["tier"], "tierNameZh": row["tier_zh"],
+            "tierNameEn": row["tier_en"], "previousRank": row["previous_rank"], "rankChange": row["rank_change"],
+            "rankLow": row["rank_low"], "rankHigh": row["rank_high"], "medianRank": row["median_rank"],
+            "imputed": row["imputed"], "missingWeightShare": row["missing_weight_share"]}
 
 
 @strawberry.type
@@ -94,6 +119,8 @@ class RankingPage:
     computed_at: datetime | None
     total_count: int
     entries: list[RankingEntry]
+    rows: RankingRows = strawberry.field(  # type: ignore[valid-type]
+        description="The same page as `entries`, as one JSON value (see RankingRows): for tables of many rows")
     end_cursor: str | None
     has_next_page: bool
 
