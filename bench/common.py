@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def arguments(description: str | None, add: object = None) -> argparse.ArgumentParser:
+def arguments(description: str | None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true",
                         help="small sizes, under a minute: checks that the script runs and reports (targets "
@@ -78,9 +78,11 @@ def free_port() -> int:
     return free_loopback_port()
 
 
-def wait_port(port: int, timeout: float = 120) -> None:
+def wait_port(port: int, timeout: float = 120, process: subprocess.Popen[bytes] | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the server for port {port} exited with {process.returncode}")
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 return
@@ -98,7 +100,7 @@ def served_app(uri: str, database: str, secret: str, **env: str) -> Iterator[tup
     process = subprocess.Popen([str(Path(sys.executable).parent / "incubench"), "run", "--port", str(port)],
                                env=environment, stdout=subprocess.DEVNULL)
     try:
-        wait_port(port)
+        wait_port(port, process=process)
         yield port, process
     finally:
         process.terminate()
@@ -111,7 +113,7 @@ def python_server(module: str, *args: str) -> Iterator[int]:
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", module, "--serve", str(port), *args], cwd=ROOT)
     try:
-        wait_port(port)
+        wait_port(port, process=process)
         yield port
     finally:
         process.terminate()
