@@ -1,4 +1,5 @@
-"""IP-workstation booking benchmarks against the embedded database (SecantusDB child process).
+"""IP-workstation booking benchmarks against the embedded database (SecantusDB child process, on disk with
+sync-on-commit as ``make run``).
 
 Run: .venv/bin/python -m bench.bench_bookings [--quick]
 
@@ -12,7 +13,6 @@ Run: .venv/bin/python -m bench.bench_bookings [--quick]
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import statistics
 import sys
@@ -33,10 +33,12 @@ from backend.security import hash_password_sync, issue_token
 from backend.settings import Settings
 from backend.state import AppState
 from backend.users.models import NewUser, Role, User
+from bench.common import Targets, arguments
 from cloud_incubator.bookings.rules import PARK_TZ, local_instant
 from cloud_incubator.bookings.service import bookings
 
 CLIENTS = 50
+CONTENDERS = 200
 BOOK_OPERATION = (Path(__file__).resolve().parents[1] / "graphql" / "operations" / "BookIpSlot.graphql").read_text()
 
 
@@ -181,11 +183,15 @@ def line(label: str, seconds: float, count: int, latencies: list[float]) -> str:
             f"p50 {1000 * statistics.median(latencies):.1f} ms, p95 {1000 * pct(latencies, 95):.1f} ms)")
 
 
-async def main(quick: bool) -> None:
-    per_client = 8 if quick else 20
-    rounds = 2 if quick else 5
+async def main(quick: bool) -> int:
+    global CLIENTS, CONTENDERS
+    targets = Targets(quick)
+    if quick:
+        CLIENTS, CONTENDERS = 10, 40
+    per_client = 2 if quick else 20
+    rounds = 1 if quick else 5
     with TemporaryDirectory() as tmp:
-        server = EmbeddedDatabase(storage_path=":memory:")
+        server = EmbeddedDatabase(storage_path=str(Path(tmp) / "db"))
         await server.astart()
         try:
             settings = Settings(env="test", mongodb_uri=server.uri, database_name=f"bench_{uuid.uuid4().hex[:8]}",
@@ -193,7 +199,7 @@ async def main(quick: bool) -> None:
             app = create_app(settings)
             async with LifespanManager(app, startup_timeout=60):
                 state: AppState = app.state.incubench
-                ws_id, advisors, startups, _ = await make_park(state, advisors=CLIENTS + 1, startups=2 * CLIENTS + 200)
+                ws_id, advisors, startups, _ = await make_park(state, advisors=CLIENTS + 1, startups=2 * CLIENTS + CONTENDERS)
                 first_day = datetime.now(PARK_TZ).date() + timedelta(days=1)
                 print(f"== 1. sustained booking throughput, {CLIENTS} concurrent clients × {per_client} bookings "
                       "(embedded SecantusDB, w=majority j=true)")
@@ -211,23 +217,23 @@ async def main(quick: bool) -> None:
                 print(line("bookings through GraphQL (ASGI, in-process)", gql[0], n, gql[1]))
                 print(f"cost of a booking vs one durable insert: service {svc[0] / base[0]:.1f}x, "
                       f"GraphQL {gql[0] / base[0]:.1f}x")
-                print(f"\n== 2. contention: 200 startups request one slot at once (losers join the waitlist), "
+                print(f"\n== 2. contention: {CONTENDERS} startups request one slot at once (losers join the waitlist), "
                       f"{rounds} rounds")
                 walls, latencies, ok = await contention(state, ws_id, advisors[CLIENTS], startups[2 * CLIENTS:],
                                                         rounds, first_day + timedelta(days=6))
                 print(f"round wall time: median {1000 * statistics.median(walls):.0f} ms "
                       f"(min {1000 * min(walls):.0f}, max {1000 * max(walls):.0f}); "
-                      f"{200 / statistics.median(walls):.0f} requests/s")
+                      f"{CONTENDERS / statistics.median(walls):.0f} requests/s")
                 print(f"request latency (book, then join waitlist on SLOT_TAKEN): p50 "
                       f"{1000 * statistics.median(latencies):.0f} ms, p95 {1000 * pct(latencies, 95):.0f} ms")
                 print(f"exactly one winner and 199 consistent waitlist entries every round: {ok}")
+                targets.check("exactly one winner, the others consistently waitlisted, every round", ok,
+                              f"{rounds} rounds")
                 await state.client.drop_database(settings.database_name)
         finally:
             await server.astop()
+    return targets.exit_code()
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer bookings and rounds")
-    asyncio.run(main(parser.parse_args().quick))
-    sys.exit(0)
+    sys.exit(asyncio.run(main(arguments(__doc__.splitlines()[0]).parse_args().quick)))

@@ -1,6 +1,7 @@
 """50 concurrent managers submitting quarterly metrics over GraphQL (in-process ASGI, embedded database).
 
-Run: .venv/bin/python -m bench.bench_submissions [--managers 50] [--quarters 8]
+Run: .venv/bin/python -m bench.bench_submissions [--quick] [--managers 50] [--quarters 8]
+(The app starts its embedded database on disk with sync-on-commit, as ``make run``.)
 
 Each manager submits its own incubator's quarters one after another (final submissions with an
 idempotencyKey); every third submission is also sent twice more at once (a double click) and once again
@@ -12,7 +13,6 @@ the same 50 clients doing one durable ``insert_one`` per request (the least work
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import statistics
 import sys
@@ -30,6 +30,7 @@ from backend.db import durable
 from backend.security import hash_password_sync, issue_token
 from backend.settings import Settings
 from backend.users.models import NewUser, Role
+from bench.common import Targets, arguments
 from evaluation import shift_quarter
 from tests.submissions.helpers import BASE_METRICS
 
@@ -145,13 +146,16 @@ async def main(managers: int, quarters: int) -> int:
         print(f"revisions stored {stored} (expected {expected}); duplicated submissions {duplicates}; "
               f"lost amendments {lost}; replays that returned another revision {replay_mismatch}")
         ok = stored == expected and duplicates == 0 and lost == 0 and replay_mismatch == 0
-        print("no lost or duplicated submission:", "yes" if ok else "NO")
-        return 0 if ok else 1
+        targets.check("no lost or duplicated submission", ok, f"{stored}/{expected} stored, {duplicates} duplicated, "
+                                                              f"{lost} lost, {replay_mismatch} replay mismatches")
+        return targets.exit_code()
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
+    parser = arguments(__doc__.splitlines()[0])
     parser.add_argument("--managers", type=int, default=50)
     parser.add_argument("--quarters", type=int, default=8)
     args = parser.parse_args()
-    sys.exit(asyncio.run(main(args.managers, args.quarters)))
+    targets = Targets(args.quick)
+    managers, quarters = (10, 2) if args.quick else (args.managers, args.quarters)
+    sys.exit(asyncio.run(main(managers, quarters)))
