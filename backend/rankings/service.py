@@ -9,7 +9,7 @@ import math
 import secrets
 import warnings
 from collections import defaultdict
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -22,7 +22,7 @@ from backend.errors import BadUserInput, IssueCollector, NotFound
 from backend.incubators.events import follow_changes
 from backend.platform_inputs.service import platform_inputs
 from backend.rankings.repository import RankRepository, SnapshotRepository
-from backend.submissions.service import metrics_rows, scheme, submission_service, validate_quarter
+from backend.submissions.service import scheme, submission_service, validate_quarter
 from backend.users.models import User
 from evaluation import (
     EvaluationError,
@@ -56,6 +56,14 @@ def window(quarter: str) -> list[str]:
 def stamp_window(quarter: str) -> list[str]:
     """Quarters whose inputs a cached ranking depends on: its window, plus the previous quarter's (rank change)."""
     return [shift_quarter(quarter, -k) for k in range(LOOKBACK + 2)]
+
+
+def submitted_rows(heads: Iterable[dict[str, Any]]) -> dict[str, dict[str, dict[str, float | None]]]:
+    """Submitted metrics (heads as stored) as the engine's ``{incubator: {quarter: {field: value}}}``."""
+    out: dict[str, dict[str, dict[str, float | None]]] = {}
+    for head in heads:
+        out.setdefault(head["incubator_id"], {})[head["quarter"]] = dict(head["submitted_metrics"])
+    return out
 
 
 def _only(stamps: dict[str, int], quarters: list[str]) -> dict[str, int]:
@@ -271,14 +279,15 @@ class RankingService:
             cached = self._cache.get(key)
             if cached is not None and cached.stamps == stamps:
                 return cached
-            heads = await self.submissions.repository.heads_for_quarters([quarter, *window(shift_quarter(quarter, -1))])
-            submitted = metrics_rows(h for h in heads if h.quarter in window(quarter))
+            previous = shift_quarter(quarter, -1)
+            current_window, previous_window = set(window(quarter)), set(window(previous))
+            heads = await self.submissions.repository.submitted_for_quarters(sorted(current_window | previous_window))
+            submitted = submitted_rows(h for h in heads if h["quarter"] in current_window)
             if not any(quarter in quarters for quarters in submitted.values()):
                 return None
-            previous = shift_quarter(quarter, -1)
             prev_ranks = await self.previous_ranks(
                 quarter, method, _only(every_stamp, stamp_window(previous)),
-                metrics_rows(h for h in heads if h.quarter in window(previous)))
+                submitted_rows(h for h in heads if h["quarter"] in previous_window))
             inputs = await self._with_platform_counts(submitted, quarter)
             ids = sorted(inputs)
             names = {i.id: (i.name_zh, i.name_en) for i in await self.directory.by_ids(ids) if i is not None}
