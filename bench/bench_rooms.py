@@ -258,8 +258,9 @@ async def _client_main(url: str, mode: str, tokens: list[str], room: str, total:
                  "complete": len(complete), "received": len(latencies),
                  "in_order": sum(1 for r in complete if r.ordered), "latencies": latencies})
     for r in receivers:
-        if r.client is not None and r.client.transport is not None:
-            r.client.send((1000).to_bytes(2, "big"), opcode=8)
+        if r.client is not None and r.client.transport is not None and not r.client.transport.is_closing():
+            with contextlib.suppress(Exception):
+                r.client.send((1000).to_bytes(2, "big"), opcode=8)
     await asyncio.sleep(1)
     for r in receivers:
         if r.client is not None and r.client.transport is not None:
