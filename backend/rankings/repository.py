@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
@@ -43,7 +43,7 @@ class SnapshotRepository:
 
     async def outputs(self, snapshot_id: str) -> list[dict[str, Any]]:
         found = await self.snapshots.find_one({"_id": snapshot_id}, {"outputs": 1})
-        return list(found["outputs"]) if found else []
+        return list(cast(list[dict[str, Any]], found["outputs"])) if found else []
 
     async def versions(self, quarter: str, after_version: int | None = None, limit: int = 0) -> list[dict[str, Any]]:
         query: dict[str, Any] = {"quarter": quarter}
@@ -72,7 +72,7 @@ class RankRepository:
         found = await self.ranks.find_one({"_id": key})
         if found is None or found.get("stamps") != _stamp_list(stamps):
             return None
-        return {str(k): int(v) for k, v in found["ranks"].items()}
+        return {str(k): int(v) for k, v in cast(dict[str, int], found["ranks"]).items()}
 
     async def put(self, key: str, stamps: dict[str, int], ranks: dict[str, int]) -> None:
         await self.ranks.replace_one({"_id": key}, {"_id": key, "stamps": _stamp_list(stamps), "ranks": ranks},
