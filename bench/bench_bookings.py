@@ -4,7 +4,7 @@ sync-on-commit as ``make run``).
 Run: .venv/bin/python -m bench.bench_bookings [--quick]
 
 1. Sustained throughput: 50 concurrent clients each book their own stream of free slots (distinct
-   advisors, so no contention), through the service and through GraphQL (in-process ASGI).
+   advisors, so no contention), through the service and through GraphQL (HTTP to ``incubench run``).
    Baseline in the same run: the same 50 clients doing one durable ``insert_one`` each per request
    (the least database work a booking could cost).
 2. Contention: 200 startups request the same slot at once (then join its waitlist); repeated for
@@ -33,7 +33,7 @@ from backend.security import hash_password_sync, issue_token
 from backend.settings import Settings
 from backend.state import AppState
 from backend.users.models import NewUser, Role, User
-from bench.common import Targets, arguments
+from bench.common import Targets, arguments, served_app
 from cloud_incubator.bookings.rules import PARK_TZ, local_instant
 from cloud_incubator.bookings.service import bookings
 
@@ -208,13 +208,15 @@ async def main(quick: bool) -> int:
                 # GraphQL round: the next days' slots, with the same clients
                 for startup in startups[: 2 * CLIENTS]:
                     await state.db.ip_ledgers.update_one({"_id": startup.startup_id}, {"$set": {"open": {}}})
-                async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as http:
-                    gql = await sustained_graphql(http, state, ws_id, advisors, startups, per_client,
-                                                  first_day + timedelta(days=3))
+                # GraphQL over HTTP to `incubench run` on the same database (the user's path).
+                with served_app(server.uri, settings.database_name, settings.resolved_jwt_secret()) as (port, _):
+                    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=300) as http:
+                        gql = await sustained_graphql(http, state, ws_id, advisors, startups, per_client,
+                                                      first_day + timedelta(days=3))
                 n = CLIENTS * per_client
                 print(line("baseline: one durable insert_one", base[0], n, base[1]))
                 print(line("bookings through the service", svc[0], n, svc[1]))
-                print(line("bookings through GraphQL (ASGI, in-process)", gql[0], n, gql[1]))
+                print(line("bookings through GraphQL (HTTP, incubench run)", gql[0], n, gql[1]))
                 print(f"cost of a booking vs one durable insert: service {svc[0] / base[0]:.1f}x, "
                       f"GraphQL {gql[0] / base[0]:.1f}x")
                 print(f"\n== 2. contention: {CONTENDERS} startups request one slot at once (losers join the waitlist), "
@@ -226,7 +228,7 @@ async def main(quick: bool) -> int:
                       f"{CONTENDERS / statistics.median(walls):.0f} requests/s")
                 print(f"request latency (book, then join waitlist on SLOT_TAKEN): p50 "
                       f"{1000 * statistics.median(latencies):.0f} ms, p95 {1000 * pct(latencies, 95):.0f} ms")
-                print(f"exactly one winner and 199 consistent waitlist entries every round: {ok}")
+                print(f"exactly one winner and {CONTENDERS - 1} consistent waitlist entries every round: {ok}")
                 targets.check("exactly one winner, the others consistently waitlisted, every round", ok,
                               f"{rounds} rounds")
                 await state.client.drop_database(settings.database_name)
