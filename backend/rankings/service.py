@@ -9,7 +9,7 @@ import math
 import secrets
 import warnings
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -280,14 +280,20 @@ class RankingService:
             if cached is not None and cached.stamps == stamps:
                 return cached
             previous = shift_quarter(quarter, -1)
-            current_window, previous_window = set(window(quarter)), set(window(previous))
-            heads = await self.submissions.repository.submitted_for_quarters(sorted(current_window | previous_window))
-            submitted = submitted_rows(h for h in heads if h["quarter"] in current_window)
+            heads = await self.submissions.repository.submitted_for_quarters(window(quarter))
+            submitted = submitted_rows(heads)
             if not any(quarter in quarters for quarters in submitted.values()):
                 return None
-            prev_ranks = await self.previous_ranks(
-                quarter, method, _only(every_stamp, stamp_window(previous)),
-                submitted_rows(h for h in heads if h["quarter"] in previous_window))
+
+            async def previous_submitted() -> dict[str, dict[str, dict[str, float | None]]]:
+                """The previous quarter's window: these heads and the one quarter before them."""
+                oldest = window(previous)[-1]
+                earlier = await self.submissions.repository.submitted_for_quarters([oldest])
+                previous_window = set(window(previous))
+                return submitted_rows(h for h in [*heads, *earlier] if h["quarter"] in previous_window)
+
+            prev_ranks = await self.previous_ranks(quarter, method, _only(every_stamp, stamp_window(previous)),
+                                                   previous_submitted)
             inputs = await self._with_platform_counts(submitted, quarter)
             ids = sorted(inputs)
             names = {i.id: (i.name_zh, i.name_en) for i in await self.directory.by_ids(ids) if i is not None}
@@ -306,10 +312,11 @@ class RankingService:
             return entry
 
     async def previous_ranks(self, quarter: str, method: str, stamps: dict[str, int],
-                             submitted: dict[str, dict[str, dict[str, float | None]]]) -> dict[str, int]:
-        """Ranks of the quarter before ``quarter`` (rank changes), given that quarter's input stamps and
-        submitted metrics: from the cache or the stored ranks of the same inputs; else scored once (without
-        robustness) and stored."""
+                             load_submitted: Callable[[], Awaitable[dict[str, dict[str, dict[str, float | None]]]]]
+                             ) -> dict[str, int]:
+        """Ranks of the quarter before ``quarter`` (rank changes), given that quarter's input stamps: from the
+        cache or the stored ranks of the same inputs; else scored once from its submitted metrics (read only
+        then, without robustness) and stored."""
         previous = shift_quarter(quarter, -1)
         key = (previous, scheme().version, method)
         cached = self._cache.get(key)
@@ -320,6 +327,7 @@ class RankingService:
             stored = await self.ranks.get(stored_key, stamps)
             if stored is not None:
                 return stored
+            submitted = await load_submitted()
             if not any(previous in quarters for quarters in submitted.values()):
                 return {}
             inputs = await self._with_platform_counts(submitted, previous)
