@@ -9,9 +9,14 @@ document.getElementById('lang-slot').replaceChildren(langSwitch());
 const params = new URLSearchParams(location.search);
 if (params.get('expired')) notify(t('signin.expired'), 'error');
 
+// Only a path on this site: browsers read a backslash as "/", so "/\evil.example" would leave it.
 function safeNext(role) {
   const next = params.get('next');
-  return next && next.startsWith('/') && !next.startsWith('//') ? next : homeFor(role);
+  if (next && next.startsWith('/') && !/[\\\u0000-\u001f]/.test(next)) {
+    const url = new URL(next, location.origin);
+    if (url.origin === location.origin) return url.pathname + url.search + url.hash;
+  }
+  return homeFor(role);
 }
 
 if (token()) {
