@@ -1,0 +1,37 @@
+"""Finding 8 in the browser: after signing in, ``next`` leads only to a path on this site, and the pages
+run under the strict Content-Security-Policy without violations."""
+
+from __future__ import annotations
+
+import pytest
+
+from backend.users.models import Role
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.mark.parametrize("number,target", enumerate(["/%5Cevil.example", "/%5C/evil.example", "//evil.example", "/%09/evil.example",
+                                    "https://evil.example/"]))
+def test_next_never_leaves_the_site(open_page, make_user, live_server, number, target):
+    make_user(f"e2e-next{number}", Role.evaluator)
+    page = open_page()
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    page.goto(f"/index.html?next={target}")
+    page.fill("#username", f"e2e-next{number}")
+    page.fill("#password", "correct-horse-battery")
+    page.click("#signin-submit")
+    page.wait_for_selector("#who-name")
+    assert page.url.startswith(live_server.http_url + "/"), page.url
+    assert not violations and not page.errors
+
+
+def test_a_same_site_next_is_followed(open_page, make_user, live_server):
+    make_user("e2e-next-ok", Role.evaluator)
+    page = open_page()
+    page.goto("/index.html?next=%2Fpages%2Fbookings.html%3Fweek%3D1")
+    page.fill("#username", "e2e-next-ok")
+    page.fill("#password", "correct-horse-battery")
+    page.click("#signin-submit")
+    page.wait_for_url("**/pages/bookings.html?week=1")
