@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None, *, seed_demo_if_empty: bool = F
             await client.admin.command("ping")
             await ensure_indexes(db)
             state = AppState(settings=settings, client=client, db=db)
-            start_edge(app, db, settings, embedded)  # supervises the embedded database from here on
+            start_edge(app, state, embedded)  # shared counters; supervises the embedded database from here on
             app.state.incubench = state
             app.state.embedded_db = embedded
             settings.resolved_jwt_secret()

@@ -6,6 +6,7 @@ import ipaddress
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol
 
 from limits import RateLimitItemPerSecond, parse
 from limits.aio.storage import MemoryStorage
@@ -77,11 +78,52 @@ class FailureLimit:
             self._failures.setdefault(key, deque()).append(self._clock())
 
 
+class SharedCounters(Protocol):
+    """Counts per key and fixed window that every app process shares (``backend/edge/repository.py``)."""
+
+    async def hit(self, key: str, window_seconds: int, now: float, amount: int = 1, group: str | None = None) -> int:
+        """Add ``amount``; ``group`` tags the key so that ``clear_group`` can forget all of a group's keys."""
+        ...
+
+    async def count(self, key: str, window_seconds: int, now: float) -> int: ...
+
+    async def clear(self, key: str, window_seconds: int, now: float) -> None: ...
+
+    async def clear_group(self, group: str) -> None: ...
+
+
+class MemoryCounters:
+    """``SharedCounters`` for one process (before the database is there, and in unit tests)."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, int] = {}
+        self._groups: dict[str, set[str]] = {}
+
+    async def hit(self, key: str, window_seconds: int, now: float, amount: int = 1, group: str | None = None) -> int:
+        slot = f"{key}|{int(now // window_seconds)}"
+        self._counts[slot] = self._counts.get(slot, 0) + amount
+        if group is not None:
+            self._groups.setdefault(group, set()).add(slot)
+        return self._counts[slot]
+
+    async def count(self, key: str, window_seconds: int, now: float) -> int:
+        return self._counts.get(f"{key}|{int(now // window_seconds)}", 0)
+
+    async def clear(self, key: str, window_seconds: int, now: float) -> None:
+        self._counts.pop(f"{key}|{int(now // window_seconds)}", None)
+
+    async def clear_group(self, group: str) -> None:
+        for slot in self._groups.pop(group, set()):
+            self._counts.pop(slot, None)
+
+
 class RateLimiter:
     def __init__(self) -> None:
         self._storage = MemoryStorage()
         self._limiter = MovingWindowRateLimiter(self._storage)
         self.failures = FailureLimit()
+        # Set at start-up to the database's counters: sign-in throttling is then shared by every process.
+        self.shared: SharedCounters = MemoryCounters()
 
     async def hit(self, rule: str, *key: str) -> bool:
         """Count one hit; False when ``rule`` (e.g. ``"5/300 second"``) is exceeded for ``key``."""

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     login_attempts_per_account: int = 5
     login_attempts_per_address: int = 20
     login_window_seconds: int = 300
+    login_max_delay_seconds: float = 10.0  # the longest wait before a password is checked (after many failures)
     # Reverse proxies (IPs or networks) whose X-Forwarded-For names the client; none: the peer is the client.
     trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
     # Host names served (HTTP and websockets; anything else is refused: DNS rebinding). "*" serves any.

@@ -8,10 +8,8 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure
 
-from backend.db import Document
 from backend.edge.guard import EdgeGuard, Scope
 from backend.edge.headers import SecurityHeaders
 from backend.edge.health import router as health_router
@@ -24,6 +22,7 @@ from backend.errors import BadUserInput, DatabaseUnavailable, FieldIssue
 from backend.http import error_response
 from backend.ratelimit import client_address
 from backend.settings import Settings
+from backend.state import AppState
 
 
 @dataclass
@@ -72,9 +71,10 @@ def install_edge(app: FastAPI, settings: Settings) -> None:
     app.include_router(health_router)
 
 
-def start_edge(app: FastAPI, db: AsyncDatabase[Document], settings: Settings,
-               embedded: EmbeddedDatabase | None) -> Edge:
-    counters = CounterRepository(db)
+def start_edge(app: FastAPI, state: AppState, embedded: EmbeddedDatabase | None) -> Edge:
+    settings = state.settings
+    counters = CounterRepository(state.db)
+    state.limiter.shared = counters  # sign-in throttling counts in the database: every process shares it
     supervisor = DatabaseSupervisor(embedded, settings.var_dir) if embedded is not None else None
     if supervisor is not None:
         supervisor.start()

@@ -13,7 +13,8 @@ from backend.db import Document, register_indexes
 COUNTERS = "edge_counters"
 HEALTH = "edge_health"
 
-register_indexes(COUNTERS, IndexModel([("expires_at", 1)], expireAfterSeconds=0, name="expires_at_ttl"))
+register_indexes(COUNTERS, IndexModel([("expires_at", 1)], expireAfterSeconds=0, name="expires_at_ttl"),
+                 IndexModel([("group", 1)], name="group", sparse=True))
 
 
 class CounterRepository:
@@ -21,11 +22,14 @@ class CounterRepository:
         self.counters = db[COUNTERS]
         self.health = db[HEALTH]
 
-    async def hit(self, key: str, window_seconds: int, now: float, amount: int = 1) -> int:
-        """Add ``amount`` to ``key``'s count in the current window; the count after it."""
+    async def hit(self, key: str, window_seconds: int, now: float, amount: int = 1, group: str | None = None) -> int:
+        """Add ``amount`` to ``key``'s count in the current window; the count after it. ``group`` tags the
+        document (``clear_group`` forgets every key of a group)."""
         start = int(now // window_seconds) * window_seconds
-        update = {"$inc": {"n": amount},
-                  "$setOnInsert": {"expires_at": datetime.fromtimestamp(start + 2 * window_seconds, UTC)}}
+        created: dict[str, object] = {"expires_at": datetime.fromtimestamp(start + 2 * window_seconds, UTC)}
+        if group is not None:
+            created["group"] = group
+        update = {"$inc": {"n": amount}, "$setOnInsert": created}
         for _ in range(3):
             try:
                 document = await self.counters.find_one_and_update(
@@ -45,6 +49,9 @@ class CounterRepository:
     async def clear(self, key: str, window_seconds: int, now: float) -> None:
         start = int(now // window_seconds) * window_seconds
         await self.counters.delete_one({"_id": f"{key}|{start}"})
+
+    async def clear_group(self, group: str) -> None:
+        await self.counters.delete_many({"group": group})
 
     async def round_trip(self, process: str, now: datetime) -> None:
         """A write and a read of this process's health document (readiness)."""
