@@ -4,7 +4,6 @@ stranger cannot turn into someone else's lock-out; an admin unlocks and resets, 
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import httpx
