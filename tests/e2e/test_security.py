@@ -35,3 +35,20 @@ def test_a_same_site_next_is_followed(open_page, make_user, live_server):
     page.fill("#password", "correct-horse-battery")
     page.click("#signin-submit")
     page.wait_for_url("**/pages/bookings.html?week=1")
+
+
+def test_after_an_admin_reset_the_sign_in_page_asks_for_a_new_password(open_page, make_user, live_server):
+    admin = make_user("e2e-reset-admin", Role.admin)
+    user = make_user("e2e-reset", Role.evaluator)
+    live_server.run_coroutine(live_server.state.user_service.reset_password(admin, user.id, "tangerine-quartz-77"))
+    page = open_page()
+    page.goto("/index.html")
+    page.fill("#username", "e2e-reset")
+    page.fill("#password", "tangerine-quartz-77")
+    page.click("#signin-submit")
+    page.wait_for_selector("#new-password-field:not([hidden])")
+    assert page.inner_text("#notice") == "管理员已重置您的密码：请输入临时密码并设置新密码。"
+    page.fill("#new-password", "lantern-meadow-copper-9")
+    page.click("#signin-submit")
+    page.wait_for_selector("#who-name")
+    assert not page.errors

@@ -31,15 +31,21 @@ document.getElementById('signin-form').addEventListener('submit', async (event) 
   const username = document.getElementById('username').value.trim();
   const password = document.getElementById('password').value;
   if (!username || !password) { notify(t('signin.missing'), 'error'); return; }
+  const newField = document.getElementById('new-password-field');
+  const newPassword = newField.hidden ? null : document.getElementById('new-password').value;
   const button = document.getElementById('signin-submit');
   button.disabled = true;
   try {
-    const result = (await gql('Login', { username, password })).login;
+    const result = (await gql('Login', { username, password, newPassword })).login;
     setToken(result.token);
     location.href = safeNext(result.user.role);
   } catch (error) {
     if (error instanceof ApiError && error.code === 'UNAUTHENTICATED') notify(t('signin.failed'), 'error');
-    else showError(error);
+    else if (error instanceof ApiError && error.code === 'PASSWORD_CHANGE_REQUIRED') {
+      newField.hidden = false;  // reset by an admin: the next attempt sends a new password too
+      notify(t('signin.mustChange'), 'error');
+      document.getElementById('new-password').focus();
+    } else showError(error);
   } finally {
     button.disabled = false;
   }
