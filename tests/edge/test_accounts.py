@@ -133,3 +133,17 @@ def make_admin_and_manager(proxied, test_password_hash):
         return token_for(admin), manager.id
 
     return server.run_coroutine(make())
+
+
+async def test_sign_in_counts_expire_with_their_window(gql, people, state):
+    """A spray from many addresses leaves one small document per address and window, each expiring (TTL
+    index) one window after its own window ends, so nothing is kept for ever."""
+    for n in range(3):
+        await gql.op("Login", {"username": f"spray{n}", "password": "guess-guess"})
+    indexes = {i["name"]: i async for i in await state.db["edge_counters"].list_indexes()}
+    assert indexes["expires_at_ttl"]["expireAfterSeconds"] == 0
+    window = state.settings.login_window_seconds
+    async for document in state.db["edge_counters"].find({}):
+        start = int(document["_id"].rsplit("|", 1)[1])
+        size = state.settings.request_window_seconds if document["_id"].startswith("req:") else window
+        assert document["expires_at"].timestamp() == start + 2 * size
