@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
+from starlette.requests import Request
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
@@ -105,7 +106,7 @@ class CostLimit(SchemaExtension):
             except QueryTooComplex as error:
                 raise GraphQLError(error.message_en, original_error=error, extensions=error.extensions) from error
             if context.operation_type is OperationType.SUBSCRIPTION \
-                    and getattr(context.context, "websocket", None) is None:
+                    and isinstance(getattr(context.context, "request", None), Request):
                 refused = BadRequest("Subscriptions run over the graphql-transport-ws socket, not HTTP POST.",
                                      "订阅须通过 graphql-transport-ws 套接字进行，不能用 HTTP POST。",
                                      reason="SUBSCRIPTION_OVER_HTTP")

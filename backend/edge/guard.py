@@ -155,9 +155,18 @@ class EdgeGuard:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
         try:
-            await self._http(scope, receive, send, path)
+            await self._http(scope, receive, tracked, path)
         except AppError as error:
+            if started:  # raised after the route began answering: nothing coherent can be sent now
+                raise
             await send_error(send, error, path, _retry_after(error))
 
     async def _http(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:

@@ -52,3 +52,32 @@ def test_after_an_admin_reset_the_sign_in_page_asks_for_a_new_password(open_page
     page.click("#signin-submit")
     page.wait_for_selector("#who-name")
     assert not page.errors
+
+
+def test_an_admin_unlocks_and_resets_a_password_from_the_admin_page(open_page, make_user, live_server):
+    import re
+
+    from tests.e2e.conftest import sign_in
+
+    make_user("e2e-root", Role.admin)
+    make_user("e2e-forgetful", Role.evaluator)
+    page = open_page()
+    sign_in(page, "e2e-root")
+    page.goto("/pages/admin.html")
+    row = page.locator("#user-table tbody tr[data-username='e2e-forgetful']")
+    row.wait_for()
+    row.locator("button.unlock-account").click()
+    page.wait_for_selector("#notice.notice-ok:has-text('e2e-forgetful')")
+    row.locator("button.reset-password").click()
+    page.wait_for_selector("#notice.notice-ok:has-text('临时密码')")
+    temporary = re.search(r"[a-z0-9]{4}(?:-[a-z0-9]{4}){3}", page.inner_text("#notice")).group(0)
+    other = open_page()
+    other.goto("/index.html")
+    other.fill("#username", "e2e-forgetful")
+    other.fill("#password", temporary)
+    other.click("#signin-submit")
+    other.wait_for_selector("#new-password-field:not([hidden])")
+    other.fill("#new-password", "lantern-meadow-copper-9")
+    other.click("#signin-submit")
+    other.wait_for_selector("#who-name")
+    assert not page.errors and not other.errors
