@@ -104,7 +104,7 @@ async def _status(http: httpx.AsyncClient, path: str, wanted: int) -> int | None
     return response.status_code if response.status_code == wanted else None
 
 
-async def test_the_app_restarts_its_killed_database_on_the_same_port_and_every_transport_says_so(settings, tmp_path):
+async def test_the_app_restarts_its_killed_database_on_the_same_port_and_says_so_meanwhile(settings, tmp_path):
     owner = _serve(settings.model_copy(update={"mongodb_uri": None, "var_dir": tmp_path / "var"}))
     other = None
     try:
@@ -116,11 +116,8 @@ async def test_the_app_restarts_its_killed_database_on_the_same_port_and_every_t
         other = _serve(settings.model_copy(update={"mongodb_uri": embedded.uri}))
         me = {"query": "{ me { id } }"}
         headers = {"Authorization": f"Bearer {token}"}
-        async with httpx.AsyncClient(timeout=30) as http, \
-                websockets.connect(f"{owner.ws_url}/ws/v1", max_size=2 ** 20) as socket:
+        async with httpx.AsyncClient(timeout=30) as http:
             assert (await http.post(f"{other.http_url}/graphql", json=me, headers=headers)).json()["data"]["me"]
-            await socket.send(json.dumps({"action": "auth", "id": "a", "token": token}))
-            assert json.loads(await socket.recv())["type"] == "ok"
 
             # Hold the restart until the outage has been observed (it is otherwise quicker than a request).
             supervisor = owner.app.state.edge.supervisor
@@ -141,17 +138,12 @@ async def test_the_app_restarts_its_killed_database_on_the_same_port_and_every_t
                 if "errors" in body:
                     seen.add((response.status_code, body["errors"][0]["extensions"]["code"]))
                     if supervisor.down:
-                        await socket.send(json.dumps({"action": "room.join", "id": "j",
-                                                      "payload": {"room_id": "r1"}}))
-                        frames.append(await asyncio.wait_for(_error_frame(socket), DEADLINE))
                         gate.set()
                     return None
                 return body if owner.app.state.edge.supervisor.restarts >= 1 else None
 
-            frames: list[dict] = []
             await _until(coded_while_down)
             assert seen and seen <= {(503, "DATABASE_UNAVAILABLE")}, seen
-            assert frames[0]["code"] == "server.database_unavailable" and frames[0]["message_zh"]
             assert embedded.port == port and embedded.process.pid != pid
             assert owner.app.state.edge.supervisor.restarts == 1
             # The other process reconnects on its own (same address).
