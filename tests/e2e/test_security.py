@@ -34,7 +34,7 @@ def test_a_same_site_next_is_followed(open_page, make_user, live_server):
     page.fill("#username", "e2e-next-ok")
     page.fill("#password", "correct-horse-battery")
     page.click("#signin-submit")
-    page.wait_for_url("**/pages/bookings.html?week=1")
+    page.wait_for_url("**/pages/bookings.html?week=1", timeout=60_000)
 
 
 def test_after_an_admin_reset_the_sign_in_page_asks_for_a_new_password(open_page, make_user, live_server):
