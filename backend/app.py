@@ -9,24 +9,23 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import orjson
 import plotly
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from pymongo.errors import ConnectionFailure, PyMongoError
 
 from backend import exports, static_ops
 from backend.api.router import graphql_router
 from backend.core.clock import Clock, SystemClock
 from backend.core.db import ensure_indexes, make_client
-from backend.core.errors import DatabaseUnavailable
 from backend.core.settings import PROJECT_ROOT, Settings, get_settings
 from backend.demo.seed import Seeders, seed_registry
 from backend.demo.seed import seed_demo_if_empty as seed_demo_if_empty_
+from backend.edge import repository as edge_repository
+from backend.edge.install import install_edge, start_edge, stop_edge
 from backend.embedded_db import EmbeddedDatabase, announce_running, withdraw_running
-from backend.http import RequestIdMiddleware, error_response
+from backend.http import RequestIdMiddleware
 from backend.incubators import repository as incubators_repository
 from backend.platform_inputs.repository import PlatformStampRepository
 from backend.platform_inputs.service import PlatformInputs
@@ -45,6 +44,7 @@ from backend.submissions.http import router as submissions_http
 from backend.submissions.repository import SubmissionRepository
 from backend.submissions.service import SubmissionService
 from backend.users import repository as users_repository
+from backend.users.repository import UserRepository
 from cloud_incubator import gateway
 from cloud_incubator import store as event_store
 from cloud_incubator.bookings import repository as bookings_repository
@@ -76,7 +76,8 @@ StartupHook = Callable[[AppState], Awaitable[None]]
 # Every index the app's queries use, by repository (tests/query_plans.py checks the queries against them).
 INDEXES = (*users_repository.INDEXES, *incubators_repository.INDEXES, *startups_repository.INDEXES,
            *submissions_repository.INDEXES, *rankings_repository.INDEXES, *roadshows_repository.INDEXES,
-           *matchmaking_repository.INDEXES, *bookings_repository.INDEXES, *event_store.INDEXES)
+           *matchmaking_repository.INDEXES, *bookings_repository.INDEXES, *event_store.INDEXES,
+           *edge_repository.INDEXES)
 
 # The demo park, in the order it is built (names are recorded so each runs once per database).
 DEMO_SEEDERS: Seeders = (("registry", seed_registry), ("roadshows", seed_roadshows),
@@ -126,9 +127,11 @@ def create_app(settings: Settings | None = None, *, seed_demo_if_empty: bool = F
             db = client[settings.database_name]
             await client.admin.command("ping")
             await ensure_indexes(db, INDEXES)
+            await UserRepository(db).add_missing_search_keys()
             state = AppState(settings=settings, client=client, db=db, clock=clock or SystemClock(),
                              actions=action_table(*SOCKET_ACTIONS),
                              socket_closed_handlers=(rooms.on_disconnect,))
+            start_edge(app, state, embedded)  # shared counters; supervises the embedded database from here on
             app.state.incubench = state
             app.state.embedded_db = embedded
             settings.resolved_jwt_secret()
@@ -143,6 +146,7 @@ def create_app(settings: Settings | None = None, *, seed_demo_if_empty: bool = F
             await rooms.shutdown(state)
             await stop_broadcaster(state)
         finally:
+            await stop_edge(app)
             if client is not None:
                 await client.close()
             if embedded is not None:
@@ -157,29 +161,10 @@ def create_app(settings: Settings | None = None, *, seed_demo_if_empty: bool = F
 
     app.add_middleware(RequestIdMiddleware)
 
-    @app.get("/healthz")
-    async def healthz(request: Request) -> Response:
-        state: AppState | None = getattr(request.app.state, "incubench", None)
-        database = "down"
-        if state is not None:
-            try:
-                await state.client.admin.command("ping")
-                database = "up"
-            except PyMongoError:
-                database = "down"
-        embedded = getattr(request.app.state, "embedded_db", None)
-        body = {"status": "ok" if database == "up" else "degraded", "database": database,
-                "databaseKind": "embedded" if embedded is not None else "external", "version": app.version}
-        return Response(orjson.dumps(body), media_type="application/json",
-                        status_code=200 if database == "up" else 503)
-
-    async def database_unavailable(request: Request, error: Exception) -> Response:
-        log.warning("%s %s: database unavailable (%s)", request.method, request.url.path, error)
-        return error_response(DatabaseUnavailable())
-
-    app.add_exception_handler(ConnectionFailure, database_unavailable)
-
-    app.include_router(graphql_router(settings.cors_origins), prefix="/graphql")
+    install_edge(app, settings)  # body and rate limits, hosts, security headers, /livez and /readyz
+    graphiql, introspection = settings.developer_tools()
+    app.include_router(graphql_router(settings.cors_origins, graphiql=graphiql, introspection=introspection),
+                       prefix="/graphql")
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)
     async def plotly_js() -> FileResponse:

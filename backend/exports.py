@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import anyio
 from fastapi import APIRouter, Request, Response
 
 from backend.core.errors import AppError, BadUserInput, Forbidden, NotFound
@@ -38,7 +39,7 @@ async def export_view(view: str, fmt: str, request: Request) -> Response:
         table = await builders[view](state, user, params)
     except AppError as error:
         return error_response(error)
-    body = to_csv(table) if fmt == "csv" else to_xlsx(table)
+    body = await anyio.to_thread.run_sync(to_csv if fmt == "csv" else to_xlsx, table)  # off the event loop
     # Only safe characters in the header (the parameters are the caller's text: quotes, CR/LF, Chinese).
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", "-".join(
         [view, *[str(params[k]) for k in ("quarter", "incubatorId") if params.get(k)]]))

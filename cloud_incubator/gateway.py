@@ -49,6 +49,8 @@ class Connection:
         self.state = state
         self.config = config
         self.user: User | None = None
+        self.authenticated = asyncio.Event()  # set by a valid auth frame: heartbeats start then
+        self.token: str | None = None
         self.session: SessionWatcher[User] | None = None  # re-checked while open (expiry, disabled account)
         self.expires_at: float | None = None
         self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=config.send_queue)
@@ -258,7 +260,11 @@ async def _close(websocket: WebSocket, code: int, reason: str) -> None:
 
 def _sansio_transport(send: Any) -> tuple[Any, Any] | None:
     """(protocol, transport) of uvicorn's websockets-sansio protocol behind an ASGI ``send`` (through
-    Starlette's wrappers), or None (other servers): then every frame goes through the ASGI send."""
+    Starlette's wrappers), or None (other servers): then every frame goes through the ASGI send.
+
+    This reads uvicorn internals (the protocol's ``transport`` and ``writable``): pyproject.toml pins
+    uvicorn to the versions it was checked with (0.50.2 to 0.55), and tests/cloud/test_gateway.py fails if
+    the live server stops taking this path. Anything unexpected falls back to the ASGI send."""
     for _ in range(8):
         owner = getattr(send, "__self__", None)
         if owner is not None:
@@ -310,6 +316,13 @@ def _closer_of_disabled(hub: Any) -> Callable[[str, dict[str, Any]], None]:
     return on_account_disabled
 
 
+def _forgetter_of_disabled(state: AppState) -> Callable[[str, dict[str, Any]], None]:
+    def on_account_disabled(topic: str, data: dict[str, Any]) -> None:
+        """Disabled in any process: this process's cached account goes too (the next request reads it)."""
+        state.user_service.sessions.forget(str(data.get("user_id")))
+    return on_account_disabled
+
+
 async def _session_still_valid(connection: Connection) -> bool:
     if connection.session is None:
         return True
@@ -326,7 +339,8 @@ async def _session_still_valid(connection: Connection) -> bool:
 async def _heartbeat(connection: Connection) -> None:
     config = connection.config
     try:
-        await asyncio.sleep(config.auth_timeout)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(connection.authenticated.wait(), config.auth_timeout)
         if connection.user is None:
             connection.send(p.error_frame(None, p.AUTH_REQUIRED, "No valid auth frame in time: closing."))
             connection.kill(p.CLOSE_AUTH, "auth.timeout")
@@ -367,8 +381,10 @@ async def _reader(connection: Connection) -> None:
                 break
             connection.last_seen = time.monotonic()
             raw = message.get("text")
-            if raw is None:
-                raw = message.get("bytes") or b""
+            if raw is None:  # binary: not part of the protocol
+                connection.send(p.error_frame(None, p.FRAME_BINARY))
+                connection.kill(p.CLOSE_UNSUPPORTED, "frame.binary")
+                break
             if not connection.take_token():
                 connection.send(p.error_frame(None, p.RATE_LIMITED))
                 if connection.flooding:
@@ -458,7 +474,7 @@ async def _authenticate(connection: Connection, frame: dict[str, Any], frame_id:
     try:
         user = await connection.state.user_service.user_from_token(token)
     except Unauthenticated as error:
-        connection.send(p.error_frame(frame_id, p.AUTH_INVALID, error.message_en,
+        connection.send(p.error_frame(frame_id, p.AUTH_INVALID, error.message_en, message_zh=error.message_zh,
                                       reason=error.details.get("reason")))
         connection.kill(p.CLOSE_AUTH, "auth.invalid")
         return
@@ -466,6 +482,8 @@ async def _authenticate(connection: Connection, frame: dict[str, Any], frame_id:
     expires_at = decode_token(token, connection.state.settings.resolved_jwt_secret()).expires_at
     connection.session = SessionWatcher(token, expires_at, connection.state.user_service.user_from_token,
                                         connection.state.clock)
+    connection.authenticated.set()
+    connection.token = token
     connection.expires_at = expires_at.timestamp()
     await connection.subscribe(f"user:{user.id}")
     connection.send(p.ok_frame(frame_id, {
@@ -481,3 +499,4 @@ async def start(state: AppState) -> None:
     await start_broadcaster(state)
     hub = broadcaster(state).hub
     hub.listen(ACCOUNT_DISABLED, _closer_of_disabled(hub))
+    hub.listen(ACCOUNT_DISABLED, _forgetter_of_disabled(state))

@@ -50,10 +50,6 @@ def field_aliases(s: Scheme) -> dict[str, str]:
     return out
 
 
-def field_path(field_id: str) -> str:
-    return f"metrics.{camel(field_id)}"
-
-
 def validate_quarter(quarter: str, founded_on: date | None, issues: IssueCollector, *, today: date,
                      path: str = "quarter") -> None:
     """A quarter that has started in the park by ``today`` (and, given ``founded_on``, not ended before)."""
@@ -470,7 +466,12 @@ class SubmissionService:
 
     # ----- reads ------------------------------------------------------------------------------------
     async def current(self, incubator_id: str, quarter: str) -> Head | None:
-        return await self.repository.head(incubator_id, quarter)
+        head = await self.repository.head(incubator_id, quarter)
+        if head is None:
+            # A write interrupted between storing the first revision and creating the head: repaired on
+            # read, so the stored metrics are never hidden (only pairs with no head pay the extra queries).
+            head, _ = await self._repair(incubator_id, quarter)
+        return head
 
     async def revisions(self, incubator_id: str, quarter: str, first: int, before: int | None
                         ) -> tuple[list[Revision], bool]:

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 QUESTION_MAX = 2000   # the startup's question when booking or joining a waitlist
 NOTE_MAX = 5000       # the advisor's note after a consultation
+MEETING_URL_MAX = 500  # the online meeting link
 LOCATION_MAX = 200
 ID_MAX = 64
 

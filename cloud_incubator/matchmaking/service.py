@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pymongo.errors import DuplicateKeyError
 
-from backend.core.clock import is_quarter, park_date, quarter_of_date
+from backend.core.clock import park_date, quarter_of_date
 from backend.core.errors import BadUserInput, Conflict, Forbidden, IssueCollector, NotFound
 from backend.core.fields import check_names
 from backend.platform_inputs.service import Counts, platform_inputs_changed
@@ -416,8 +416,7 @@ class MatchmakingService:
             scores, ids = block[row], problem.counterpart_ids
         else:
             scores, ids = block[:, problem.c_index[party_id]], problem.startup_ids
-        valid = np.nonzero(np.isfinite(scores))[0]
-        order = valid[np.lexsort((np.array(ids, dtype=object)[valid].astype(str), -scores[valid]))]
+        order = scoring.best_first(scores, ids)
         page = order[offset:offset + first]
         decision_of = {(d["startup_id"], d["counterpart_id"], d["side"]): d["decision"] for d in decisions}
         page_pairs = [(problem.s_index[party_id], int(k)) if side == "startup" else (int(k), problem.c_index[party_id])
@@ -854,16 +853,3 @@ async def signed_cooperation_counts(state: AppState, incubator_ids: Sequence[str
         counts[field_id] += 1
     return out
 
-
-async def cooperation_counts(state: AppState, incubator_id: str, quarter: str) -> dict[str, Any]:
-    """Signed cooperations of an incubator's startups in a quarter ("2026Q2"), for the evaluation's
-    investment and supply-chain indicators: counts per type, investment amount (10k CNY), total."""
-    if not is_quarter(quarter):
-        raise BadUserInput.single("quarter", "A quarter looks like 2026Q2.", "季度格式如 2026Q2。")
-    rows = await service(state).repo.cooperations_in(incubator_id, quarter)
-    counts: dict[str, Any] = {t.value: 0 for t in CooperationType}
-    for row in rows:
-        counts[row.type.value] += 1
-    counts["investment_amount"] = float(sum(r.amount or 0 for r in rows if r.type is CooperationType.investment))
-    counts["total"] = len(rows)
-    return counts

@@ -5,7 +5,7 @@ from __future__ import annotations
 from backend.app import DEMO_SEEDERS
 from backend.core.clock import park_date, quarter_of_date
 from backend.demo.seed import DemoContext
-from cloud_incubator.matchmaking.service import cooperation_counts, service
+from cloud_incubator.matchmaking.service import service, signed_cooperation_counts
 
 
 async def test_demo_seeder_adds_profiles_calls_a_match_and_a_session(state, gql):
@@ -32,4 +32,6 @@ async def test_demo_seeder_adds_profiles_calls_a_match_and_a_session(state, gql)
     from datetime import UTC, datetime
 
     incubator_id = next(s["incubator_id"] for s in startups if s["_id"] == "demo-startup-01")
-    assert (await cooperation_counts(state, incubator_id, quarter_of_date(park_date(datetime.now(UTC)))))["investment"] == 1
+    quarter = quarter_of_date(park_date(datetime.now(UTC)))
+    counts = await signed_cooperation_counts(state, [incubator_id], [quarter])
+    assert counts[incubator_id][quarter]["platform_investment_deals"] == 1.0

@@ -22,10 +22,11 @@ from backend.api.types.rankings import (
     ComparePoint,
     CompareSeries,
     DimensionScore,
-    GapItem,
     GapToBenchmark,
+    GateCheck,
     IndicatorEffect,
     IndicatorScore,
+    PlanStep,
     PublishedRanking,
     RankingEntry,
     RankingMethod,
@@ -33,23 +34,44 @@ from backend.api.types.rankings import (
     RankingSource,
     Scorecard,
     WhatIfResult,
+    table_row,
 )
 from backend.core.errors import BadUserInput, Forbidden, IssueCollector, NotFound
 from backend.core.sessions import SessionWatcher
 from backend.pagination import check_page_size, encode_cursor
 from backend.rankings.policy import STAFF_ROLES, sees_live_rankings
-from backend.rankings.service import Evaluated, rank_by_dimension, ranking_service
+from backend.rankings.service import Evaluated, ranking_service
 from backend.security import decode_token
 from backend.submissions.models import camel
 from backend.submissions.service import field_aliases, scheme
 from backend.users.models import Role, User
-from evaluation import EvaluationError, explain_change, gap_to_benchmark, what_if
+from evaluation import EvaluationError, GapReport, Scheme, explain_change, gap_to_benchmark, what_if
+from evaluation.engine import headline_result
 
 STAFF = roles(*STAFF_ROLES)
 MAX_RANKING_PAGE = 1000
 MAX_COMPARE_QUARTERS = 12
 MAX_COMPARE_INCUBATORS = 50
 SESSION_CHECK_SECONDS = 60.0  # an idle rankingUpdated stream re-reads its account this often
+
+
+def _gap(report: GapReport, scheme_: Scheme) -> GapToBenchmark:
+    plan = report.plan
+    return GapToBenchmark(
+        target_tier=report.target_tier, quarter=report.quarter, composite_needed=report.composite_needed,
+        dimension_shortfalls=dimension_scores(dict(report.dimension_shortfalls)), reachable=plan.reachable,
+        reaches_tier=plan.reaches_tier, reason=plan.reason, optimal=plan.optimal,
+        composite_after=plan.composite_after,
+        total_effort=plan.total_effort,
+        steps=[PlanStep(lever=camel(s.lever), lever_name_zh=scheme_.raw_field(s.lever).name_zh,
+                        lever_name_en=scheme_.raw_field(s.lever).name_en, lever_value=s.lever_value, change=s.change,
+                        unit=s.unit, indicator_ids=list(s.indicators), gate_ids=list(s.gates),
+                        also_field=camel(s.also) if s.also else None,
+                        also_name_zh=scheme_.raw_field(s.also).name_zh if s.also else None,
+                        also_name_en=scheme_.raw_field(s.also).name_en if s.also else None,
+                        points_gained=s.points, effort=s.effort, points_per_effort=s.points_per_effort,
+                        message_zh=s.message(scheme_, "zh"), message_en=s.message(scheme_, "en"))
+               for s in plan.steps])
 
 
 def dimension_names() -> dict[str, tuple[str, str]]:
@@ -94,26 +116,36 @@ async def live(info: Info, quarter: str, method: str) -> Evaluated:
     return evaluated
 
 
-# Entries built once per cached ranking (the rows list of a cache entry keeps its identity until replaced).
-_ENTRIES: dict[int, tuple[list[dict[str, Any]], list[RankingEntry]]] = {}
+# Entries built once per cached ranking view: the service keeps one rows list per (quarter, scheme, method,
+# dimension, live or published snapshot) until its inputs change, and the registry's version says whether
+# the registry fields copied into the entries are still current.
+_ENTRIES: dict[int, tuple[list[dict[str, Any]], int, list[RankingEntry], list[dict[str, Any]]]] = {}
 
 
-def entries_for(rows: list[dict[str, Any]]) -> list[RankingEntry]:
+async def entries_for(info: Info, rows: list[dict[str, Any]]) -> tuple[list[RankingEntry], list[dict[str, Any]]]:
+    """The view's entries and its ``RankingRows`` items, built once per cached view."""
+    directory = info.context.state.incubator_service.directory
     cached = _ENTRIES.get(id(rows))
-    if cached is not None and cached[0] is rows:
-        return cached[1]
+    if cached is not None and cached[0] is rows and cached[1] == directory.version:
+        return cached[2], cached[3]
+    version = directory.version
     names = dimension_names()
-    entries = [RankingEntry.from_row(r, names) for r in rows]
+    registry = await directory.by_ids([r["incubator_id"] for r in rows])
+    entries = [RankingEntry.from_row(r, names, incubator) for r, incubator in zip(rows, registry, strict=True)]
+    table = [table_row(r, incubator) for r, incubator in zip(rows, registry, strict=True)]
     if len(_ENTRIES) >= 32:
         _ENTRIES.pop(next(iter(_ENTRIES)))
-    _ENTRIES[id(rows)] = (rows, entries)
-    return entries
+    _ENTRIES[id(rows)] = (rows, version, entries, table)
+    return entries, table
 
 
-def page_of(rows: list[dict[str, Any]], first: int, after: str | None) -> tuple[list[RankingEntry], str | None, bool]:
+async def page_of(info: Info, rows: list[dict[str, Any]], first: int, after: str | None
+                  ) -> tuple[list[RankingEntry], list[dict[str, Any]], str | None, bool]:
     start = offset_from(after)
-    chunk = entries_for(rows)[start:start + first]
-    return chunk, encode_cursor(str(start + len(chunk))) if chunk else None, start + first < len(rows)
+    entries, table = await entries_for(info, rows)
+    chunk = entries[start:start + first]
+    return (chunk, table[start:start + first], encode_cursor(str(start + len(chunk))) if chunk else None,
+            start + first < len(rows))
 
 
 async def build_ranking(info: Info, quarter: str, method: str, dimension: str | None, source: str | None,
@@ -123,14 +155,13 @@ async def build_ranking(info: Info, quarter: str, method: str, dimension: str | 
     service = ranking_service(info.context.state)
     service.check(quarter, method, scheme_version, dimension)
     check_first(first)
-    view = await service.view(user, quarter, method, source, version)
+    view = await service.view(user, quarter, method, source, version, dimension)
     rows = view.rows
-    if dimension is not None:
-        rows = rank_by_dimension(rows, dimension)
-    entries, end_cursor, has_next = page_of(rows, first, after)
+    entries, table, end_cursor, has_next = await page_of(info, rows, first, after)
     return RankingPage(quarter=quarter, scheme_version=view.scheme_version, method=RankingMethod(view.method),
                        dimension=dimension, source=RankingSource(view.source), version=view.version,
-                       published_at=view.published_at, computed_at=view.computed_at, total_count=len(rows), entries=entries, end_cursor=end_cursor,
+                       published_at=view.published_at, computed_at=view.computed_at, total_count=len(rows),
+                       entries=entries, rows=table, end_cursor=end_cursor,
                        has_next_page=has_next)
 
 
@@ -174,31 +205,26 @@ class RankingQueries:
         i = result.index(inc)
         row = evaluated.row(inc) or {}
         gap = None
-        report = None
-        if result.tiers[i] != "benchmark":
-            try:
-                report = gap_to_benchmark(result, inc)
+        next_gap = None
+        head = headline_result(result)
+        order = [t.id for t in head.scheme.tiers]
+        if head.tiers[i] != "benchmark":
+            current = order.index(head.tiers[i]) if head.tiers[i] in order else len(order)
+            next_tier = order[max(current - 1, 0)]
+            try:  # MILPs: off the event loop
+                report, next_report = await asyncio.to_thread(
+                    lambda: (gap_to_benchmark(head, inc),
+                             gap_to_benchmark(head, inc, next_tier) if next_tier != "benchmark" else None))
             except EvaluationError:
-                report = None  # e.g. too little reported data to say what to improve
-        if report is not None:
-            gap = GapToBenchmark(
-                target_tier=report.target_tier, composite_needed=report.composite_needed,
-                dimension_shortfalls=dimension_scores(dict(report.dimension_shortfalls)),
-                items=[GapItem(indicator_id=g.indicator_id, name_zh=scheme().indicator(g.indicator_id).name_zh,
-                               name_en=scheme().indicator(g.indicator_id).name_en, lever=camel(g.lever),
-                               lever_name_zh=scheme().raw_field(g.lever).name_zh,
-                               lever_name_en=scheme().raw_field(g.lever).name_en, value=g.value,
-                               threshold=g.threshold, change=g.change, unit=scheme().raw_field(g.lever).unit,
-                               points_gained=g.points_gained, points_per_effort=g.points_per_effort,
-                               feasible=g.feasible,
-                               message_zh=f"{scheme().raw_field(g.lever).name_zh}需{'增加' if g.change >= 0 else '减少'}"
-                                          f" {abs(g.change):g}{scheme().raw_field(g.lever).unit}，使"
-                                          f"“{scheme().indicator(g.indicator_id).name_zh}”达到 {g.threshold:g}",
-                               message_en=f"{abs(g.change):g} {'more' if g.change >= 0 else 'fewer'} "
-                                          f"{scheme().raw_field(g.lever).name_en.lower()} "
-                                          f"({scheme().raw_field(g.lever).unit}) to bring "
-                                          f"{scheme().indicator(g.indicator_id).name_en} to {g.threshold:g}")
-                       for g in report.items])
+                report = next_report = None  # e.g. a headline the plan cannot model
+            if report is not None:
+                gap = _gap(report, head.scheme)
+            if next_report is not None:
+                next_gap = _gap(next_report, head.scheme)
+        gates = [GateCheck(gate_id=g["gate_id"], name_zh=g["name_zh"], name_en=g["name_en"], status=g["status"],
+                           value=g["value"], minimums=g["minimums"], tiers=g["tiers"], basis=g["basis"])
+                 for g in head.gates(inc)]
+        not_applicable = [d for k, d in enumerate(head.dimension_ids) if head.dimension_not_applicable[i, k]]
         zh, en = _tier_names(result.tiers[i])
         return Scorecard(
             incubator_id=strawberry.ID(inc), quarter=quarter, method=method, composite=_f(result.composite[i]),
@@ -213,7 +239,8 @@ class RankingQueries:
                                        platform_counted=bool(set(scheme().indicator(r["indicator_id"]).formula.fields)
                                                              & set(scheme().platform_field_ids)))
                         for r in result.scorecard(inc)],
-            gap=gap)
+            gap=gap, next_tier_gap=next_gap, gates=gates, not_applicable_dimensions=not_applicable,
+            tiered=result.tiered)
 
     @strawberry.field(permission_classes=[OwnIncubator],
                       description="Score, rank and tier after proposed improvements (raw-field increments).")
@@ -235,7 +262,7 @@ class RankingQueries:
             raise NotFound(f"This incubator has no submitted metrics for {quarter}.",
                            f"该孵化器 {quarter} 无已提交的指标。", field="incubatorId")
         try:
-            outcome = what_if(evaluated.result, inc, deltas)
+            outcome = await asyncio.to_thread(what_if, evaluated.result, inc, deltas)  # CPU: off the loop
         except EvaluationError as error:
             raise _engine_error(error, "changes") from error
         return WhatIfResult(incubator_id=strawberry.ID(inc), quarter=quarter,
@@ -299,7 +326,7 @@ class RankingQueries:
         before = await live(info, from_quarter, _value(method))
         after_ = await live(info, to_quarter, _value(method))
         try:
-            explained = explain_change(before.result, after_.result, ids)
+            explained = await asyncio.to_thread(explain_change, before.result, after_.result, ids)  # CPU: off the loop
         except EvaluationError as error:
             raise _engine_error(error, "method") from error
         explained.sort(key=lambda e: -abs(e.delta))
@@ -317,7 +344,8 @@ class RankingQueries:
                 indicator_effects=[IndicatorEffect(indicator_id=k, name_zh=scheme().indicator(k).name_zh,
                                                    name_en=scheme().indicator(k).name_en, effect=v)
                                    for k, v in effects if abs(v) > 1e-12],
-                interaction=e.interaction, peer_effect=e.peer_effect))
+                interaction=e.interaction, peer_effect=e.peer_effect, imputation_effect=e.imputation_effect,
+                scheme_effect=e.scheme_effect))
         return ChangeExplanationConnection(from_quarter=from_quarter, to_quarter=to_quarter,
                                            total_count=len(explained), nodes=nodes,
                                            end_cursor=encode_cursor(str(start + len(chunk))) if chunk else None,

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, NewType
 
 import strawberry
 from strawberry import Info
 
-from backend.api.types.incubator import Incubator
+from backend.api.types.incubator import Incubator, Industry, SubArea
+from backend.incubators import models as incubator_models
 
 RankingMethod = strawberry.enum(Enum("RankingMethod", {"ARITHMETIC": "arithmetic", "GEOMETRIC": "geometric",
                                                        "TOPSIS": "topsis"}),
@@ -19,6 +20,31 @@ ChartKind = strawberry.enum(Enum("ChartKind", {"RANKING_BARS": "ranking_bars", "
                                                "DIMENSION_HEATMAP": "dimension_heatmap"}))
 
 
+RankingRows = NewType("RankingRows", object)
+RANKING_ROWS = strawberry.scalar(
+    name="RankingRows", serialize=lambda rows: rows, parse_value=lambda value: value,
+    description="A ranking page's rows as one JSON value (what a ranking table reads, with no per-field "
+                "resolution): a list, in rank order, of objects with the RankingEntry fields of the same names — "
+                "rank, incubatorId, nameZh, nameEn, subArea and industries (enum names, e.g. DESHENG, FINTECH; "
+                "subArea null if the incubator left the registry), composite, techConversion, investment, "
+                "mentoring, supplyChain, globalServices, tier, tierNameZh, tierNameEn, previousRank, rankChange, "
+                "rankLow, rankHigh, medianRank, imputed, missingWeightShare.")
+
+
+def table_row(row: dict[str, Any], incubator: incubator_models.Incubator | None) -> dict[str, Any]:
+    """One ``RankingRows`` item (keys as the RankingEntry fields)."""
+    d = row["dimensions"]
+    return {"rank": row["rank"], "incubatorId": row["incubator_id"], "nameZh": row["name_zh"], "nameEn": row["name_en"],
+            "subArea": incubator.sub_area.name.upper() if incubator else None,
+            "industries": [i.name.upper() for i in incubator.industries] if incubator else [],
+            "composite": row["composite"], "techConversion": d.get("tech_conversion"),
+            "investment": d.get("investment"), "mentoring": d.get("mentoring"), "supplyChain": d.get("supply_chain"),
+            "globalServices": d.get("global_services"), "tier": row["tier"], "tierNameZh": row["tier_zh"],
+            "tierNameEn": row["tier_en"], "previousRank": row["previous_rank"], "rankChange": row["rank_change"],
+            "rankLow": row["rank_low"], "rankHigh": row["rank_high"], "medianRank": row["median_rank"],
+            "imputed": row["imputed"], "missingWeightShare": row["missing_weight_share"]}
+
+
 @strawberry.type
 class DimensionScore:
     dimension: str
@@ -27,12 +53,15 @@ class DimensionScore:
     score: float | None
 
 
-@strawberry.type(description="One row of a ranking (dimension scores also as flat fields for light queries).")
+@strawberry.type(description="One row of a ranking. Dimension scores and the registry fields a ranking page shows "
+                              "are flat fields: a 500-row page resolves no nested object per row.")
 class RankingEntry:
     rank: int
     incubator_id: strawberry.ID
     name_zh: str
     name_en: str
+    sub_area: SubArea | None = strawberry.field(description="From the registry")  # type: ignore[valid-type]
+    industries: list[Industry] = strawberry.field(description="From the registry")  # type: ignore[valid-type]
     composite: float | None
     tech_conversion: float | None
     investment: float | None
@@ -62,10 +91,14 @@ class RankingEntry:
         return Incubator.from_model(found) if found else None
 
     @classmethod
-    def from_row(cls, row: dict[str, Any], dimension_names: dict[str, tuple[str, str]]) -> RankingEntry:
+    def from_row(cls, row: dict[str, Any], dimension_names: dict[str, tuple[str, str]],
+                 incubator: incubator_models.Incubator | None = None) -> RankingEntry:
         d = row["dimensions"]
         return cls(rank=row["rank"], incubator_id=strawberry.ID(row["incubator_id"]), name_zh=row["name_zh"],
-                   name_en=row["name_en"], composite=row["composite"], tech_conversion=d.get("tech_conversion"),
+                   name_en=row["name_en"],
+                   sub_area=SubArea(incubator.sub_area.value) if incubator else None,
+                   industries=[Industry(i.value) for i in incubator.industries] if incubator else [],
+                   composite=row["composite"], tech_conversion=d.get("tech_conversion"),
                    investment=d.get("investment"), mentoring=d.get("mentoring"), supply_chain=d.get("supply_chain"),
                    global_services=d.get("global_services"), tier=row["tier"], tier_name_zh=row["tier_zh"],
                    tier_name_en=row["tier_en"], previous_rank=row["previous_rank"], rank_change=row["rank_change"],
@@ -86,6 +119,8 @@ class RankingPage:
     computed_at: datetime | None
     total_count: int
     entries: list[RankingEntry]
+    rows: RankingRows = strawberry.field(  # type: ignore[valid-type]
+        description="The same page as `entries`, as one JSON value (see RankingRows): for tables of many rows")
     end_cursor: str | None
     has_next_page: bool
 
@@ -132,31 +167,54 @@ class IndicatorScore:
                     "not from the manager's report")
 
 
-@strawberry.type
-class GapItem:
-    indicator_id: str
-    name_zh: str
-    name_en: str
+@strawberry.type(description="One step of the least-effort plan: a change of one raw field in the evaluated quarter")
+class PlanStep:
     lever: str = strawberry.field(description="Raw field to move (camelCase)")
     lever_name_zh: str
     lever_name_en: str
-    value: float
-    threshold: float
-    change: float = strawberry.field(description="Change of the lever in its raw unit")
+    lever_value: float = strawberry.field(description="The field's value in the evaluated quarter")
+    change: float = strawberry.field(description="Change of the field in its raw unit")
     unit: str
-    points_gained: float
+    indicator_ids: list[str] = strawberry.field(description="Indicators the change moves")
+    gate_ids: list[str] = strawberry.field(description="Gates the change makes pass")
+    also_field: str | None = strawberry.field(description="A field the lever is part of, moved by the same change "
+                                                          "(camelCase; e.g. total income with non-rent income)")
+    also_name_zh: str | None
+    also_name_en: str | None
+    points_gained: float = strawberry.field(description="Composite points this change alone adds")
+    effort: float
     points_per_effort: float
-    feasible: bool
     message_zh: str
     message_en: str
 
 
-@strawberry.type
+@strawberry.type(description="The gap to a tier and the least-effort plan (MILP, HiGHS) that reaches it")
 class GapToBenchmark:
     target_tier: str
+    quarter: str = strawberry.field(description="The quarter the changes apply to (the evaluated one)")
     composite_needed: float | None
     dimension_shortfalls: list[DimensionScore]
-    items: list[GapItem]
+    reachable: bool
+    reaches_tier: str = strawberry.field(description="The tier the what-if gives once the plan is applied")
+    reason: str = strawberry.field(description="Why the tier is out of reach, or why the plan is not proven "
+                                               "least-effort (empty otherwise)")
+    optimal: bool = strawberry.field(description="False when the solver's time limit stopped it before proving "
+                                                 "the least effort")
+    composite_after: float
+    total_effort: float
+    steps: list[PlanStep] = strawberry.field(description="Ordered by points per effort")
+
+
+@strawberry.type(description="An official minimum checked before a tier is granted")
+class GateCheck:
+    gate_id: str
+    name_zh: str
+    name_en: str
+    status: str = strawberry.field(description="passed | failed | not_reported | not_applicable")
+    value: float | None
+    minimums: list[float] = strawberry.field(description="One minimum per alternative (any may be met)")
+    tiers: list[str]
+    basis: str = strawberry.field(description="The official document that sets it")
 
 
 @strawberry.type
@@ -172,7 +230,13 @@ class Scorecard:
     tier_name_en: str
     dimensions: list[DimensionScore]
     indicators: list[IndicatorScore]
-    gap: GapToBenchmark | None
+    gap: GapToBenchmark | None = strawberry.field(description="The least-effort plan to benchmark status")
+    next_tier_gap: GapToBenchmark | None = strawberry.field(
+        description="The least-effort plan to the next tier up, when that is not benchmark")
+    gates: list[GateCheck]
+    not_applicable_dimensions: list[str] = strawberry.field(
+        description="Dimensions declared wholly not applicable: left out of the tiers' dimension minimum")
+    tiered: bool = strawberry.field(description="False for cohort-relative views, which carry no tier")
 
 
 @strawberry.type
@@ -231,6 +295,8 @@ class ChangeExplanation:
     indicator_effects: list[IndicatorEffect] = strawberry.field(description="Largest effects first")
     interaction: float
     peer_effect: float
+    imputation_effect: float
+    scheme_effect: float
 
 
 @strawberry.type
