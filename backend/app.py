@@ -57,6 +57,9 @@ def create_app(settings: Settings | None = None, *, seed_demo_if_empty: bool = F
             db = client[settings.database_name]
             await client.admin.command("ping")
             await ensure_indexes(db)
+            from backend.users.repository import UserRepository
+
+            await UserRepository(db).add_missing_search_keys()
             state = AppState(settings=settings, client=client, db=db)
             app.state.incubench = state
             app.state.embedded_db = embedded

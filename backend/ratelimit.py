@@ -7,7 +7,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 
-from limits import RateLimitItemPerSecond, parse
+from limits import parse
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 
@@ -92,6 +92,3 @@ class RateLimiter:
 
     async def clear(self, rule: str, *key: str) -> None:
         await self._limiter.clear(parse(rule), *key)
-
-    async def hit_per_second(self, amount: int, *key: str) -> bool:
-        return await self._limiter.hit(RateLimitItemPerSecond(amount), *key)

@@ -30,6 +30,10 @@ class EventStore:
     async def insert(self, document: dict[str, Any]) -> None:
         await self.collection.insert_one(document)
 
+    async def insert_many(self, documents: list[dict[str, Any]]) -> None:
+        """In order, in one command (one commit): stops at the first refused document."""
+        await self.collection.insert_many(documents, ordered=True)
+
     async def delete_ephemeral_before(self, before: datetime) -> int:
         result = await self.collection.delete_many({"ephemeral": True, "at": {"$lt": before}})
         return result.deleted_count
@@ -44,11 +48,3 @@ class EventStore:
                                       limit=limit)
         return [doc async for doc in cursor]
 
-    async def all_logged(self, topic: str, events: list[str] | None = None) -> list[dict[str, Any]]:
-        query: dict[str, Any] = {"topic": topic, "seq": {"$gte": 0}}
-        cursor = self.collection.find(query, sort=[("seq", ASCENDING)])
-        return [doc async for doc in cursor if events is None or doc["event"] in events]
-
-    async def first_at(self, topic: str) -> datetime | None:
-        doc = await self.collection.find_one({"topic": topic, "seq": {"$gte": 0}}, sort=[("seq", ASCENDING)])
-        return doc["at"] if doc else None

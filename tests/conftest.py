@@ -65,6 +65,8 @@ def every_query_uses_an_index() -> Iterator[None]:
     unindexed = sorted(QUERY_PLANS.unindexed.values())
     Path(os.environ.get("INCUBENCH_QUERY_PLAN_REPORT", "/tmp/incubench-unindexed.txt")).write_text("\n".join(unindexed))
     assert not unindexed, "queries without an index (add one with register_indexes):\n" + "\n".join(unindexed)
+    large_in = sorted(QUERY_PLANS.large_in.values())
+    assert not large_in, "queries with a large $in (batch them with backend.db.find_in):\n" + "\n".join(large_in)
 
 
 
@@ -182,7 +184,7 @@ class LiveServer:
         self.settings = settings
         self.port = free_loopback_port()
         self.app = create_app(settings)
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", ws="websockets-sansio",
                                 ws_per_message_deflate=False, ws_max_size=256 * 1024, lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -182,5 +181,3 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def columns_for_fields() -> Sequence[str]:
-    return [f.id for f in scheme().reported_fields]

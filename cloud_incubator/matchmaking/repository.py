@@ -10,7 +10,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from backend.db import Document, durable, register_indexes
+from backend.db import Document, durable, find_in, register_indexes
 from backend.startups.models import StartupProfile
 from cloud_incubator.matchmaking.models import Cooperation, Counterpart, Match, Message, Session
 
@@ -60,7 +60,6 @@ register_indexes(
 )
 register_indexes(
     COOPERATIONS,
-    IndexModel([("incubator_id", ASCENDING), ("quarter", ASCENDING)], name="incubator_quarter"),
     IndexModel([("quarter", ASCENDING), ("incubator_id", ASCENDING)], name="quarter_incubator"),
     IndexModel([("match_id", ASCENDING), ("type", ASCENDING)], name="match_type"),
 )
@@ -127,7 +126,7 @@ class MatchmakingRepository:
 
     async def counterparts_by_ids(self, ids: Sequence[str]) -> list[Counterpart | None]:
         found = {d["_id"]: Counterpart.model_validate(d)
-                 async for d in self.counterparts.find({"_id": {"$in": list(ids)}})}
+                 async for d in find_in(self.counterparts, "_id", ids)}
         return [found.get(i) for i in ids]
 
     async def counterpart_of_user(self, user_id: str) -> Counterpart | None:
@@ -169,19 +168,16 @@ class MatchmakingRepository:
                         counterpart_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
         """Decisions touching these startups (or these counterparts)."""
         if startup_ids is not None:
-            query: dict[str, Any] = {"startup_id": {"$in": list(startup_ids)}}
-        else:
-            query = {"counterpart_id": {"$in": list(counterpart_ids or [])}}
-        return [d async for d in self.interests.find(query)]
+            return [d async for d in find_in(self.interests, "startup_id", startup_ids)]
+        return [d async for d in find_in(self.interests, "counterpart_id", counterpart_ids or [])]
 
     async def leads_for(self, *, startup_ids: Sequence[str] | None = None,
                         investor_user_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        projection = {"startup_id": 1, "investor_user_id": 1, "at": 1, "roadshow_id": 1}
         if startup_ids is not None:
-            query: dict[str, Any] = {"startup_id": {"$in": list(startup_ids)}}
-        else:
-            query = {"investor_user_id": {"$in": list(investor_user_ids or [])}}
-        return [d async for d in self.leads.find(query, {"startup_id": 1, "investor_user_id": 1, "at": 1,
-                                                          "roadshow_id": 1})]
+            return [d async for d in find_in(self.leads, "startup_id", startup_ids, projection=projection)]
+        return [d async for d in find_in(self.leads, "investor_user_id", investor_user_ids or [],
+                                         projection=projection)]
 
     # -- startup profiles (edits conditional on the incubator the editor's rights were checked on) ----
     async def update_startup_in(self, startup_id: str, incubator_id: str | None, changes: dict[str, Any]
@@ -266,10 +262,6 @@ class MatchmakingRepository:
     async def insert_cooperation(self, document: dict[str, Any]) -> Cooperation:
         await self.cooperations.insert_one(_store(document))
         return Cooperation.model_validate(document)
-
-    async def cooperations_in(self, incubator_id: str, quarter: str) -> list[Cooperation]:
-        cursor = self.cooperations.find({"incubator_id": incubator_id, "quarter": quarter})
-        return [Cooperation.model_validate(d) async for d in cursor]
 
     async def cooperations_in_quarters(self, incubator_ids: Sequence[str], quarters: Sequence[str]
                                        ) -> list[dict[str, Any]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from backend.demo.seed import DEMO_INCUBATORS, DEMO_PASSWORD
-from tests.e2e.conftest import DESKTOP, PHONE, assert_accessible, shot, sign_in
+from tests.e2e.conftest import DESKTOP, PHONE, assert_accessible, shot, sign_in, wait_for_charts_to_fit
 from tests.e2e.test_dashboard import QUARTER, _seed_park
 
 pytestmark = pytest.mark.e2e
@@ -80,6 +80,6 @@ def test_manager_reads_the_gates_and_the_plan_and_applies_it(open_page, live_ser
     assert int(page.inner_text("#what-if-rank")) < rank, "the plan moves the incubator up"
     shot(page, "scorecard-what-if-phone")
     page.set_viewport_size(DESKTOP)
-    page.wait_for_timeout(1000)  # plotly relayout on resize
+    wait_for_charts_to_fit(page)
     shot(page, "scorecard-desktop")
     assert not page.errors
