@@ -37,13 +37,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.optimize import linprog
 
 from ._types import BoolArray, FloatArray, IntArray
 from .errors import EvaluationError, InputError, MethodError
+
+if TYPE_CHECKING:
+    from .scheme import DeaSpec
 
 __all__ = [
     "MAX_DMUS",
@@ -56,6 +59,7 @@ __all__ = [
     "ScaleResult",
     "ccr_output_from_input",
     "dea",
+    "dea_from_values",
     "dea_scale",
     "dea_views",
     "validate_dea_data",
@@ -579,3 +583,27 @@ def dea_views(
     by_input = _scale(d, "input", ids, in_names, out_names, cols)
     by_output = _scale(d, "output", ids, in_names, out_names, cols, ccr_output_from_input(by_input.ccr))
     return {"input": by_input, "output": by_output}
+
+
+def dea_from_values(values: Mapping[str, Mapping[str, float | None]], spec: DeaSpec) -> Mapping[str, ScaleResult]:
+    """The scheme's efficiency view: ``values`` maps each incubator id to its raw field and indicator
+    values (ids as in ``spec.inputs``/``spec.outputs``); returns :func:`dea_views` for them.
+
+    A missing value raises ``MISSING_VALUE`` (DEA has no sound way to impute it: the caller leaves the
+    incubator out or fixes the data), a non-number ``INVALID_TYPE``."""
+    if not values:
+        raise InputError("NO_DATA", "no incubator to compare")
+    ids = list(values)
+    columns = (*spec.inputs, *spec.outputs)
+    matrix = np.empty((len(ids), len(columns)))
+    for i, dmu in enumerate(ids):
+        row = values[dmu]
+        for j, key in enumerate(columns):
+            v = row.get(key)
+            if v is None:
+                raise InputError("MISSING_VALUE", f"{key} of {dmu} is missing", incubator_id=dmu, field=key)
+            if isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating):
+                raise InputError("INVALID_TYPE", f"{key} of {dmu} must be a number", incubator_id=dmu, field=key)
+            matrix[i, j] = float(v)
+    m = len(spec.inputs)
+    return dea_views(matrix[:, :m], matrix[:, m:], dmu_ids=ids, input_names=spec.inputs, output_names=spec.outputs)

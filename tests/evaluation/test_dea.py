@@ -223,3 +223,59 @@ def test_limits_ids_and_methods() -> None:
     # identical DMUs are all efficient
     r = dea(x, y, model="bcc")
     assert r.efficient().all()
+
+
+def _tiny_text() -> str:
+    from .conftest import TINY_SCHEME
+
+    return TINY_SCHEME.replace("POLICY", "impute").replace("SHARE", "0.5")
+
+
+DEA_TABLE = """
+[dea]
+inputs = ["n", "b"]
+outputs = ["a"]
+model = "ccr"
+orientation = "output"
+"""
+
+
+def test_scheme_dea_table_is_parsed_and_drives_the_view() -> None:
+    from evaluation import load_scheme_text
+    from evaluation.dea import dea_from_values
+
+    scheme = load_scheme_text(_tiny_text() + DEA_TABLE)
+    assert scheme.dea is not None
+    assert (scheme.dea.inputs, scheme.dea.outputs, scheme.dea.model, scheme.dea.orientation) == (
+        ("n", "b"), ("a",), "ccr", "output")
+    assert load_scheme_text(_tiny_text()).dea is None
+    # EG1 again, through the scheme's field ids: a = output, n and b = the two inputs
+    values = {str(k + 1): {"a": row[0], "n": row[1], "b": row[2]} for k, row in enumerate(EG1)}
+    view = dea_from_values(values, scheme.dea)["input"]
+    np.testing.assert_allclose(view.ccr.efficiency, [0.500, 1.000, 0.833, 0.714, 1.000], atol=5e-4)
+    assert view.ccr.input_names == ("n", "b")
+    values["3"]["b"] = None
+    with pytest.raises(InputError) as err:
+        dea_from_values(values, scheme.dea)
+    assert (err.value.code, err.value.incubator_id, err.value.field) == ("MISSING_VALUE", "3", "b")
+
+
+@pytest.mark.parametrize(("table", "code", "field"), [
+    ('[dea]\ninputs = ["n"]\noutputs = ["nope"]\n', "UNKNOWN_FIELD", "dea.outputs"),
+    ('[dea]\ninputs = []\noutputs = ["a"]\n', "SCHEME_INVALID", "dea.inputs"),
+    ('[dea]\ninputs = ["n"]\noutputs = ["n"]\n', "SCHEME_INVALID", "dea.outputs"),
+    ('[dea]\ninputs = ["n"]\noutputs = ["a"]\nmodel = "sbm"\n', "SCHEME_INVALID", "dea.model"),
+    ('[dea]\ninputs = ["n"]\noutputs = ["a"]\norientation = "both"\n', "SCHEME_INVALID", "dea.orientation"),
+    ('[dea]\noutputs = ["a"]\n', "SCHEME_INVALID", "dea.inputs"),
+    ('dea = 3\n', "SCHEME_INVALID", "dea"),
+])
+def test_scheme_dea_table_errors(table: str, code: str, field: str) -> None:
+    from evaluation import SchemeError, load_scheme_text
+
+    text = _tiny_text() + "\n" + table if table.startswith("[") else table + _tiny_text()
+    with pytest.raises(SchemeError) as err:
+        load_scheme_text(text)
+    issues = [(i.code, i.field) for i in err.value.issues]
+    assert any(i == (code, field) or (i[0] == code and i[1].startswith(field)) for i in issues), issues
+    located = [i for i in err.value.issues if i.field.startswith(field)]
+    assert all(i.line is not None for i in located)
