@@ -8,12 +8,12 @@ Models (Cooper, Seiford & Tone, *Data Envelopment Analysis*, 2nd ed., 2007, ch. 
 Orientations: **input** (``min θ``: how far all inputs could shrink radially, outputs kept) and **output**
 (``max η``: how far all outputs could grow radially, inputs kept; efficiency is reported as ``1/η``).
 
-Each DMU is solved in two phases (CST 2007, §3.3): phase 1 finds the radial score; phase 2 fixes it and
+Each DMU is solved in two phases (CST 2007, ch. 3): phase 1 finds the radial score; phase 2 fixes it and
 maximises the sum of the input and output slacks (in the data's own units). Targets are then
 ``x̂ = θx − s⁻, ŷ = y + s⁺`` (input) or ``x̂ = x − s⁻, ŷ = ηy + s⁺`` (output); the reference peers are the
 DMUs with ``λ > 0``. A DMU is efficient when its score is 1 and every slack is 0.
 
-Returns to scale follow Färe, Grosskopf & Lovell (1985), as in Coelli's DEAP 2.1 (CEPA WP 96/08, §2.4):
+Returns to scale follow Färe, Grosskopf & Lovell (1985), as in Coelli's DEAP 2.1 (CEPA WP 96/08):
 scale efficiency ``SE = CCR/BCC``; ``SE = 1`` is constant; otherwise the non-increasing-returns model
 (``Σλ ≤ 1``) decides: equal to BCC is decreasing, else increasing. The NIRS score equals the CCR score
 exactly when some CCR optimum has ``Σλ ≤ 1``, so the NIRS programme is solved only when the CCR ``λ``
@@ -514,7 +514,7 @@ def dea(
 
 
 def ccr_output_from_input(ccr_input: DeaResult) -> DeaResult:
-    """The output-oriented CCR solution read off the input-oriented one (CST 2007, §3.8):
+    """The output-oriented CCR solution read off the input-oriented one (CST 2007, ch. 3):
     ``η* = 1/θ*``, ``μ* = λ*/θ*``, ``t⁻ = s⁻/θ*``, ``t⁺ = s⁺/θ*``. Dividing every constraint of the
     input-oriented phase 2 by θ* maps its feasible set one-to-one onto the output-oriented one and
     scales its objective by 1/θ*, so max-slack solutions map to max-slack solutions as well."""
