@@ -5,7 +5,7 @@ from __future__ import annotations
 import runpy
 import sys
 
-BENCHMARKS = ["bench_evaluation", "bench_ranking", "bench_submissions", "bench_matchmaking", "bench_bookings",
+BENCHMARKS = ["bench_evaluation", "bench_ranking", "bench_submissions", "bench_matchmaking", "bench_bookings", "bench_dea",
               "bench_rooms"]
 
 

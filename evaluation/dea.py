@@ -88,7 +88,8 @@ class DeaSteps:
     ``radial``: phase-1 score per DMU (θ for input, η ≥ 1 for output). ``max_slack_solved``: True where
     the phase-2 programme was solved (False: the phase-1 duals proved every slack is 0, or the DMU is
     CCR-efficient). ``reference_set``: DMU indices the restricted programmes ended up using.
-    ``lp_solves``: linear programmes solved."""
+    ``lp_solves``: DMU programmes solved (phases 1 and 2; one re-solved after the reference set grew
+    counts again)."""
 
     radial: FloatArray
     max_slack_solved: BoolArray
@@ -280,7 +281,8 @@ class _Columns:
 
     def __init__(self, xs: FloatArray, ys: FloatArray) -> None:
         """Seeded with DMUs that maximise an output/input ratio under strictly positive weights (each
-        is CCR-efficient, so on every frontier); column generation adds whatever else is needed."""
+        is CCR-efficient, so on every frontier) and with the smallest input and largest output of each
+        kind (on the BCC frontier); column generation adds whatever else is needed."""
         n = xs.shape[0]
         self.member = np.zeros(n, dtype=np.bool_)
         self.solves = 0
@@ -291,7 +293,6 @@ class _Columns:
         self.member[np.argmax(ratios, axis=0)] = True
         self.member[np.argmin(xs, axis=0)] = True
         self.member[np.argmax(ys, axis=0)] = True
-
 
     def with_dmu(self, o: int) -> IntArray:
         cols = self.member.copy()
