@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.optimize import linprog
+from scipy.sparse import csc_array
 
 from ._types import BoolArray, FloatArray, IntArray
 from .errors import EvaluationError, InputError, MethodError
@@ -325,9 +326,18 @@ class _Solution:
 
 
 def _block_diag(blocks: list[FloatArray]) -> Any:
-    from scipy.sparse import block_diag
-
-    return block_diag(blocks, format="csc")
+    """CSC matrix with the dense ``blocks`` on its diagonal (their zeros left out)."""
+    data, rows, per_col = [], [], []
+    offset = 0
+    for b in blocks:
+        nz = b.T != 0  # column by column
+        data.append(b.T[nz])
+        rows.append(np.nonzero(nz)[1] + offset)
+        per_col.append(nz.sum(axis=1))
+        offset += b.shape[0]
+    counts = np.concatenate(per_col)
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    return csc_array((np.concatenate(data), np.concatenate(rows), indptr), shape=(offset, counts.size))
 
 
 def _solve_all(cols_state: _Columns, programmes: Sequence[_Programme], lam_ub: FloatArray,
@@ -382,8 +392,9 @@ def _solve_all(cols_state: _Columns, programmes: Sequence[_Programme], lam_ub: F
                 reduced = -(lam_ub.T @ y_ub + lam_eq.T @ y_eq)
                 face = np.flatnonzero(reduced <= _FACE_TOL)
                 reduced[cs] = 0.0
-                worst = np.argsort(reduced)[:_COLUMNS_PER_ROUND]
-                worst = worst[reduced[worst] < -_PRICE_TOL]
+                worst = np.flatnonzero(reduced < -_PRICE_TOL)
+                if worst.size > _COLUMNS_PER_ROUND:
+                    worst = worst[np.argsort(reduced[worst])[:_COLUMNS_PER_ROUND]]
                 if worst.size:
                     cols_state.member[worst] = True
                     cols[i] = np.union1d(cs, worst)
