@@ -45,6 +45,7 @@ from scipy.sparse import csc_array
 
 from ._types import BoolArray, FloatArray, IntArray
 from .errors import EvaluationError, InputError, MethodError
+from .scheme import DEA_MODELS, DEA_ORIENTATIONS
 
 if TYPE_CHECKING:
     from .scheme import DeaSpec
@@ -66,8 +67,8 @@ __all__ = [
     "validate_dea_data",
 ]
 
-MODELS = ("ccr", "bcc")
-ORIENTATIONS = ("input", "output")
+MODELS = DEA_MODELS
+ORIENTATIONS = DEA_ORIENTATIONS
 RETURNS_TO_SCALE = ("increasing", "constant", "decreasing")
 MAX_DMUS = 5000
 MAX_FACTORS = 20

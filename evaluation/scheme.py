@@ -18,8 +18,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .dea import MODELS as DEA_MODELS
-from .dea import ORIENTATIONS as DEA_ORIENTATIONS
 from .errors import SchemeError, SchemeIssue
 from .formula import Formula, FormulaSyntaxError, parse_formula
 
@@ -46,6 +44,8 @@ MISSING_POLICIES = ("exclude", "impute", "penalise")
 IMPUTE_RULES = ("previous_quarter", "peer_median")
 FIELD_SOURCES = ("reported", "platform")
 ZERO_DENOMINATOR_RULES = ("error", "not_applicable")
+DEA_MODELS = ("ccr", "bcc")
+DEA_ORIENTATIONS = ("input", "output")
 WEIGHT_TOL = 1e-9
 _DEFAULT_PATH = Path(__file__).with_name("schemes") / "default.toml"
 

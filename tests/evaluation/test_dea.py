@@ -36,6 +36,10 @@ def test_deap_example_1_crs_input_oriented() -> None:
             assert got[peer] == pytest.approx(weight, abs=5e-4)
     assert r.efficient().tolist() == [False, True, False, False, True]
     np.testing.assert_allclose(r.input_savings[0], [1.0, 3.0], atol=1e-9)  # 2 → 1 and 5 → 2
+    row = r.rows()[0]
+    assert row["dmu"] == "1" and row["efficient"] is False
+    assert row["input_targets"] == {"x1": pytest.approx(1.0), "x2": pytest.approx(2.0)}
+    assert row["peers"] == [("2", pytest.approx(0.5))]
 
 
 # A DEAP 2.1 run printed with its full output in https://bbs.pinggu.org/thread-1434967-1-1.html ("Output
