@@ -9,7 +9,9 @@ Orientations: **input** (``min θ``: how far all inputs could shrink radially, o
 (``max η``: how far all outputs could grow radially, inputs kept; efficiency is reported as ``1/η``).
 
 Each DMU is solved in two phases (CST 2007, ch. 3): phase 1 finds the radial score; phase 2 fixes it and
-maximises the sum of the input and output slacks (in the data's own units). Targets are then
+maximises the sum of the input and output slacks, each divided by its column's mean (CST's plain sum
+depends on the units: with staff in persons and funds in yuan the funds slack would decide alone).
+Targets are then
 ``x̂ = θx − s⁻, ŷ = y + s⁺`` (input) or ``x̂ = x − s⁻, ŷ = ηy + s⁺`` (output); the reference peers are the
 DMUs with ``λ > 0``. A DMU is efficient when its score is 1 and every slack is 0.
 
@@ -22,7 +24,7 @@ found sums above 1.
 Speed (every step exact, nothing approximated):
 
 - data columns are scaled to mean 1 for the programmes (radial scores and ``λ`` are unit-free; slacks
-  are scaled back, and phase 2 still maximises the slack sum in the original units);
+  are scaled back);
 - each programme is solved over a *restricted* set of reference DMUs, grown by column generation: the
   duals price every DMU left out, and any with a negative reduced cost is added and the programme
   re-solved, so the optimum is the optimum over all DMUs;
@@ -346,15 +348,17 @@ def _solve_all(cols_state: _Columns, programmes: Sequence[_Programme], lam_ub: F
     """Solve every programme with λ restricted to the reference set plus the DMU itself, many DMUs per
     HiGHS call (independent blocks of one block-diagonal programme, so each block's optimum is its own
     DMU's optimum). After each call every DMU left out is priced with the block's duals; a block with a
-    negative reduced cost gets those DMUs added to the reference set and is solved again."""
+    negative reduced cost gets those DMUs added to the reference set and is solved again. A call HiGHS
+    cannot solve is split into one call per DMU."""
     out: list[_Solution | None] = [None] * len(programmes)
     pending = list(range(len(programmes)))
     p, q = lam_ub.shape[0], lam_eq.shape[0]
     cols = [pr.start if pr.start is not None else cols_state.with_dmu(pr.dmu) for pr in programmes]
     while pending:
         retry: list[int] = []
-        for start in range(0, len(pending), _BATCH):
-            chunk = pending[start:start + _BATCH]
+        chunks = [pending[start:start + _BATCH] for start in range(0, len(pending), _BATCH)]
+        while chunks:
+            chunk = chunks.pop()
             colsets = [cols[i] for i in chunk]
             ub_blocks = [np.hstack([programmes[i].extra_ub, lam_ub[:, cs]]) for i, cs in zip(chunk, colsets, strict=True)]
             eq_blocks = [np.hstack([programmes[i].extra_eq, lam_eq[:, cs]]) for i, cs in zip(chunk, colsets, strict=True)]
@@ -376,9 +380,11 @@ def _solve_all(cols_state: _Columns, programmes: Sequence[_Programme], lam_ub: F
                 bounds=bounds, method="highs", options=_HIGHS_OPTIONS)
             cols_state.solves += len(chunk)
             if res.status != 0:
-                dmus = ", ".join(str(programmes[i].dmu) for i in chunk)
-                raise EvaluationError("SOLVER_FAILED", f"HiGHS could not solve the DEA programmes of DMUs {dmus}: "
-                                                       f"{res.message}")
+                if len(chunk) > 1:  # find the DMU HiGHS cannot solve, and solve the others
+                    chunks.extend([i] for i in chunk)
+                    continue
+                raise EvaluationError("SOLVER_FAILED", f"HiGHS could not solve the DEA programme of DMU "
+                                                       f"{programmes[chunk[0]].dmu}: {res.message}")
             x = np.asarray(res.x)
             y_ub_all = np.asarray(res.ineqlin.marginals) if p else np.zeros(0)
             y_eq_all = np.asarray(res.eqlin.marginals) if q else np.zeros(0)
@@ -458,7 +464,7 @@ def _phase2(d: _Data, dmus: Sequence[int], faces: Sequence[IntArray], radial: Fl
         lam_eq = np.vstack([lam_eq, np.ones((1, n))])
         extra_eq = np.vstack([extra_eq, np.zeros((1, m + s))])
     tail = np.ones(1) if model == "bcc" else np.zeros(0)
-    c = -np.concatenate([d.x_mean, d.y_mean])  # maximise the slack sum in the data's own units
+    c = -np.ones(m + s)  # maximise Σ s/mean: slacks relative to each column's mean level (unit-free)
     bounds = np.column_stack([np.zeros(m + s), np.full(m + s, np.inf)])
     progs = []
     for o, face in zip(dmus, faces, strict=True):

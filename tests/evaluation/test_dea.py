@@ -158,7 +158,8 @@ def test_properties_on_random_data(seed: int) -> None:
 
 
 def _naive_max_slack(x: np.ndarray, y: np.ndarray, o: int, model: str, orientation: str, score: float) -> float:
-    """Phase 2 over every DMU: max Σs⁻ + Σs⁺ with the radial score fixed (θ = score, or η = 1/score)."""
+    """Phase 2 over every DMU: max Σs⁻/x̄ + Σs⁺/ȳ (slacks relative to the column means) with the radial
+    score fixed (θ = score, or η = 1/score)."""
     n, m = x.shape
     s = y.shape[1]
     a_eq = np.vstack([np.hstack([x.T, np.eye(m), np.zeros((m, s))]), np.hstack([y.T, np.zeros((s, m)), -np.eye(s)])])
@@ -169,7 +170,8 @@ def _naive_max_slack(x: np.ndarray, y: np.ndarray, o: int, model: str, orientati
     if model == "bcc":
         a_eq = np.vstack([a_eq, np.r_[np.ones(n), np.zeros(m + s)]])
         b_eq = np.append(b_eq, 1.0)
-    res = linprog(np.r_[np.zeros(n), -np.ones(m + s)], A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+    weights = 1.0 / np.concatenate([x.mean(axis=0), y.mean(axis=0)])
+    res = linprog(np.r_[np.zeros(n), -weights], A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
     assert res.status == 0
     return -float(res.fun)
 
@@ -181,7 +183,7 @@ def test_max_slacks_match_the_plain_phase_two(model: str, orientation: str) -> N
     the slack sums equal those of the plain max-slack programme over every DMU."""
     x, y = _random(40, 2, 2, 5)
     r = dea(x, y, model=model, orientation=orientation)
-    ours = r.input_slacks.sum(axis=1) + r.output_slacks.sum(axis=1)
+    ours = r.input_slacks @ (1 / x.mean(axis=0)) + r.output_slacks @ (1 / y.mean(axis=0))
     plain = [_naive_max_slack(x, y, o, model, orientation, float(r.efficiency[o])) for o in range(len(x))]
     np.testing.assert_allclose(ours, plain, atol=1e-6)
     assert (r.steps.max_slack_solved.sum() < len(x)) and np.max(plain) > 1e-3  # both paths are exercised
@@ -212,11 +214,27 @@ def test_ccr_output_read_off_input_matches_direct_solve() -> None:
     direct = dea(x, y, model="ccr", orientation="output")
     derived = ccr_output_from_input(dea(x, y, model="ccr", orientation="input"))
     np.testing.assert_allclose(derived.efficiency, direct.efficiency, rtol=1e-9)
-    slack_sum = (direct.input_slacks.sum(axis=1) + direct.output_slacks.sum(axis=1))
-    np.testing.assert_allclose(derived.input_slacks.sum(axis=1) + derived.output_slacks.sum(axis=1), slack_sum,
-                               atol=1e-6)
+    wx, wy = 1 / x.mean(axis=0), 1 / y.mean(axis=0)  # the phase-2 objective: slacks relative to the means
+    np.testing.assert_allclose(derived.input_slacks @ wx + derived.output_slacks @ wy,
+                               direct.input_slacks @ wx + direct.output_slacks @ wy, atol=1e-6)
     with pytest.raises(MethodError):
         ccr_output_from_input(direct)
+
+
+def test_units_do_not_change_the_result() -> None:
+    """Columns in wildly different units (yuan next to persons) give the same scores, peers and slacks (in
+    their own units): the max-slack objective is unit-free. With the plain slack sum this data made HiGHS
+    fail (costs spanning 1e-3 to 1e10)."""
+    x, y = _random(80, 2, 2, 3)
+    x_units, y_units = np.array([1e9, 1e-3]), np.array([1e-4, 1e6])
+    plain = dea_views(x, y)
+    scaled = dea_views(x * x_units, y * y_units)
+    for orientation in ("input", "output"):
+        for a, b in ((plain[orientation].ccr, scaled[orientation].ccr), (plain[orientation].bcc, scaled[orientation].bcc)):
+            np.testing.assert_allclose(b.efficiency, a.efficiency, rtol=1e-7)
+            np.testing.assert_allclose(b.input_slacks / x_units, a.input_slacks, rtol=1e-5, atol=1e-6)
+            np.testing.assert_allclose(b.output_slacks / y_units, a.output_slacks, rtol=1e-5, atol=1e-6)
+        assert plain[orientation].returns_to_scale == scaled[orientation].returns_to_scale
 
 
 @pytest.mark.parametrize(("x", "y", "code", "field"), [
