@@ -331,3 +331,30 @@ def test_scheme_dea_table_errors(table: str, code: str, field: str) -> None:
     assert any(i == (code, field) or (i[0] == code and i[1].startswith(field)) for i in issues), issues
     located = [i for i in err.value.issues if i.field.startswith(field)]
     assert all(i.line is not None for i in located)
+
+
+def test_a_block_highs_cannot_solve_is_split_per_dmu(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If HiGHS fails on a call holding several DMUs, each DMU is solved alone (same answer); a DMU that
+    fails alone is reported as SOLVER_FAILED."""
+    from types import SimpleNamespace
+
+    import evaluation.dea as dea_module
+    from evaluation.errors import EvaluationError
+
+    real = dea_module.linprog
+    expected = dea(EG1[:, 1:], EG1[:, :1])
+
+    def fails_on_blocks(c: np.ndarray, **kwargs: object) -> object:
+        if c.size > 12:  # one EG1 programme has at most 4 + 5 columns
+            return SimpleNamespace(status=4, message="forced failure")
+        return real(c, **kwargs)
+
+    monkeypatch.setattr(dea_module, "linprog", fails_on_blocks)
+    again = dea(EG1[:, 1:], EG1[:, :1])
+    np.testing.assert_allclose(again.efficiency, expected.efficiency, rtol=1e-9)
+    np.testing.assert_allclose(again.input_slacks, expected.input_slacks, atol=1e-9)
+
+    monkeypatch.setattr(dea_module, "linprog", lambda c, **kwargs: SimpleNamespace(status=4, message="forced"))
+    with pytest.raises(EvaluationError) as err:
+        dea(EG1[:, 1:], EG1[:, :1])
+    assert err.value.code == "SOLVER_FAILED"
