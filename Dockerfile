@@ -27,10 +27,14 @@ ENV PATH=/opt/venv/bin:$PATH \
     INCUBENCH_VAR_DIR=/app/var \
     INCUBENCH_ENV=production \
     INCUBENCH_HOST=0.0.0.0 \
-    INCUBENCH_PORT=8000
+    INCUBENCH_PORT=8000 \
+    INCUBENCH_ALLOWED_HOSTS='["localhost","127.0.0.1"]'
 USER incubench
 EXPOSE 8000
+# Readiness: a real write and read of the database within 2 s (503 otherwise); /livez only says the process runs.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
-    CMD python -c "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"
+    CMD python -c "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=4).status == 200 else 1)"
+# Behind a reverse proxy set INCUBENCH_ALLOWED_HOSTS to the public host name(s) and INCUBENCH_TRUSTED_PROXIES
+# to the proxy's address (docs/operations.md).
 # INCUBENCH_MONGODB_URI and INCUBENCH_JWT_SECRET must be provided; production refuses to start without them.
 CMD ["incubench", "run"]

@@ -8,16 +8,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import orjson
 import plotly
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from pymongo.errors import PyMongoError
 
 from backend.api.router import graphql_router
 from backend.db import ensure_indexes, make_client
+from backend.edge.install import install_edge, start_edge, stop_edge
 from backend.embedded_db import EmbeddedDatabase, announce_running, withdraw_running
 from backend.settings import PROJECT_ROOT, Settings, get_settings
 from backend.state import AppState
@@ -61,6 +60,7 @@ def create_app(settings: Settings | None = None, *, seed_demo_if_empty: bool = F
 
             await UserRepository(db).add_missing_search_keys()
             state = AppState(settings=settings, client=client, db=db)
+            start_edge(app, state, embedded)  # shared counters; supervises the embedded database from here on
             app.state.incubench = state
             app.state.embedded_db = embedded
             settings.resolved_jwt_secret()
@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None, *, seed_demo_if_empty: bool = F
             for hook in SHUTDOWN_HOOKS:
                 await hook(state)
         finally:
+            await stop_edge(app)
             if client is not None:
                 await client.close()
             if embedded is not None:
@@ -101,23 +102,10 @@ def create_app(settings: Settings | None = None, *, seed_demo_if_empty: bool = F
         response.headers["X-Request-ID"] = request.state.request_id
         return response
 
-    @app.get("/healthz")
-    async def healthz(request: Request) -> Response:
-        state: AppState | None = getattr(request.app.state, "incubench", None)
-        database = "down"
-        if state is not None:
-            try:
-                await state.client.admin.command("ping")
-                database = "up"
-            except PyMongoError:
-                database = "down"
-        embedded = getattr(request.app.state, "embedded_db", None)
-        body = {"status": "ok" if database == "up" else "degraded", "database": database,
-                "databaseKind": "embedded" if embedded is not None else "external", "version": app.version}
-        return Response(orjson.dumps(body), media_type="application/json",
-                        status_code=200 if database == "up" else 503)
-
-    app.include_router(graphql_router(settings.cors_origins), prefix="/graphql")
+    install_edge(app, settings)  # body and rate limits, hosts, security headers, /livez and /readyz
+    graphiql, introspection = settings.developer_tools()
+    app.include_router(graphql_router(settings.cors_origins, graphiql=graphiql, introspection=introspection),
+                       prefix="/graphql")
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)
     async def plotly_js() -> FileResponse:

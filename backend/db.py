@@ -64,7 +64,7 @@ def registered_indexes() -> Iterable[CollectionIndexes]:
 
 
 def make_client(uri: str) -> AsyncMongoClient[Document]:
-    return AsyncMongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000, appname="incubench")
+    return AsyncMongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=3000, appname="incubench")
 
 
 def durable(db: AsyncDatabase[Document], name: str) -> AsyncCollection[Document]:

@@ -16,6 +16,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
@@ -48,6 +49,7 @@ def _die_with_parent() -> None:
 
         PR_SET_PDEATHSIG = 1
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    os.umask(0o077)  # the database's files are the owner's alone
 
 
 RUNNING_URI_FILE = "db.uri"  # under var/: where a running app's embedded server listens, and its pid
@@ -104,6 +106,12 @@ def _server_command() -> list[str]:
     return [found]
 
 
+def _owner_only(storage: Path) -> None:
+    storage.chmod(0o700)
+    for path in storage.rglob("*"):
+        path.chmod(0o700 if path.is_dir() else path.stat().st_mode & 0o700)
+
+
 @dataclass
 class EmbeddedDatabase:
     """One SecantusDB server process. ``storage_path`` may be ``":memory:"`` for throwaway servers."""
@@ -125,10 +133,15 @@ class EmbeddedDatabase:
         if self.port == 0:
             self.port = free_loopback_port()
         if self.storage_path != ":memory:":
-            Path(self.storage_path).mkdir(parents=True, exist_ok=True)
+            storage = Path(self.storage_path)
+            storage.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _owner_only(storage)  # also files an older version left readable by others
         command = [*_server_command(), "--host", "127.0.0.1", "--port", str(self.port),
                    "--storage-path", self.storage_path, "--sync-on-commit", "--log-level", "WARNING"]
-        log_file = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        log_file: Any = subprocess.DEVNULL
+        if self.log_path:
+            log_file = os.fdopen(os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
+            os.fchmod(log_file.fileno(), 0o600)
         try:
             # Own process group: Ctrl-C in a terminal reaches the app, which stops the child itself.
             self.process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT,

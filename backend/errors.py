@@ -105,3 +105,33 @@ class IssueCollector:
     def raise_if_any(self) -> None:
         if self.issues:
             raise BadUserInput(self.issues)
+
+
+class BadRequest(AppError):
+    """A request the server cannot read (not JSON, wrong shape, wrong content type)."""
+
+    code = "BAD_REQUEST"
+    http_status = 400
+
+
+class PayloadTooLarge(AppError):
+    code = "PAYLOAD_TOO_LARGE"
+    http_status = 413
+
+
+class QueryTooComplex(AppError):
+    """A GraphQL document whose estimated cost exceeds the limit (checked before validation)."""
+
+    code = "QUERY_TOO_COMPLEX"
+    http_status = 400
+
+
+class DatabaseUnavailable(AppError):
+    """The database does not answer: every transport reports this code until it is back."""
+
+    code = "DATABASE_UNAVAILABLE"
+    http_status = 503
+
+    def __init__(self, message_en: str = "The database is unavailable: try again in a moment.",
+                 message_zh: str = "数据库暂时不可用，请稍后重试。", **kw: Any) -> None:
+        super().__init__(message_en, message_zh, **kw)

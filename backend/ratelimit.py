@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
-import time
-from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from limits import parse
 from limits.aio.storage import MemoryStorage
@@ -37,51 +36,51 @@ def client_address(peer: str | None, forwarded_for: Iterable[str], trusted_proxi
     return hops[0] if hops else peer
 
 
-class FailureLimit:
-    """At most ``limit`` failures per ``window`` seconds per key, counting attempts still in flight as
-    failures: many simultaneous attempts cannot slip past the limit, and successes use up nothing."""
+class SharedCounters(Protocol):
+    """Counts per key and fixed window that every app process shares (``backend/edge/repository.py``)."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._failures: dict[str, deque[float]] = {}
-        self._in_flight: dict[str, int] = {}
-        self._swept = clock()
+    async def hit(self, key: str, window_seconds: int, now: float, amount: int = 1, group: str | None = None) -> int:
+        """Add ``amount``; ``group`` tags the key so that ``clear_group`` can forget all of a group's keys."""
+        ...
 
-    def reserve(self, key: str, limit: int, window: float) -> bool:
-        """One attempt may start (no await in here: atomic on the event loop)."""
-        now = self._clock()
-        if now - self._swept >= window:
-            # Once per window, forget keys whose last failure is older than the window (a spray from
-            # many addresses would otherwise keep one entry per address for ever).
-            self._swept = now
-            for stale in [k for k, f in self._failures.items() if f[-1] <= now - window]:
-                del self._failures[stale]
-        failures = self._failures.get(key)
-        while failures and failures[0] <= now - window:
-            failures.popleft()
-        if failures is not None and not failures:
-            del self._failures[key]
-        used = len(self._failures.get(key, ())) + self._in_flight.get(key, 0)
-        if used >= limit:
-            return False
-        self._in_flight[key] = self._in_flight.get(key, 0) + 1
-        return True
+    async def count(self, key: str, window_seconds: int, now: float) -> int: ...
 
-    def settle(self, key: str, failed: bool) -> None:
-        left = self._in_flight.get(key, 1) - 1
-        if left > 0:
-            self._in_flight[key] = left
-        else:
-            self._in_flight.pop(key, None)
-        if failed:
-            self._failures.setdefault(key, deque()).append(self._clock())
+    async def clear(self, key: str, window_seconds: int, now: float) -> None: ...
+
+    async def clear_group(self, group: str) -> None: ...
+
+
+class MemoryCounters:
+    """``SharedCounters`` for one process (before the database is there, and in unit tests)."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, int] = {}
+        self._groups: dict[str, set[str]] = {}
+
+    async def hit(self, key: str, window_seconds: int, now: float, amount: int = 1, group: str | None = None) -> int:
+        slot = f"{key}|{int(now // window_seconds)}"
+        self._counts[slot] = self._counts.get(slot, 0) + amount
+        if group is not None:
+            self._groups.setdefault(group, set()).add(slot)
+        return self._counts[slot]
+
+    async def count(self, key: str, window_seconds: int, now: float) -> int:
+        return self._counts.get(f"{key}|{int(now // window_seconds)}", 0)
+
+    async def clear(self, key: str, window_seconds: int, now: float) -> None:
+        self._counts.pop(f"{key}|{int(now // window_seconds)}", None)
+
+    async def clear_group(self, group: str) -> None:
+        for slot in self._groups.pop(group, set()):
+            self._counts.pop(slot, None)
 
 
 class RateLimiter:
     def __init__(self) -> None:
         self._storage = MemoryStorage()
         self._limiter = MovingWindowRateLimiter(self._storage)
-        self.failures = FailureLimit()
+        # Set at start-up to the database's counters: sign-in throttling is then shared by every process.
+        self.shared: SharedCounters = MemoryCounters()
 
     async def hit(self, rule: str, *key: str) -> bool:
         """Count one hit; False when ``rule`` (e.g. ``"5/300 second"``) is exceeded for ``key``."""

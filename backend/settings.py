@@ -37,8 +37,31 @@ class Settings(BaseSettings):
     login_attempts_per_account: int = 5
     login_attempts_per_address: int = 20
     login_window_seconds: int = 300
+    login_max_delay_seconds: float = 10.0  # the longest wait before a password is checked (after many failures)
     # Reverse proxies (IPs or networks) whose X-Forwarded-For names the client; none: the peer is the client.
     trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
+    # Host names served (HTTP and websockets; anything else is refused: DNS rebinding). "*" serves any.
+    allowed_hosts: list[str] = Field(default_factory=lambda: ["127.0.0.1", "localhost", "::1"])
+    # API requests per window, shared by every app process: per user (valid token) or per address (none).
+    requests_per_user: int = Field(default=1200, ge=1)
+    requests_per_address: int = Field(default=300, ge=1)
+    request_window_seconds: int = Field(default=60, ge=1)
+    # GraphiQL, introspection and field suggestions: on in development, off in production unless set.
+    graphiql: bool | None = None
+    introspection: bool | None = None
+
+    def served_hosts(self) -> list[str]:
+        """Tests and benchmarks (``env=test``) talk to in-process apps under made-up host names: any host,
+        unless the list is set explicitly."""
+        if self.env == "test" and "allowed_hosts" not in self.model_fields_set:
+            return ["*"]
+        return self.allowed_hosts
+
+    def developer_tools(self) -> tuple[bool, bool]:
+        """(GraphiQL, introspection and suggestions): explicit settings, else on outside production."""
+        default = self.env != "production"
+        return (default if self.graphiql is None else self.graphiql,
+                default if self.introspection is None else self.introspection)
 
     def check_production(self) -> None:
         """Refuse to start in production without the settings that must be explicit there."""

@@ -1,10 +1,10 @@
-"""Least-effort plans for a whole cohort. Run: ``.venv/bin/python -m bench.bench_plan [--quick] [--incubators 500]``.
+"""Least-effort plans for a whole cohort. Run: ``.venv/bin/python -m bench.bench_plan [--incubators 500]``.
 
 Plans every incubator of a synthetic cohort (default scheme 2026.2, five quarters so ``ttm`` is defined)
 to benchmark status with :func:`evaluation.plan_to_tier` (one exact MILP per incubator, HiGHS via
 :func:`scipy.optimize.milp`, then the plan re-scored by the engine), and, as the baseline in the same
 run, the one headline evaluation of the cohort every plan starts from. Target: all plans ≤ 1 s.
-Exits 1 when the target is missed (full mode; ``--quick`` plans 40 incubators and only reports).
+Exits 1 when the target is missed.
 """
 
 from __future__ import annotations
@@ -22,10 +22,11 @@ TARGET_SECONDS = 1.0
 
 def main(argv: list[str] | None = None) -> int:
     ap = arguments(__doc__)
-    ap.add_argument("--incubators", type=int, default=None, help="cohort size (default 500; 40 with --quick)")
+    ap.add_argument("--incubators", type=int, default=500)
     ap.add_argument("--target", default="benchmark", help="tier to plan for ('next' = the next tier up)")
     args = ap.parse_args(argv)
-    args.incubators = args.incubators or (40 if args.quick else 500)
+    if args.quick:
+        args.incubators = 20
     targets = Targets(args.quick)
     scheme = default_scheme()
     data = synthetic_metrics(args.incubators, quarters_until("2025Q3", 5), seed=2026)

@@ -19,6 +19,7 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
+from pymongo.errors import ConnectionFailure
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from backend.errors import AppError, Unauthenticated
@@ -385,8 +386,10 @@ async def _reader(connection: Connection) -> None:
                 break
             connection.last_seen = time.monotonic()
             raw = message.get("text")
-            if raw is None:
-                raw = message.get("bytes") or b""
+            if raw is None:  # binary: not part of the protocol
+                connection.send(p.error_frame(None, p.FRAME_BINARY))
+                connection.kill(p.CLOSE_UNSUPPORTED, "frame.binary")
+                break
             if not connection.take_token():
                 connection.send(p.error_frame(None, p.RATE_LIMITED))
                 if connection.flooding:
@@ -403,6 +406,8 @@ async def _reader(connection: Connection) -> None:
                 await _dispatch(connection, frame, frame_id)
             except (asyncio.CancelledError, WebSocketDisconnect):
                 raise
+            except ConnectionFailure:
+                connection.send(p.error_frame(frame_id, p.DATABASE_UNAVAILABLE))
             except Exception:
                 log.exception("frame handling failed")
                 connection.send(p.error_frame(frame_id, p.INTERNAL))
@@ -452,6 +457,9 @@ async def _dispatch(connection: Connection, frame: dict[str, Any], frame_id: str
                 "RATE_LIMITED": p.RATE_LIMITED}.get(error.code, error.code.lower())
         connection.send(p.error_frame(frame_id, code, error.message_en, message_zh=error.message_zh))
         return
+    except ConnectionFailure:
+        connection.send(p.error_frame(frame_id, p.DATABASE_UNAVAILABLE))
+        return
     except Exception:
         log.exception("action %s failed", name)
         connection.send(p.error_frame(frame_id, p.INTERNAL))
@@ -472,7 +480,7 @@ async def _authenticate(connection: Connection, frame: dict[str, Any], frame_id:
     try:
         user = await connection.state.user_service.user_from_token(token)
     except Unauthenticated as error:
-        connection.send(p.error_frame(frame_id, p.AUTH_INVALID, error.message_en,
+        connection.send(p.error_frame(frame_id, p.AUTH_INVALID, error.message_en, message_zh=error.message_zh,
                                       reason=error.details.get("reason")))
         connection.kill(p.CLOSE_AUTH, "auth.invalid")
         return

@@ -21,6 +21,8 @@ RATE_LIMITED = "rate.limited"            # too many frames; persisting floods ar
 FORBIDDEN = "forbidden"
 NOT_FOUND = "not_found"
 INTERNAL = "internal"
+DATABASE_UNAVAILABLE = "server.database_unavailable"  # the database does not answer: retry shortly
+FRAME_BINARY = "frame.binary"            # binary frames are not part of the protocol (closes 1003)
 
 ERROR_CODES: dict[str, str] = {
     FRAME_NOT_JSON: "The frame is not valid JSON text.",
@@ -35,6 +37,24 @@ ERROR_CODES: dict[str, str] = {
     FORBIDDEN: "You are not allowed to do this.",
     NOT_FOUND: "Not found.",
     INTERNAL: "Unexpected server error.",
+    DATABASE_UNAVAILABLE: "The database is unavailable: try again in a moment.",
+    FRAME_BINARY: "Binary frames are not accepted: send JSON text frames.",
+}
+ERROR_CODES_ZH: dict[str, str] = {
+    FRAME_NOT_JSON: "消息帧不是有效的 JSON 文本。",
+    FRAME_TOO_LARGE: "消息帧超过大小上限。",
+    FRAME_INVALID: "消息帧须为包含字符串 “action”（及字符串 “id”）的对象。",
+    ACTION_UNKNOWN: "没有这个操作。",
+    PAYLOAD_INVALID: "payload 不符合该操作的格式。",
+    AUTH_REQUIRED: "请先发送 “auth” 帧。",
+    AUTH_INVALID: "令牌无效或已过期。",
+    AUTH_ALREADY: "此连接已认证。",
+    RATE_LIMITED: "消息过于频繁，请放慢速度。",
+    FORBIDDEN: "您没有执行此操作的权限。",
+    NOT_FOUND: "未找到。",
+    INTERNAL: "服务器内部错误。",
+    DATABASE_UNAVAILABLE: "数据库暂时不可用，请稍后重试。",
+    FRAME_BINARY: "不接受二进制帧，请发送 JSON 文本帧。",
 }
 
 # Close codes (the 4000-4999 range is the application's).
@@ -44,6 +64,7 @@ CLOSE_HEARTBEAT = 4408       # no frame from the client within the heartbeat tim
 CLOSE_SLOW = 4409            # the send queue filled up: the client is not reading fast enough
 CLOSE_FLOOD = 4429           # kept flooding after rate.limited errors
 CLOSE_SHUTDOWN = 1001
+CLOSE_UNSUPPORTED = 1003     # a binary frame: the protocol is JSON text only
 
 CLOSE_CODES: dict[int, str] = {
     CLOSE_AUTH: "auth.timeout / auth.invalid / auth.expired / auth.revoked",
@@ -52,6 +73,7 @@ CLOSE_CODES: dict[int, str] = {
     CLOSE_SLOW: "slow.consumer",
     CLOSE_FLOOD: "rate.flood",
     CLOSE_SHUTDOWN: "server going away",
+    CLOSE_UNSUPPORTED: "frame.binary",
 }
 
 
@@ -94,9 +116,12 @@ def ok_frame(frame_id: str | None, data: dict[str, Any] | None) -> str:
     return dumps({"type": "ok", "id": frame_id, "data": data if data is not None else {}})
 
 
-def error_frame(frame_id: str | None, code: str, message: str | None = None, **details: Any) -> str:
-    body: dict[str, Any] = {"type": "error", "id": frame_id, "code": code,
-                            "message": message or ERROR_CODES.get(code, code)}
+def error_frame(frame_id: str | None, code: str, message: str | None = None, *, message_zh: str | None = None,
+                **details: Any) -> str:
+    """``message`` (English, also as ``message_en``) and ``message_zh``: the code's Chinese text unless given."""
+    english = message or ERROR_CODES.get(code, code)
+    body: dict[str, Any] = {"type": "error", "id": frame_id, "code": code, "message": english,
+                            "message_en": english, "message_zh": message_zh or ERROR_CODES_ZH.get(code, english)}
     if details:
         body["details"] = details
     return dumps(body)
@@ -112,8 +137,8 @@ def event_frame(topic: str, event: str, data: dict[str, Any], seq: int | None = 
 
 
 def parse_client_frame(raw: str | bytes, limit: int) -> tuple[dict[str, Any] | None, str | None, str | None]:
-    """(frame, error_code, frame_id): validates size, JSON and the envelope's shape."""
-    if len(raw) > limit:
+    """(frame, error_code, frame_id): validates size (in bytes, as sent), JSON and the envelope's shape."""
+    if len(raw) > limit or (isinstance(raw, str) and len(raw) * 4 > limit and len(raw.encode()) > limit):
         return None, FRAME_TOO_LARGE, None
     try:
         frame = orjson.loads(raw)

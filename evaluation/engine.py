@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 Metrics = Mapping[str, Mapping[str, Mapping[str, float | None]]]
-_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+_QUARTER = re.compile(r"^(19[89][0-9]|20[0-9]{2})Q([1-4])\Z")
 
 
 # ----- quarters ----------------------------------------------------------------------------------------

@@ -10,10 +10,13 @@ import orjson
 from fastapi import Request, WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
 from backend.api.context import Context
+from backend.api.errors import code_parse_errors
 from backend.api.schema import build_schema
 from backend.errors import Unauthenticated
 from backend.ratelimit import client_address
@@ -51,6 +54,11 @@ class IncubenchGraphQLRouter(GraphQLRouter[Context, None]):
         # ~8x faster than json on large results; str, since websocket frames must stay text frames
         return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()
 
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        if result.errors:
+            code_parse_errors(result.errors)
+        return await super().process_result(request, result)
+
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Subscriptions authenticate with ``{"authorization": "Bearer <token>"}`` in connection_init."""
         params: Any = context.connection_params or {}
@@ -67,11 +75,12 @@ class IncubenchGraphQLRouter(GraphQLRouter[Context, None]):
         return None
 
 
-def graphql_router(allowed_origins: list[str]) -> IncubenchGraphQLRouter:
+def graphql_router(allowed_origins: list[str], *, graphiql: bool = True,
+                   introspection: bool = True) -> IncubenchGraphQLRouter:
     return IncubenchGraphQLRouter(
-        build_schema(),
+        build_schema(introspection=introspection),
         context_getter=get_context,
-        graphql_ide="graphiql",
+        graphql_ide="graphiql" if graphiql else None,
         allow_queries_via_get=False,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         connection_init_wait_timeout=timedelta(seconds=5),

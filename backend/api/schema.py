@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import strawberry
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -17,7 +18,8 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from backend.api.errors import AppErrors
+from backend.api.cost import CostLimit
+from backend.api.errors import AppErrors, WithoutSuggestions
 from backend.api.resolvers.bookings import BookingMutations, BookingQueries
 from backend.api.resolvers.incubators import IncubatorMutations, IncubatorQueries
 from backend.api.resolvers.matchmaking import MatchmakingMutations, MatchmakingQueries
@@ -53,7 +55,11 @@ LIMIT_RULES = [*QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
                *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules]
 
 
-def build_schema() -> strawberry.Schema:
+CLOSED_RULES = [*LIMIT_RULES, NoSchemaIntrospectionCustomRule]
+
+
+def build_schema(*, introspection: bool = True) -> strawberry.Schema:
+    """``introspection=False``: no introspection queries and no field suggestions in errors."""
     query = merge_types("Query", QUERY_MIXINS)
     mutation = merge_types("Mutation", MUTATION_MIXINS)
     subscription = merge_types("Subscription", SUBSCRIPTION_MIXINS) if SUBSCRIPTION_MIXINS else None
@@ -65,12 +71,13 @@ def build_schema() -> strawberry.Schema:
         extensions=[
             # Classes or factories, never instances: instances would share state between requests.
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            CostLimit,  # before the validation rules (and their cache) run
             # The depth and alias rules are built once: a limiter made per request would make new rule
             # classes each time, and ValidationCache (keyed by the rules) would never hit.
-            lambda: AddValidationRules(LIMIT_RULES),
+            lambda: AddValidationRules(LIMIT_RULES if introspection else CLOSED_RULES),
             lambda: ParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),
-            AppErrors,
+            AppErrors if introspection else WithoutSuggestions,
         ],
     )
 

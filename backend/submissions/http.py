@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import anyio
 import orjson
 from fastapi import APIRouter, Request, Response, UploadFile
 
@@ -13,7 +14,7 @@ from backend.errors import AppError, BadUserInput, Forbidden, NotFound
 from backend.http import error_response, request_user
 from backend.rankings.service import rank_by_dimension, ranking_service
 from backend.state import AppState
-from backend.submissions.service import scheme, submission_service
+from backend.submissions.service import SaveRequest, scheme, submission_service
 from backend.submissions.tabular import MAX_IMPORT_BYTES, Table, parse_import, read_table, to_csv, to_xlsx
 from backend.users.models import Role, User
 
@@ -31,7 +32,8 @@ async def import_metrics(request: Request, file: UploadFile, dry_run: bool = Fal
         if user.role not in (Role.admin, Role.manager):
             raise Forbidden("Only admins and incubator managers import metrics.", "只有系统管理员和孵化器管理员可以导入指标。")
         content = await file.read(MAX_IMPORT_BYTES + 1)
-        requests = parse_import(read_table(content, file.filename or ""))
+        # Parsing is CPU-bound: off the event loop, so other clients are served meanwhile.
+        requests = await anyio.to_thread.run_sync(_parse_upload, content, file.filename or "")
         service = submission_service(state)
         if dry_run:
             await service.save_many(user, requests, source="import", dry_run=True)
@@ -44,6 +46,10 @@ async def import_metrics(request: Request, file: UploadFile, dry_run: bool = Fal
             "revisions": [{"incubatorId": r.incubator_id, "quarter": r.quarter, "revision": r.revision,
                            "status": r.status.value} for r in revisions]}
     return Response(orjson.dumps(body), media_type="application/json")
+
+
+def _parse_upload(content: bytes, filename: str) -> list[SaveRequest]:
+    return parse_import(read_table(content, filename))
 
 
 @router.get("/api/export/{view}.{fmt}")
@@ -61,7 +67,7 @@ async def export_view(view: str, fmt: str, request: Request) -> Response:
         table = await builders[view](state, user, params)
     except AppError as error:
         return error_response(error)
-    body = to_csv(table) if fmt == "csv" else to_xlsx(table)
+    body = await anyio.to_thread.run_sync(to_csv if fmt == "csv" else to_xlsx, table)  # off the event loop
     # Only safe characters in the header (the parameters are the caller's text: quotes, CR/LF, Chinese).
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", "-".join(
         [view, *[str(params[k]) for k in ("quarter", "incubatorId") if params.get(k)]]))

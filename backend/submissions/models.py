@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
-QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
+QUARTER_RE = re.compile(r"^(19[89][0-9]|20[0-9]{2})Q([1-4])\Z")
 
 
 class SubmissionStatus(StrEnum):

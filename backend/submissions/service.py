@@ -465,7 +465,12 @@ class SubmissionService:
 
     # ----- reads ------------------------------------------------------------------------------------
     async def current(self, incubator_id: str, quarter: str) -> Head | None:
-        return await self.repository.head(incubator_id, quarter)
+        head = await self.repository.head(incubator_id, quarter)
+        if head is None:
+            # A write interrupted between storing the first revision and creating the head: repaired on
+            # read, so the stored metrics are never hidden (only pairs with no head pay the extra queries).
+            head, _ = await self._repair(incubator_id, quarter)
+        return head
 
     async def revisions(self, incubator_id: str, quarter: str, first: int, before: int | None
                         ) -> tuple[list[Revision], bool]:

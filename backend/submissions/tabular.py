@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from dataclasses import dataclass
 from typing import Any
+from xml.etree import ElementTree
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 from backend.errors import BadUserInput, IssueCollector
@@ -36,44 +39,173 @@ def _bad(message_en: str, message_zh: str, field: str = "file") -> BadUserInput:
 
 
 def read_table(content: bytes, filename: str = "") -> list[list[Any]]:
-    """Rows (header first) of a CSV (UTF-8, with or without BOM) or XLSX file (its first sheet)."""
+    """Rows (header first, blank rows left out) of a CSV (UTF-8, with or without BOM) or XLSX file (its
+    first sheet), read once and streaming, stopping past ``MAX_IMPORT_ROWS``. CPU-bound: call it off the
+    event loop."""
     if not content:
         raise _bad("The file is empty.", "文件为空。")
     if len(content) > MAX_IMPORT_BYTES:
         raise _bad("The file is larger than 5 MB.", "文件超过 5 MB。")
     if content.startswith(XLSX_MAGIC) or filename.lower().endswith(".xlsx"):
-        try:
-            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-            rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
-            book.close()
-            formulas = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
-            written = [list(r) for r in formulas.worksheets[0].iter_rows(values_only=True)]
-            formulas.close()
-        except Exception as error:  # openpyxl raises many kinds for a damaged file
-            raise _bad("The file is not a readable XLSX workbook.", "文件不是可读取的 XLSX 工作簿。") from error
-        _no_unsaved_formulas(rows, written)
-        return rows
+        return read_xlsx(content)
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise _bad("A CSV file must be UTF-8 encoded.", "CSV 文件须为 UTF-8 编码。") from error
-    return [list(r) for r in csv.reader(io.StringIO(text))]
+    rows: list[list[Any]] = []
+    try:
+        for row in csv.reader(io.StringIO(text)):
+            if any(cell.strip() for cell in row):
+                _keep(rows, row)
+    except csv.Error as error:
+        raise _bad(f"The CSV file cannot be read: {error}.", "CSV 文件无法读取。") from error
+    return rows
 
 
-def _no_unsaved_formulas(values: list[list[Any]], written: list[list[Any]]) -> None:
-    """A formula whose result the file does not carry (written by a program, never opened and saved in a
-    spreadsheet) would read as "not reported": refuse the file and name the cells instead."""
-    from openpyxl.utils import get_column_letter
+def _keep(rows: list[list[Any]], row: list[Any]) -> None:
+    """Append a non-blank row; past the header and ``MAX_IMPORT_ROWS`` lines, stop reading the file."""
+    if len(rows) > MAX_IMPORT_ROWS:
+        raise _bad(f"At most {MAX_IMPORT_ROWS} rows per file.", f"每个文件最多 {MAX_IMPORT_ROWS} 行。")
+    if len(row) > MAX_COLUMNS:
+        raise _bad(f"At most {MAX_COLUMNS} columns.", f"最多 {MAX_COLUMNS} 列。")
+    rows.append(row)
 
-    cells = [f"{get_column_letter(c + 1)}{r + 1}"
-             for r, (row_values, row_written) in enumerate(zip(values, written, strict=False))
-             for c, (value, source) in enumerate(zip(row_values, row_written, strict=False))
-             if value is None and isinstance(source, str) and source.startswith("=")]
-    if cells:
-        listed = ", ".join(cells[:5]) + (" …" if len(cells) > 5 else "")
+
+# XLSX limits: a workbook is a zip of XML; these bound what a small upload can make the server do.
+MAX_XLSX_UNCOMPRESSED = 40 * 1024 * 1024  # all members together, as the zip declares (and reads) them
+MAX_XLSX_RATIO = 100  # uncompressed / compressed, for members over 1 MiB
+MAX_SHARED_STRINGS = 200_000
+MAX_SHARED_CHARS = 4_000_000
+MAX_CELL_CHARS = 32_767  # Excel's own limit
+MAX_COLUMNS = 500
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_CELL_REF = re.compile(r"^([A-Z]{1,3})([0-9]+)$")
+
+
+def read_xlsx(content: bytes) -> list[list[Any]]:
+    """The first sheet's non-blank rows, parsed once with a streaming XML reader (values as saved by the
+    spreadsheet program; a formula without its saved result is refused, naming the cells)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        members = {info.filename: info for info in archive.infolist()}
+        if sum(info.file_size for info in members.values()) > MAX_XLSX_UNCOMPRESSED:
+            raise _bad(f"The workbook unpacks to more than {MAX_XLSX_UNCOMPRESSED // 2 ** 20} MB.",
+                       f"工作簿解压后超过 {MAX_XLSX_UNCOMPRESSED // 2 ** 20} MB。")
+        for info in members.values():
+            if info.file_size > 2 ** 20 and info.file_size > MAX_XLSX_RATIO * max(info.compress_size, 1):
+                raise _bad("The workbook is compressed suspiciously well (a zip bomb?).",
+                           "工作簿压缩比异常（疑似压缩炸弹）。")
+        shared = _shared_strings(archive) if "xl/sharedStrings.xml" in members else []
+        rows, unsaved = _sheet_rows(archive, _first_sheet(archive, members), shared)
+    except BadUserInput:
+        raise
+    except Exception as error:  # a damaged zip or XML raises many kinds
+        raise _bad("The file is not a readable XLSX workbook.", "文件不是可读取的 XLSX 工作簿。") from error
+    if unsaved:
+        listed = ", ".join(unsaved[:5]) + (" …" if len(unsaved) > 5 else "")
         raise _bad(f"Cells {listed} hold formulas whose results the file does not contain: open it in a "
                    "spreadsheet program and save it, or paste the values, then upload again.",
                    f"单元格 {listed} 为公式但文件中没有计算结果：请用表格软件打开并保存，或粘贴为数值后再上传。")
+    return rows
+
+
+def _first_sheet(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo]) -> str:
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    first = next(iter(workbook.iter(f"{_MAIN}sheet")), None)
+    if first is not None and "xl/_rels/workbook.xml.rels" in members:
+        wanted = first.get(f"{_REL}id")
+        relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        for relation in relations.iter(f"{_PKG_REL}Relationship"):
+            if relation.get("Id") == wanted:
+                target = relation.get("Target", "")
+                return target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return "xl/worksheets/sheet1.xml"
+
+
+def _text(element: ElementTree.Element) -> str:
+    """The text of a shared or inline string: its ``t`` elements, phonetic runs left out."""
+    parts = []
+    for child in element:
+        name = child.tag.rsplit("}", 1)[-1]
+        if name == "t":
+            parts.append(child.text or "")
+        elif name == "r":
+            parts.extend(t.text or "" for t in child if t.tag.endswith("}t"))
+    return "".join(parts)
+
+
+def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
+    strings: list[str] = []
+    characters = 0
+    with archive.open("xl/sharedStrings.xml") as stream:
+        for _, element in ElementTree.iterparse(stream, events=("end",)):
+            if element.tag != f"{_MAIN}si":
+                continue
+            text = _text(element)[:MAX_CELL_CHARS]
+            characters += len(text)
+            strings.append(text)
+            element.clear()
+            if len(strings) > MAX_SHARED_STRINGS or characters > MAX_SHARED_CHARS:
+                raise _bad("The workbook holds too much text for a metrics import.",
+                           "工作簿中的文本过多，不像指标导入文件。")
+    return strings
+
+
+def _column(reference: str | None, default: int) -> int:
+    match = _CELL_REF.match(reference or "")
+    if match is None:
+        return default
+    index = 0
+    for letter in match.group(1):
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
+def _number(text: str) -> Any:
+    value = float(text)
+    return int(value) if value.is_integer() and not any(c in text for c in ".eE") else value
+
+
+def _sheet_rows(archive: zipfile.ZipFile, path: str, shared: list[str]) -> tuple[list[list[Any]], list[str]]:
+    rows: list[list[Any]] = []
+    unsaved: list[str] = []
+    with archive.open(path) as stream:
+        for _, element in ElementTree.iterparse(stream, events=("end",)):
+            if element.tag != f"{_MAIN}row":
+                continue
+            row: list[Any] = []
+            for cell in element.iter(f"{_MAIN}c"):
+                index = _column(cell.get("r"), len(row))
+                if index >= MAX_COLUMNS:
+                    raise _bad(f"At most {MAX_COLUMNS} columns.", f"最多 {MAX_COLUMNS} 列。")
+                row.extend([None] * (index - len(row)))
+                row.append(_value(cell, shared, unsaved, len(rows)))
+            element.clear()
+            if any(_cell(v) is not None for v in row):
+                _keep(rows, row)
+    return rows, unsaved
+
+
+def _value(cell: ElementTree.Element, shared: list[str], unsaved: list[str], row_number: int) -> Any:
+    kind = cell.get("t", "n")
+    saved = cell.find(f"{_MAIN}v")
+    raw = saved.text if saved is not None else None
+    if kind == "inlineStr":
+        inline = cell.find(f"{_MAIN}is")
+        return _text(inline)[:MAX_CELL_CHARS] if inline is not None else None
+    if raw is None:
+        if cell.find(f"{_MAIN}f") is not None:
+            unsaved.append(cell.get("r") or f"row {row_number + 1}")
+        return None
+    if kind == "s":
+        return shared[int(raw)]
+    if kind == "b":
+        return raw.strip() == "1"
+    if kind in ("str", "e", "d"):
+        return raw[:MAX_CELL_CHARS]
+    return _number(raw)
 
 
 def _cell(value: Any) -> Any:

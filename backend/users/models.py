@@ -28,6 +28,7 @@ class User(BaseModel):
     password_hash: str
     active: bool = True
     created_at: datetime
+    must_change_password: bool = False  # set by an admin's reset: the next sign-in must choose a new one
 
     model_config = {"populate_by_name": True}
 

@@ -92,6 +92,12 @@ class UserRepository:
             {"_id": user_id}, {"$set": {"active": active}}, return_document=ReturnDocument.AFTER)
         return User.model_validate(document) if document else None
 
+    async def set_password(self, user_id: str, password_hash: str, must_change: bool) -> User | None:
+        document = await self._collection.find_one_and_update(
+            {"_id": user_id}, {"$set": {"password_hash": password_hash, "must_change_password": must_change}},
+            return_document=ReturnDocument.AFTER)
+        return User.model_validate(document) if document else None
+
     async def count_active(self, role: str) -> int:
         return await self._collection.count_documents({"role": role, "active": True})
 

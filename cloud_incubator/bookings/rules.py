@@ -31,7 +31,7 @@ TOPICS: dict[str, tuple[str, str]] = {
 LANGUAGES: dict[str, tuple[str, str]] = {"zh": ("中文", "Chinese"), "en": ("英文", "English")}
 MODES: dict[str, tuple[str, str]] = {"online": ("线上", "Online"), "on_site": ("现场", "On site")}
 
-QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
+QUARTER_RE = re.compile(r"^(19[89][0-9]|20[0-9]{2})Q([1-4])\Z")
 
 
 @dataclass(frozen=True)

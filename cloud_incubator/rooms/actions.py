@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import ConnectionFailure, DuplicateKeyError
 
 from backend.app import SHUTDOWN_HOOKS, STARTUP_HOOKS
 from backend.roadshows.models import Phase, Roadshow, RoadshowStatus
@@ -256,6 +256,8 @@ async def room_join(ctx: ActionContext, payload: JoinPayload) -> dict[str, Any] 
     rt = _rt(ctx)
     try:
         roadshow = await rt.roadshow(payload.room_id, fresh=True)
+    except ConnectionFailure:
+        raise  # the database is down, the room may well exist: the gateway says so
     except Exception as error:
         raise ProtocolError("room.not_found", "No roadshow has this id.", room_id=payload.room_id) from error
     if not rt.service.may_enter(ctx.user, roadshow):

@@ -257,7 +257,7 @@ async def test_ranking_round_trips_do_not_grow_with_incubators(gql, people, stat
 
     small = await grow_to(10)
     large = await grow_to(100)
-    assert small == large <= 4
+    assert small == large <= 5  # (one of them: the request's rate-limit count, shared by app processes)
     # and uncached, after a change, still a constant number
     await submit(state, admin, created[0], "2025Q3", scaled(2.0), base=1)
     before = command_counter.counts.get(database, 0)

@@ -287,7 +287,7 @@ class RankingQueries:
             raise NotFound(f"This incubator has no submitted metrics for {quarter}.",
                            f"该孵化器 {quarter} 无已提交的指标。", field="incubatorId")
         try:
-            outcome = what_if(evaluated.result, inc, deltas)
+            outcome = await asyncio.to_thread(what_if, evaluated.result, inc, deltas)  # CPU: off the loop
         except EvaluationError as error:
             raise _engine_error(error, "changes") from error
         return WhatIfResult(incubator_id=strawberry.ID(inc), quarter=quarter,
@@ -351,7 +351,7 @@ class RankingQueries:
         before = await live(info, from_quarter, _value(method))
         after_ = await live(info, to_quarter, _value(method))
         try:
-            explained = explain_change(before.result, after_.result, ids)
+            explained = await asyncio.to_thread(explain_change, before.result, after_.result, ids)  # CPU: off the loop
         except EvaluationError as error:
             raise _engine_error(error, "method") from error
         explained.sort(key=lambda e: -abs(e.delta))

@@ -44,11 +44,27 @@ class UserQueries:
 
 @strawberry.type
 class UserMutations:
-    @strawberry.mutation(description="Sign in; returns a signed access token (send it as 'Authorization: Bearer').")
-    async def login(self, info: Info, username: str, password: str) -> AuthPayload:
+    @strawberry.mutation(description="Sign in; returns a signed access token (send it as 'Authorization: Bearer'). "
+                                     "After an admin's password reset the answer is PASSWORD_CHANGE_REQUIRED until "
+                                     "`newPassword` is given too.")
+    async def login(self, info: Info, username: str, password: str, new_password: str | None = None) -> AuthPayload:
         token, expires, user = await info.context.state.user_service.login(
-            username, password, info.context.client_address)
+            username, password, info.context.client_address, new_password)
         return AuthPayload(token=token, expires_at=expires, user=User.from_model(user))
+
+    @strawberry.mutation(permission_classes=[roles(RoleModel.admin)],
+                         description="Admins forget the sign-in failures counted against an account.")
+    async def unlock_account(self, info: Info, user_id: strawberry.ID) -> User:
+        user = await info.context.state.user_service.unlock(info.context.require_user(), str(user_id))
+        return User.from_model(user)
+
+    @strawberry.mutation(permission_classes=[roles(RoleModel.admin)],
+                         description="Admins set a temporary password; the account must choose a new one at its "
+                                     "next sign-in.")
+    async def reset_password(self, info: Info, user_id: strawberry.ID, temporary_password: str) -> User:
+        user = await info.context.state.user_service.reset_password(info.context.require_user(), str(user_id),
+                                                                    temporary_password)
+        return User.from_model(user)
 
     @strawberry.mutation(permission_classes=[roles(RoleModel.admin)], description="Admins create accounts.")
     async def create_user(self, info: Info, input: CreateUserInput) -> User:

@@ -291,7 +291,39 @@ function renderUsers() {
           'aria-label': t(u.active ? 'admin.users.disableNamed' : 'admin.users.enableNamed', { name: u.username }),
           'aria-describedby': `err-row-${u.id}`, onclick: (e) => setActive(u, !u.active, e.currentTarget) },
         t(u.active ? 'admin.users.disable' : 'admin.users.enable')),
+        el('button', { type: 'button', class: 'secondary unlock-account',
+          'aria-label': t('admin.users.unlockNamed', { name: u.username }),
+          onclick: (e) => accountAction(u, 'UnlockAccount', {}, 'admin.users.unlocked', e.currentTarget) },
+        t('admin.users.unlock')),
+        el('button', { type: 'button', class: 'secondary reset-password',
+          'aria-label': t('admin.users.resetNamed', { name: u.username }),
+          onclick: (e) => accountAction(u, 'ResetPassword', { temporaryPassword: temporaryPassword() },
+            'admin.users.resetDone', e.currentTarget) },
+        t('admin.users.reset')),
         el('span', { class: 'field-error', id: `err-row-${u.id}`, role: 'status' })))))));
+}
+
+// A random temporary password (4 groups of 4 letters and digits): the account must replace it at sign-in.
+function temporaryPassword() {
+  const alphabet = 'abcdefghjkmnpqrstuvwxyz23456789';
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  const chars = [...bytes].map((b) => alphabet[b % alphabet.length]).join('');
+  return chars.match(/.{4}/g).join('-');
+}
+
+// Unlock (forget sign-in failures) or reset the password; the notice names the temporary password.
+async function accountAction(user, operation, variables, done, button) {
+  const slot = document.getElementById(`err-row-${user.id}`);
+  slot.textContent = '';
+  button.disabled = true;
+  try {
+    await gql(operation, { userId: user.id, ...variables });
+    notify(t(done, { name: user.username, password: variables.temporaryPassword || '' }), 'ok');
+  } catch (error) {
+    showError(error);
+  } finally {
+    button.disabled = false;
+  }
 }
 
 async function setActive(user, active, button) {

@@ -9,9 +9,14 @@ document.getElementById('lang-slot').replaceChildren(langSwitch());
 const params = new URLSearchParams(location.search);
 if (params.get('expired')) notify(t('signin.expired'), 'error');
 
+// Only a path on this site: browsers read a backslash as "/", so "/\evil.example" would leave it.
 function safeNext(role) {
   const next = params.get('next');
-  return next && next.startsWith('/') && !next.startsWith('//') ? next : homeFor(role);
+  if (next && next.startsWith('/') && !/[\\\u0000-\u001f]/.test(next)) {
+    const url = new URL(next, location.origin);
+    if (url.origin === location.origin) return url.pathname + url.search + url.hash;
+  }
+  return homeFor(role);
 }
 
 if (token()) {
@@ -26,15 +31,21 @@ document.getElementById('signin-form').addEventListener('submit', async (event) 
   const username = document.getElementById('username').value.trim();
   const password = document.getElementById('password').value;
   if (!username || !password) { notify(t('signin.missing'), 'error'); return; }
+  const newField = document.getElementById('new-password-field');
+  const newPassword = newField.hidden ? null : document.getElementById('new-password').value;
   const button = document.getElementById('signin-submit');
   button.disabled = true;
   try {
-    const result = (await gql('Login', { username, password })).login;
+    const result = (await gql('Login', { username, password, newPassword })).login;
     setToken(result.token);
     location.href = safeNext(result.user.role);
   } catch (error) {
     if (error instanceof ApiError && error.code === 'UNAUTHENTICATED') notify(t('signin.failed'), 'error');
-    else showError(error);
+    else if (error instanceof ApiError && error.code === 'PASSWORD_CHANGE_REQUIRED') {
+      newField.hidden = false;  // reset by an admin: the next attempt sends a new password too
+      notify(t('signin.mustChange'), 'error');
+      document.getElementById('new-password').focus();
+    } else showError(error);
   } finally {
     button.disabled = false;
   }
