@@ -10,7 +10,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 BENCHMARKS = ["bench_evaluation", "bench_ranking", "bench_requests", "bench_submissions", "bench_matchmaking",
-              "bench_bookings", "bench_guards", "bench_rooms", "bench_plan", "bench_robustness"]
+              "bench_bookings", "bench_guards", "bench_rooms", "bench_plan", "bench_robustness", "bench_dea"]
 
 
 def main(argv: list[str]) -> int:
