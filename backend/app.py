@@ -56,6 +56,9 @@ def create_app(settings: Settings | None = None, *, seed_demo_if_empty: bool = F
             db = client[settings.database_name]
             await client.admin.command("ping")
             await ensure_indexes(db)
+            from backend.users.repository import UserRepository
+
+            await UserRepository(db).add_missing_search_keys()
             state = AppState(settings=settings, client=client, db=db)
             start_edge(app, state, embedded)  # shared counters; supervises the embedded database from here on
             app.state.incubench = state

@@ -13,7 +13,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from evaluation import EvaluationResult, RobustnessResult
+from evaluation import NOT_TIERED, EvaluationResult, RobustnessResult
 
 __all__ = ["TIER_COLORS", "dimension_heatmap", "radar", "rank_intervals", "rank_trends", "ranking_bar"]
 
@@ -69,7 +69,7 @@ def ranking_bar(result: EvaluationResult, names: Mapping[str, str] | None = None
     t = _t(lang)
     order = result.order()
     fig = go.Figure()
-    for tier in [*(r.id for r in result.scheme.tiers), result.scheme.insufficient_data.id]:
+    for tier in [*(r.id for r in result.scheme.tiers), result.scheme.insufficient_data.id, NOT_TIERED.id]:
         rows = [i for i in order if result.tiers[i] == tier]
         if not rows:
             continue

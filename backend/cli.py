@@ -68,7 +68,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     app = create_app(settings, seed_demo_if_empty=args.seed_demo_if_empty, on_ready=print_banner)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
-                ws_per_message_deflate=False, ws_max_size=256 * 1024, proxy_headers=False)
+                ws="websockets-sansio", ws_per_message_deflate=False, ws_max_size=256 * 1024, proxy_headers=False)
     return 0
 
 

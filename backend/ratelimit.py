@@ -6,7 +6,7 @@ import ipaddress
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from limits import RateLimitItemPerSecond, parse
+from limits import parse
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 
@@ -91,6 +91,3 @@ class RateLimiter:
 
     async def clear(self, rule: str, *key: str) -> None:
         await self._limiter.clear(parse(rule), *key)
-
-    async def hit_per_second(self, amount: int, *key: str) -> bool:
-        return await self._limiter.hit(RateLimitItemPerSecond(amount), *key)

@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"evaluate(dicts) TOPSIS view:                                        median {t_dict_topsis:.0f} ms")
 
     print("\n== 3. robustness, 1,000 draws × 1,000 incubators (9 method combos, Dirichlet weights)")
-    xs = x[:1000, :29]
+    xs = x[:1000, :len(scheme.indicators)]
     ws = scheme.global_weights()
     cs = np.array([i.is_cost for i in scheme.indicators])
     ts = np.array([i.threshold for i in scheme.indicators])

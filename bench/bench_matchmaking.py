@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from typing import Any
 
 import numpy as np
 
@@ -23,7 +24,6 @@ from cloud_incubator.matchmaking.scoring import (
     build_problem,
     explain,
     score_block,
-    top_k,
 )
 
 WORDS = ("payment risk ledger credit compliance cloud data platform analytics vision model sensor design "
@@ -51,6 +51,46 @@ def synthetic(n_startups: int, n_investors: int, seed: int = 7) -> tuple[list[di
                           "tags": list(rng.choice(TAGS, size=4, replace=False)),
                           "description": " ".join(rng.choice(WORDS, size=15))})
     return startups, investors
+
+
+def top_k(p: Any, k: int, chunk: int = 1024, c_cols: np.ndarray | None = None, workers: int = 2
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """For every startup, the ``k`` best counterparts: (indices, scores), best first; -1 / -inf pad.
+    The app's kernel (``score_block``) in chunks, with the top-k picked here: the app itself ranks one
+    party's row at a time (``best_first``), this is the all-startups workload the target is set for.
+
+    Chunks of ``chunk`` startups bound the memory; ``workers`` threads score chunks in parallel (numpy
+    releases the GIL in its loops)."""
+    n = len(p.startup_ids)
+    cols = np.arange(len(p.counterpart_ids)) if c_cols is None else c_cols
+    k_eff = min(k, cols.size)
+    out_idx = np.full((n, k), -1, dtype=np.int64)
+    out_score = np.full((n, k), -np.inf, dtype=np.float32)
+    if k_eff == 0 or n == 0:
+        return out_idx, out_score
+
+    def run(start: int) -> None:
+        rows = np.arange(start, min(n, start + chunk))
+        block = score_block(p, rows, cols)
+        np.negative(block, out=block)
+        part = np.argpartition(block, k_eff - 1, axis=1)[:, :k_eff]
+        part_scores = -np.take_along_axis(block, part, axis=1)
+        order = np.lexsort((part, -part_scores), axis=1)
+        best = np.take_along_axis(part, order, axis=1)
+        best_scores = np.take_along_axis(part_scores, order, axis=1)
+        out_idx[rows, :k_eff] = np.where(np.isfinite(best_scores), cols[best], -1)
+        out_score[rows, :k_eff] = best_scores
+
+    starts = range(0, n, chunk)
+    if workers > 1 and n > chunk:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(run, starts))
+    else:
+        for start in starts:
+            run(start)
+    return out_idx, out_score
 
 
 def bench_recommendations() -> None:

@@ -7,6 +7,7 @@ the clients connected. Clients run in several processes (1,000 sockets need more
 
     .venv/bin/python -m bench.bench_rooms                 # 1,000 clients, 30 s each
     .venv/bin/python -m bench.bench_rooms --clients 200 --seconds 5   # quick look
+    .venv/bin/python -m bench.bench_rooms --compare-send   # also the app with every frame through the ASGI send
 """
 
 from __future__ import annotations
@@ -69,6 +70,15 @@ def baseline_server(port: int) -> None:
             await asyncio.Future()
 
     uvloop.run(main())
+
+
+def plain_send_app_server(port: int) -> None:
+    """``incubench run`` with the gateway's uvicorn fast path off: every frame goes through the ASGI send."""
+    from backend.cli import main as cli
+    from cloud_incubator import gateway
+
+    gateway._sansio_transport = lambda send: None
+    cli(["run", "--port", str(port)])
 
 
 # -- clients ---------------------------------------------------------------------------------------
@@ -321,7 +331,7 @@ def rss_mib(pid: int) -> float:
 
 
 def run_round(mode: str, url: str, server_pid: int, tokens: list[str], sender_token: str, room: str,
-              clients: int, seconds: float, workers: int) -> dict[str, Any]:
+              clients: int, seconds: float, workers: int, label: str) -> dict[str, Any]:
     total = int(seconds / INTERVAL)
     ctx = mp.get_context("spawn")
     ready, go, results = ctx.Queue(), ctx.Event(), ctx.Queue()
@@ -345,7 +355,7 @@ def run_round(mode: str, url: str, server_pid: int, tokens: list[str], sender_to
         process.join(30)
     latencies = sorted(x for p in parts for x in p["latencies"])
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 100 else [float("nan")] * 99
-    return {"mode": "incubench" if mode == "app" else "websockets", "clients": connected, "messages": total, "connect_s": connect_seconds,
+    return {"mode": label, "clients": connected, "messages": total, "connect_s": connect_seconds,
             "received": sum(p["received"] for p in parts), "expected": connected * total,
             "complete": sum(p["complete"] for p in parts), "in_order": sum(p["in_order"] for p in parts),
             "p50_ms": q[49] * 1000, "p99_ms": q[98] * 1000, "max_ms": latencies[-1] * 1000 if latencies else 0,
@@ -405,7 +415,7 @@ def wait_port(port: int, timeout: float = 60) -> None:
 
 
 def report(result: dict[str, Any]) -> str:
-    return (f"{result['mode']:<9} clients {result['clients']:>5}  messages {result['messages']:>4}  "
+    return (f"{result['mode']:<16} clients {result['clients']:>5}  messages {result['messages']:>4}  "
             f"received {result['received']:>7}/{result['expected']:<7} in order on {result['in_order']} clients  "
             f"p50 {result['p50_ms']:6.1f} ms  p99 {result['p99_ms']:6.1f} ms  max {result['max_ms']:6.1f} ms  "
             f"server RSS idle {result['idle_rss']:.0f} MiB → with clients {result['loaded_rss']:.0f} MiB  "
@@ -419,10 +429,16 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--viewers", type=int, default=50, help="distinct accounts behind the clients")
     parser.add_argument("--baseline-server", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--plain-send-server", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--only", choices=["app", "baseline"], default=None)
+    parser.add_argument("--compare-send", action="store_true",
+                        help="also run the app with its uvicorn fast path off (every frame through the ASGI send)")
     args, _ = parser.parse_known_args()  # also run from bench/run_all.py, whose arguments are not ours
     if args.baseline_server:
         baseline_server(args.baseline_server)
+        return 0
+    if args.plain_send_server:
+        plain_send_app_server(args.plain_send_server)
         return 0
 
     from backend.embedded_db import EmbeddedDatabase, free_loopback_port
@@ -431,7 +447,10 @@ def main() -> int:
     database = EmbeddedDatabase(storage_path=":memory:")
     database.start()
     try:
-        if args.only in (None, "app"):
+        variants = [("incubench", [str(Path(sys.executable).parent / "incubench"), "run", "--port"])]
+        if args.compare_send:
+            variants.append(("incubench (ASGI send)", [sys.executable, "-m", "bench.bench_rooms", "--plain-send-server"]))
+        for label, command in variants if args.only in (None, "app") else []:
             name = f"bench_{uuid.uuid4().hex[:8]}"
             tokens, host_token, room = asyncio.run(prepare(database.uri, name, args.viewers))
             port = free_loopback_port()
@@ -439,12 +458,11 @@ def main() -> int:
                    "INCUBENCH_JWT_SECRET": SECRET, "INCUBENCH_ENV": "test", "INCUBENCH_LOG_LEVEL": "WARNING",
                    "INCUBENCH_BROADCAST": "memory", "INCUBENCH_WS_FRAMES_PER_SECOND": "1000",
                    "INCUBENCH_WS_FRAME_BURST": "1000", "INCUBENCH_VAR_DIR": tempfile.mkdtemp()}
-            server = subprocess.Popen([str(Path(sys.executable).parent / "incubench"), "run", "--port", str(port)],
-                                      env=env, stdout=subprocess.DEVNULL)
+            server = subprocess.Popen([*command, str(port)], env=env, stdout=subprocess.DEVNULL, cwd=ROOT)
             try:
                 wait_port(port)
                 result = run_round("app", f"ws://127.0.0.1:{port}/ws/v1", server.pid, tokens, host_token,
-                                   room, args.clients, args.seconds, args.workers)
+                                   room, args.clients, args.seconds, args.workers, label)
                 results.append(result)
                 print(report(result), flush=True)
             finally:
@@ -457,7 +475,7 @@ def main() -> int:
             try:
                 wait_port(port)
                 result = run_round("baseline", f"ws://127.0.0.1:{port}", server.pid, ["-"], "-", "bench",
-                                   args.clients, args.seconds, args.workers)
+                                   args.clients, args.seconds, args.workers, "websockets")
                 results.append(result)
                 print(report(result), flush=True)
             finally:
@@ -465,10 +483,12 @@ def main() -> int:
                 server.wait(30)
     finally:
         database.stop()
-    if len(results) == 2:
-        app, base = results
-        print(f"p50 ratio incubench/websockets: {app['p50_ms'] / base['p50_ms']:.2f}x; "
-              f"p99 ratio: {app['p99_ms'] / base['p99_ms']:.2f}x")
+    if len(results) >= 2 and results[-1]["mode"] == "websockets":
+        base = results[-1]
+        for app in results[:-1]:
+            print(f"p50 ratio {app['mode']}/websockets: {app['p50_ms'] / base['p50_ms']:.2f}x; "
+                  f"p99 ratio: {app['p99_ms'] / base['p99_ms']:.2f}x; server CPU per frame ratio: "
+                  f"{app['server_cpu_us'] / base['server_cpu_us']:.2f}x")
     return 0
 
 

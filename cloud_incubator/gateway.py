@@ -50,6 +50,7 @@ class Connection:
         self.state = state
         self.config = config
         self.user: User | None = None
+        self.authenticated = asyncio.Event()  # set by a valid auth frame: heartbeats start then
         self.token: str | None = None  # re-checked while the socket is open (expiry, disabled account)
         self.expires_at: float | None = None
         self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=config.send_queue)
@@ -266,7 +267,11 @@ async def _close(websocket: WebSocket, code: int, reason: str) -> None:
 
 def _sansio_transport(send: Any) -> tuple[Any, Any] | None:
     """(protocol, transport) of uvicorn's websockets-sansio protocol behind an ASGI ``send`` (through
-    Starlette's wrappers), or None (other servers): then every frame goes through the ASGI send."""
+    Starlette's wrappers), or None (other servers): then every frame goes through the ASGI send.
+
+    This reads uvicorn internals (the protocol's ``transport`` and ``writable``): pyproject.toml pins
+    uvicorn to the versions it was checked with (0.50.2 to 0.55), and tests/cloud/test_gateway.py fails if
+    the live server stops taking this path. Anything unexpected falls back to the ASGI send."""
     for _ in range(8):
         owner = getattr(send, "__self__", None)
         if owner is not None:
@@ -332,7 +337,8 @@ async def _session_still_valid(connection: Connection) -> bool:
 async def _heartbeat(connection: Connection) -> None:
     config = connection.config
     try:
-        await asyncio.sleep(config.auth_timeout)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(connection.authenticated.wait(), config.auth_timeout)
         if connection.user is None:
             connection.send(p.error_frame(None, p.AUTH_REQUIRED, "No valid auth frame in time: closing."))
             connection.kill(p.CLOSE_AUTH, "auth.timeout")
@@ -472,6 +478,7 @@ async def _authenticate(connection: Connection, frame: dict[str, Any], frame_id:
         connection.kill(p.CLOSE_AUTH, "auth.invalid")
         return
     connection.user = user
+    connection.authenticated.set()
     connection.token = token
     connection.expires_at = decode_token(token, connection.state.settings.resolved_jwt_secret()).expires_at.timestamp()
     await connection.subscribe(f"user:{user.id}")

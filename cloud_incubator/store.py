@@ -44,11 +44,3 @@ class EventStore:
                                       limit=limit)
         return [doc async for doc in cursor]
 
-    async def all_logged(self, topic: str, events: list[str] | None = None) -> list[dict[str, Any]]:
-        query: dict[str, Any] = {"topic": topic, "seq": {"$gte": 0}}
-        cursor = self.collection.find(query, sort=[("seq", ASCENDING)])
-        return [doc async for doc in cursor if events is None or doc["event"] in events]
-
-    async def first_at(self, topic: str) -> datetime | None:
-        doc = await self.collection.find_one({"topic": topic, "seq": {"$gte": 0}}, sort=[("seq", ASCENDING)])
-        return doc["at"] if doc else None

@@ -10,7 +10,7 @@ Typical use::
     result = evaluate(metrics, scheme, "2025Q3")          # headline: target + scheme weights + arithmetic
     result.ranking()                                       # plain rows in rank order
     result.scorecard("inc-0001")                          # per-indicator rows
-    gap_to_benchmark(result, "inc-0001").items           # what to improve, by how much
+    gap_to_benchmark(result, "inc-0001").plan            # least-effort plan to benchmark status
     what_if(result, "inc-0001", {"financed_tenants": 3})  # new score and tier
     robustness(result, draws=1000, seed=1)                 # median rank and 5–95 % interval
     explain_change(result_q2, result_q3)                   # what moved each score
@@ -32,14 +32,16 @@ from .engine import (
 )
 from .errors import EvaluationError, InputError, MethodError, SchemeError, SchemeIssue
 from .explain import ChangeExplanation, explain_change
-from .gap import GapItem, GapReport, WhatIfResult, gap_to_benchmark, what_if
+from .gap import GapReport, Plan, PlanStep, WhatIfResult, gap_to_benchmark, plan_to_tier, what_if
 from .missing import STATUS_LABELS
 from .ranking import competition_rank
 from .robustness import RobustnessResult, robustness, robustness_arrays
 from .scheme import (
     DIMENSION_IDS,
+    NOT_TIERED,
     Constraint,
     Dimension,
+    Gate,
     Indicator,
     MissingPolicy,
     RawField,
@@ -53,20 +55,23 @@ from .scheme import (
 
 __all__ = [
     "DIMENSION_IDS",
+    "NOT_TIERED",
     "STATUS_LABELS",
     "ChangeExplanation",
     "Constraint",
     "Dimension",
     "EvaluationError",
     "EvaluationResult",
-    "GapItem",
     "GapReport",
+    "Gate",
     "Indicator",
     "InputError",
     "MatrixScores",
     "MethodError",
     "MethodSpec",
     "MissingPolicy",
+    "Plan",
+    "PlanStep",
     "QuarterData",
     "RawField",
     "RobustnessResult",
@@ -84,6 +89,7 @@ __all__ = [
     "load_scheme",
     "load_scheme_text",
     "parse_quarter",
+    "plan_to_tier",
     "robustness",
     "robustness_arrays",
     "shift_quarter",

@@ -19,6 +19,7 @@ dimension weights renormalised. The resulting per-incubator *effective weights* 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -44,13 +45,12 @@ class AggregationResult:
 
 
 def _mm(a: FloatArray, b: FloatArray) -> FloatArray:
-    """``a @ b`` for a skinny ``b`` (m × k, k small) as k matrix-vector products: BLAS gemm with a thin
-    output is an order of magnitude slower than gemv on our machines."""
-    if b.shape[1] > 16:
-        return np.asarray(a @ b, dtype=np.float64)
+    """``a @ b`` for a skinny ``b`` (m × k, k small), one column at a time with ``einsum``: each row's sum is
+    then computed the same way whatever the other rows (BLAS ``gemv`` blocks rows, so a row's last bits
+    depend on how many rows there are — a fixed-goalpost score must not), at about 1.6× a ``gemv``."""
     out = np.empty((a.shape[0], b.shape[1]))
     for k in range(b.shape[1]):
-        out[:, k] = a @ b[:, k]
+        out[:, k] = np.einsum("ij,j->i", a, b[:, k])
     return out
 
 
@@ -79,6 +79,13 @@ def effective_weights(g: FloatArray, mask: BoolArray | None, dim_idx: IntArray,
     dwn = dwa / np.where(dws > 0, dws, 1.0)
     win = wm / np.where(s > 0, s, 1.0)[:, dim_idx]
     e = win * dwn[:, dim_idx]
+    # a row with everything present gets exactly the unmasked weights, whatever the other rows hold
+    # (so a fixed-goalpost score is bit-for-bit a function of its own row)
+    full = mask.all(axis=1)
+    if full.any():
+        e[full] = g
+        win[full] = within
+        dwn[full] = dw
     return np.asarray(e, dtype=np.float64), np.asarray(win, dtype=np.float64), np.asarray(dwn, dtype=np.float64)
 
 
@@ -120,7 +127,8 @@ def _ideals(v: FloatArray, present: BoolArray | None, ideal: str,
     if present is None:
         return v.max(axis=0), v.min(axis=0)
     vv = np.where(present, v, np.nan)
-    with np.errstate(all="ignore"):
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # a column nobody has: ideal 0 below
         pis = np.nanmax(vv, axis=0) if present.any() else np.zeros(v.shape[1])
         nis = np.nanmin(vv, axis=0) if present.any() else np.zeros(v.shape[1])
     return np.where(np.isnan(pis), 0.0, pis), np.where(np.isnan(nis), 0.0, nis)
@@ -165,7 +173,7 @@ def _topsis_fast(n: FloatArray, g: FloatArray, win: FloatArray, oh: FloatArray, 
 
 def _topsis(n: FloatArray, e: FloatArray, win: FloatArray, oh: FloatArray, mask: BoolArray | None,
             ideal: str) -> AggregationResult:
-    if mask is None and e.shape[0] == 1 and not np.isnan(n.sum()):
+    if mask is None and e.shape[0] == 1 and not np.isnan(n.sum()) and ideal == "cohort":
         return _topsis_fast(n, e[0], win[0], oh, ideal)
     n0 = n if mask is None else np.where(mask, n, 0.0)
     v = n0 * e

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -23,10 +25,13 @@ from numpy.typing import NDArray
 from ._types import BoolArray, FloatArray, IntArray
 from .aggregate import AGGREGATIONS, AggregationResult, aggregate
 from .errors import InputError, MethodError
+from .gates import GATE_STATUS_LABELS, evaluate_gates
+from .gates import NOT_APPLICABLE as GATE_NOT_APPLICABLE
+from .gates import PASSED as GATE_PASSED
 from .missing import STATUS_LABELS, MissingResult, apply_missing_policy
 from .normalize import NORMALIZATIONS, NormalizationResult, normalize
 from .ranking import competition_rank, display_order
-from .scheme import WEIGHT_TOL, Indicator, Scheme, value_problem
+from .scheme import ENTROPY_VARIANTS, NOT_TIERED, WEIGHT_TOL, Indicator, Scheme, value_problem
 from .tiers import assign_tiers
 from .weights import WEIGHTINGS, WeightingResult, blend, critic, entropy
 
@@ -56,6 +61,13 @@ def parse_quarter(quarter: str) -> tuple[int, int]:
 
 def shift_quarter(quarter: str, offset: int) -> str:
     """The quarter ``offset`` quarters after (negative: before) ``quarter``."""
+    if not isinstance(quarter, str) or not isinstance(offset, int):
+        parse_quarter(quarter)  # raises BAD_QUARTER
+    return _shift_quarter(quarter, int(offset))
+
+
+@lru_cache(maxsize=4096)
+def _shift_quarter(quarter: str, offset: int) -> str:
     y, q = parse_quarter(quarter)
     k = y * 4 + (q - 1) + offset
     return f"{k // 4}Q{k % 4 + 1}"
@@ -65,7 +77,8 @@ def shift_quarter(quarter: str, offset: int) -> str:
 @dataclass(frozen=True)
 class MethodSpec:
     """How to score. The default is the **headline** method: target normalisation (fixed goalposts) +
-    scheme weights + weighted arithmetic mean. Every other combination is a secondary view.
+    scheme weights + weighted arithmetic mean, missing values from the incubator's own history only.
+    Every other combination is a secondary view.
 
     Attributes:
         normalization: ``target`` | ``minmax`` | ``zscore`` | ``vector``.
@@ -78,6 +91,9 @@ class MethodSpec:
         epsilon: floor for the geometric mean on the 0–100 scale.
         weights: optional override of the global indicator weights ``((indicator_id, w), ...)``; must
             cover every indicator and sum to 1 (± 1e-9).
+        peer_imputation: whether the scheme's ``peer_median`` rule may fill a missing value (it reads the
+            other incubators, so a spec using it is never fixed-goalpost).
+        entropy_variant: ``minmax_sum`` | ``sum`` (see :mod:`evaluation.weights`); None = the scheme's.
     """
 
     normalization: str = "target"
@@ -89,13 +105,17 @@ class MethodSpec:
     topsis_ideal: str = "cohort"
     epsilon: float = 1.0
     weights: tuple[tuple[str, float], ...] = ()
+    peer_imputation: bool = False
+    entropy_variant: str | None = None
 
     @classmethod
     def headline(cls, scheme: Scheme | None = None) -> MethodSpec:
         """The scheme's headline method (``[method]`` table), target/scheme/arithmetic by default."""
         m: Mapping[str, Any] = scheme.method if scheme is not None else {}
         return cls(normalization=str(m.get("normalization", "target")), weighting=str(m.get("weighting", "scheme")),
-                   aggregation=str(m.get("aggregation", "arithmetic")), epsilon=float(m.get("geometric_epsilon", 1.0)))
+                   aggregation=str(m.get("aggregation", "arithmetic")), epsilon=float(m.get("geometric_epsilon", 1.0)),
+                   peer_imputation=bool(scheme is not None and scheme.missing.peer_median_in_headline),
+                   entropy_variant=scheme.entropy_variant if scheme is not None else None)
 
     @classmethod
     def from_name(cls, name: str, normalization: str | None = None) -> MethodSpec:
@@ -108,12 +128,24 @@ class MethodSpec:
         spec = presets[name]
         return replace(spec, normalization=normalization) if normalization else spec
 
+    def fixed_goalpost(self, indicator_ids: Sequence[str] | None = None) -> bool:
+        """True when an incubator's score cannot depend on the other incubators, judged from every
+        ingredient: normalisation (target, or min–max with fixed bounds on *every* indicator — needs
+        ``indicator_ids``), weighting (scheme weights only), aggregation (TOPSIS only with fixed ideals)
+        and imputation (no peer median)."""
+        if self.normalization == "target":
+            fixed_norm = True
+        elif self.normalization == "minmax" and indicator_ids is not None:
+            fixed_norm = set(indicator_ids) <= {iid for iid, _, _ in self.bounds}
+        else:
+            fixed_norm = False
+        fixed_agg = self.aggregation != "topsis" or self.topsis_ideal == "fixed"
+        return fixed_norm and self.weighting == "scheme" and fixed_agg and not self.peer_imputation
+
     @property
     def is_fixed_goalpost(self) -> bool:
-        """True when an incubator's score does not depend on the other incubators."""
-        fixed_norm = self.normalization == "target" or (self.normalization == "minmax" and bool(self.bounds))
-        fixed_agg = self.aggregation != "topsis" or self.topsis_ideal == "fixed"
-        return fixed_norm and self.weighting == "scheme" and fixed_agg
+        """:meth:`fixed_goalpost` without knowing the indicators (min–max bounds then never prove it)."""
+        return self.fixed_goalpost(None)
 
     def key(self) -> str:
         """A stable string identifying the method (cache key)."""
@@ -124,6 +156,10 @@ class MethodSpec:
             parts.append(f"ideal={self.topsis_ideal}")
         if self.aggregation == "geometric":
             parts.append(f"eps={self.epsilon:g}")
+        if self.peer_imputation:
+            parts.append("peer-imputation")
+        if self.entropy_variant and "entropy" in (self.weighting, self.blend_with if self.weighting == "blend" else ""):
+            parts.append(f"entropy={self.entropy_variant}")
         if self.bounds:
             parts.append("bounds=" + ",".join(f"{i}:{a:g}:{b:g}" for i, a, b in self.bounds))
         if self.weights:
@@ -134,7 +170,8 @@ class MethodSpec:
         """Raise :class:`MethodError` (or ``UNKNOWN_INDICATOR``/``WEIGHTS_DO_NOT_SUM``) on a bad spec."""
         for attr, allowed in (("normalization", NORMALIZATIONS), ("weighting", WEIGHTINGS),
                               ("aggregation", AGGREGATIONS), ("blend_with", ("entropy", "critic")),
-                              ("topsis_ideal", ("cohort", "fixed"))):
+                              ("topsis_ideal", ("cohort", "fixed")),
+                              ("entropy_variant", (None, *ENTROPY_VARIANTS))):
             if getattr(self, attr) not in allowed:
                 raise MethodError("UNKNOWN_METHOD", f"{attr} must be one of {allowed}, got {getattr(self, attr)!r}",
                                   field=attr)
@@ -196,13 +233,14 @@ class MatrixScores:
 
 
 def _weights(x: FloatArray, cost: BoolArray, base: FloatArray, method: MethodSpec) -> WeightingResult:
+    variant = method.entropy_variant or "minmax_sum"
     if method.weighting == "scheme":
         return WeightingResult("scheme", base)
     if method.weighting == "entropy":
-        return entropy(x, cost)
+        return entropy(x, cost, variant)
     if method.weighting == "critic":
         return critic(x, cost)
-    other = entropy(x, cost) if method.blend_with == "entropy" else critic(x, cost)
+    other = entropy(x, cost, variant) if method.blend_with == "entropy" else critic(x, cost)
     return WeightingResult("blend", blend(base, other.weights, method.alpha),
                            {"scheme": base, method.blend_with: other.weights, "alpha": np.array([method.alpha])})
 
@@ -217,7 +255,11 @@ def score_arrays(x: FloatArray, cost: BoolArray, thresholds: FloatArray, dim_idx
     lo = hi = None
     if method.bounds:
         pos = {iid: k for k, iid in enumerate(indicator_ids)}
-        with np.errstate(all="ignore"):
+        unknown = [iid for iid, _, _ in method.bounds if iid not in pos]
+        if unknown:
+            raise InputError("UNKNOWN_INDICATOR", f"bounds name unknown indicator {unknown[0]!r}", field=unknown[0])
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)  # a column nobody reported: its bound is given
             lo = np.nanmin(x, axis=0)
             hi = np.nanmax(x, axis=0)
         for iid, a, b in method.bounds:
@@ -234,7 +276,8 @@ def score_arrays(x: FloatArray, cost: BoolArray, thresholds: FloatArray, dim_idx
 
 
 def evaluate_matrix(matrix: Any, *, weights: Any, cost: Any = None, thresholds: Any = None,
-                    dimension_index: Any = None, method: MethodSpec | None = None) -> MatrixScores:
+                    dimension_index: Any = None, method: MethodSpec | None = None,
+                    indicator_ids: Sequence[str] | None = None) -> MatrixScores:
     """Validated array-level entry: score an (n × m) indicator matrix.
 
     Args:
@@ -244,13 +287,17 @@ def evaluate_matrix(matrix: Any, *, weights: Any, cost: Any = None, thresholds: 
         thresholds: benchmark thresholds (m,), > 0; required for target normalisation.
         dimension_index: dimension of each indicator (m,) as integers 0..d-1 (default: one dimension).
         method: :class:`MethodSpec` (default: headline).
+        indicator_ids: names of the columns, used by ``method.bounds`` (default ``"0"``, ``"1"``, …).
     """
     method = method or MethodSpec()
-    method.validate(None)
     x = np.asarray(matrix, dtype=np.float64)
     if x.ndim != 2 or x.shape[0] < 1 or x.shape[1] < 1:
         raise InputError("BAD_SHAPE", f"matrix must be 2-D (n × m), got shape {x.shape}", field="matrix")
     n, m = x.shape
+    ids = [str(j) for j in range(m)] if indicator_ids is None else [str(i) for i in indicator_ids]
+    if len(ids) != m or len(set(ids)) != m:
+        raise InputError("BAD_SHAPE", f"indicator_ids must name the {m} columns once each", field="indicator_ids")
+    method.validate(ids)
     if not np.isfinite(x).all():
         i, j = np.argwhere(~np.isfinite(x))[0]
         raise InputError("NOT_FINITE", f"matrix[{i}, {j}] is not finite", incubator_id=str(i), field=str(j))
@@ -281,7 +328,7 @@ def evaluate_matrix(matrix: Any, *, weights: Any, cost: Any = None, thresholds: 
                          field="dimension_index")
     if n < 2 and method.weighting != "scheme":
         raise InputError("BAD_SHAPE", "data-driven weights need at least 2 incubators", field="matrix")
-    return score_arrays(x, c, t, d, int(d.max()) + 1, w, method)
+    return score_arrays(x, c, t, d, int(d.max()) + 1, w, method, indicator_ids=ids)
 
 
 # ----- the result --------------------------------------------------------------------------------------
@@ -330,6 +377,27 @@ class EvaluationResult:
     field_values: Mapping[str, Mapping[str, FloatArray]]
     not_applicable: BoolArray
     not_applicable_ids: Mapping[str, frozenset[str]]
+    gate_status: NDArray[np.int8] = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int8))
+    gate_values: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    dimension_not_applicable: BoolArray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+
+    @property
+    def is_fixed_goalpost(self) -> bool:
+        """Whether these scores depend on this incubator's own data only (:meth:`MethodSpec.fixed_goalpost`)."""
+        return self.method.fixed_goalpost(self.indicator_ids)
+
+    @property
+    def tiered(self) -> bool:
+        """Whether tier labels were granted (fixed-goalpost scores only); else every tier is ``not_tiered``."""
+        return _tiered(self.scheme, self.method)
+
+    def gates(self, incubator_id: str) -> list[dict[str, Any]]:
+        """The scheme's gates for one incubator: id, names, minimums, tiers, basis, value, status."""
+        i = self.index(incubator_id)
+        return [{"gate_id": g.id, "name_zh": g.name_zh, "name_en": g.name_en, "tiers": list(g.tiers),
+                 "basis": g.basis, "minimums": [c.min for c in g.conditions], "value": _f(self.gate_values[i, k]),
+                 "status": GATE_STATUS_LABELS[int(self.gate_status[i, k])]}
+                for k, g in enumerate(self.scheme.gates)]
 
     @property
     def scheme_version(self) -> str:
@@ -530,7 +598,8 @@ def _check_structure(data: Metrics) -> None:
 
 
 def _lags(scheme: Scheme) -> int:
-    lag = max((i.formula.max_lag for i in scheme.indicators), default=0)
+    lag = max([i.formula.max_lag for i in scheme.indicators]
+              + [c.formula.max_lag for g in scheme.gates for c in g.conditions], default=0)
     if scheme.missing.policy == "impute" and "previous_quarter" in scheme.missing.impute_rules:
         lag += 1
     return lag
@@ -573,34 +642,66 @@ def _method(method: MethodSpec | str | None, scheme: Scheme) -> MethodSpec:
     if method is None:
         spec = MethodSpec.headline(scheme)
     elif isinstance(method, str):
-        spec = MethodSpec.from_name(method)
+        spec = _preset_for(scheme, MethodSpec.from_name(method))
     elif isinstance(method, MethodSpec):
-        spec = method
+        spec = method if method.entropy_variant is not None else replace(method, entropy_variant=scheme.entropy_variant)
     else:
         raise MethodError("UNKNOWN_METHOD", f"method must be a MethodSpec or a name, got {method!r}", field="method")
     spec.validate(scheme.indicator_ids)
     return spec
 
 
+def _impute_rules(scheme: Scheme, spec: MethodSpec) -> tuple[str, ...]:
+    return tuple(r for r in scheme.missing.impute_rules if r != "peer_median" or spec.peer_imputation)
+
+
+def _tiered(scheme: Scheme, spec: MethodSpec) -> bool:
+    """Tier labels only on fixed-goalpost scores (and on the headline of a scheme published with peer
+    imputation in it, so its rankings replay)."""
+    return spec.fixed_goalpost(scheme.indicator_ids) or spec == MethodSpec.headline(scheme)
+
+
+def _preset_for(scheme: Scheme, spec: MethodSpec) -> MethodSpec:
+    """A named preset under ``scheme``: the headline itself when it is the same method; a cohort view
+    uses the scheme's peer-median rule (labelled ``imputed:peer_median``)."""
+    spec = replace(spec, entropy_variant=scheme.entropy_variant)
+    head = MethodSpec.headline(scheme)
+    if replace(spec, peer_imputation=head.peer_imputation, epsilon=head.epsilon) == head:
+        return head
+    cohort = not spec.fixed_goalpost(scheme.indicator_ids)
+    peer = "peer_median" in scheme.missing.impute_rules and (cohort or scheme.missing.peer_median_in_headline)
+    return replace(spec, peer_imputation=peer)
+
+
 def _evaluate_arrays(ids: tuple[str, ...], field_values: Mapping[str, Mapping[str, FloatArray]], na: BoolArray,
                      na_ids: Mapping[str, frozenset[str]], scheme: Scheme, quarter: str,
                      spec: MethodSpec) -> EvaluationResult:
     raw, zero_na = _indicator_matrix(field_values, quarter, scheme, ids, strict=True)
+    rules = _impute_rules(scheme, spec)
     previous = None
-    if scheme.missing.policy == "impute" and "previous_quarter" in scheme.missing.impute_rules \
-            and np.isnan(raw).any():
+    if scheme.missing.policy == "impute" and "previous_quarter" in rules and np.isnan(raw).any():
         previous, _ = _indicator_matrix(field_values, shift_quarter(quarter, -1), scheme, ids, strict=False)
     base = _base_weights(scheme, spec)
-    miss: MissingResult = apply_missing_policy(raw, na | zero_na, previous, scheme.missing, scheme.global_weights())
+    cost = np.array([i.is_cost for i in scheme.indicators], dtype=bool)
+    miss: MissingResult = apply_missing_policy(raw, na | zero_na, previous, scheme.missing, scheme.global_weights(),
+                                               rules=rules, cost=cost)
     if len(ids) < 2 and (spec.weighting != "scheme"):
         raise InputError("BAD_SHAPE", "data-driven weights need at least 2 incubators", field="weighting")
-    cost = np.array([i.is_cost for i in scheme.indicators])
     thr = np.array([i.threshold for i in scheme.indicators], dtype=np.float64)
     ms = score_arrays(miss.values, cost, thr, scheme.dimension_index(), len(scheme.dimensions), base, spec,
                       miss.mask, miss.penalised, scheme.indicator_ids)
     agg = ms.aggregation
-    tiers = assign_tiers(agg.composite, agg.dimension_scores, scheme.tiers, miss.insufficient,
-                         scheme.insufficient_data.id)
+    gate_status, gate_values = evaluate_gates(scheme, _lookup(field_values, quarter, len(ids)), ids, na_ids)
+    dim_na = _dimension_not_applicable(scheme, miss.status)
+    if _tiered(scheme, spec):
+        ok = (gate_status == GATE_PASSED) | (gate_status == GATE_NOT_APPLICABLE)
+        passed = {t.id: ok[:, [k for k, g in enumerate(scheme.gates) if t.id in g.tiers]].all(axis=1)
+                  for t in scheme.tiers}
+        tiers = assign_tiers(agg.composite, agg.dimension_scores, scheme.tiers, miss.insufficient,
+                             scheme.insufficient_data.id, gates_passed=passed,
+                             skip_dimension=dim_na if scheme.not_applicable_dimension == "skip" else None)
+    else:
+        tiers = (NOT_TIERED.id,) * len(ids)
     eff = np.asarray(np.broadcast_to(agg.effective_weights, raw.shape), dtype=np.float64)
     return EvaluationResult(
         scheme=scheme, quarter=quarter, method=spec, incubator_ids=ids, raw=raw, values=miss.values,
@@ -608,8 +709,27 @@ def _evaluate_arrays(ids: tuple[str, ...], field_values: Mapping[str, Mapping[st
         contributions=agg.contributions, dimension_scores=agg.dimension_scores, composite=agg.composite,
         ranks=ms.ranks, tiers=tiers, status=miss.status, missing_weight_share=miss.missing_weight_share,
         normalization=ms.normalization, weighting=ms.weighting, aggregation=agg, field_values=field_values,
-        not_applicable=na, not_applicable_ids=na_ids,
+        not_applicable=na, not_applicable_ids=na_ids, gate_status=gate_status, gate_values=gate_values,
+        dimension_not_applicable=dim_na,
     )
+
+
+def _lookup(field_values: Mapping[str, Mapping[str, FloatArray]], quarter: str, n: int) -> Any:
+    nan = np.full(n, np.nan)
+
+    def lookup(f: str, lag: int) -> FloatArray:
+        fv = field_values.get(shift_quarter(quarter, -lag))
+        return fv[f] if fv is not None else nan
+
+    return lookup
+
+
+def _dimension_not_applicable(scheme: Scheme, status: NDArray[np.int8]) -> BoolArray:
+    """(n × d) True where every indicator of the dimension is not applicable to the incubator."""
+    dim_idx = scheme.dimension_index()
+    na = status == 5
+    return np.column_stack([na[:, dim_idx == k].all(axis=1) for k in range(len(scheme.dimensions))]) \
+        if len(scheme.dimensions) else np.zeros((status.shape[0], 0), dtype=bool)
 
 
 def _base_weights(scheme: Scheme, spec: MethodSpec) -> FloatArray:

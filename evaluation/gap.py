@@ -1,60 +1,136 @@
-"""Gap to benchmark and what-if, always on the headline (fixed-goalpost) method so the answer does not
-depend on the other incubators.
+"""Gap to a tier as an optimal plan, and what-if — always on the headline (fixed-goalpost) method, so the
+answer depends on the incubator's own data alone.
 
-For every indicator below its threshold the gap says how much the indicator's **lever** raw field (set
-per indicator in the scheme; for a ratio, its numerator) must change *this quarter, holding the other
-fields (the denominator) fixed* to reach the threshold. Counts and hours are rounded up to whole units,
-amounts and areas up to 0.01. The composite points gained are the indicator's effective weight × its
-normalised shortfall (target normalisation reaches 100 exactly at the threshold). Items are ordered by
-points gained per unit of effort, effort = scheme ``effort`` (per lever unit) × units needed.
-A change that would break a scheme constraint (e.g. more financed tenants than tenants) is flagged
-``feasible = False``.
+**The plan** is the least-effort set of changes to the incubator's raw fields *in the evaluated quarter*
+that reaches a target tier (by default the next tier up, or benchmark status), solved exactly as a
+mixed-integer linear programme with scipy's HiGHS (:func:`scipy.optimize.milp`):
+
+* variables: for every *lever* (a raw field an indicator or a gate condition names as ``lever``) the
+  change in whole units (1 for counts and hours, 0.01 for amounts and areas), in the direction that
+  improves its indicators; the normalised score ``s_j`` of each scored indicator; a binary per cost
+  indicator (it reaches its threshold or keeps its score: ``100·t/x`` is not linear) and per
+  alternative of a gate with alternatives;
+* indicator values are affine in the levers (a ratio's numerator, a ``ttm`` sum) with the denominators
+  held fixed; where a lever enters an indicator non-linearly (a rate with it in the denominator too) its
+  help is not counted (conservative) and a lever that could hurt an indicator is not offered;
+* constraints: benefit ``s_j ≤ 100·x_j/t_j`` and ``s_j ≤ 100``; composite ``Σ E_ij s_j ≥`` the tier's
+  minimum; each dimension score ``≥`` its minimum (a dimension declared wholly not applicable is left
+  out when the scheme says so); every gate of the tier (any of its conditions); the scheme's
+  constraints (e.g. financed tenants ≤ tenants) and field ranges on the new values;
+* objective: ``Σ effort_f · |change_f|`` with ``effort_f`` the scheme's ``effort`` of one lever unit
+  (the largest one declared for that field; default 1).
+
+The plan is then applied to the incubator's row and re-scored by the engine: the tier it claims is the
+tier the what-if gives (:attr:`Plan.reaches_tier`). Steps are ordered by points per effort; each step's
+points are what that change alone adds to the composite.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
 
-from .engine import EvaluationResult, headline_result, indicator_value, with_changes
-from .errors import InputError
-from .scheme import Indicator
+from ._types import FloatArray
+from .engine import EvaluationResult, _evaluate_arrays, headline_result, shift_quarter, with_changes
+from .errors import InputError, MethodError
+from .formula import BinOp, Formula, parse_formula
+from .formula import _render as render_node
+from .gates import NOT_APPLICABLE as GATE_NOT_APPLICABLE
+from .gates import PASSED as GATE_PASSED
+from .missing import NOT_APPLICABLE, REPORTED
+from .scheme import GateCondition, Scheme
 
-__all__ = ["GapItem", "GapReport", "WhatIfResult", "gap_to_benchmark", "what_if"]
+__all__ = ["GapReport", "Plan", "PlanStep", "WhatIfResult", "gap_to_benchmark", "plan_to_tier", "what_if"]
+
+_MARGIN = (0.0, 1e-6, 1e-4)  # above each minimum, in points: retried larger if the engine finds it short
+MIP_GAP = 1e-9  # relative optimality gap HiGHS must prove
+TIME_LIMIT = 5.0
+EXACT_STEPS = 400  # a whole-unit lever of a cost indicator is modelled unit by unit up to this many units
+PIECES = 16  # otherwise the way to the threshold is cut in this many steps  # seconds per plan (a bound on the request; small plans take milliseconds)  # safety above each minimum, in points; the second try if the first rounds short
 
 
 @dataclass(frozen=True)
-class GapItem:
-    """One indicator short of its threshold and what it takes to close the gap."""
+class PlanStep:
+    """One change of one raw field in the evaluated quarter, with what it buys."""
 
-    indicator_id: str
-    dimension: str
-    value: float
-    threshold: float
-    direction: str
     lever: str
     lever_value: float
     change: float
     unit: str
-    points_gained: float
+    indicators: tuple[str, ...]
+    gates: tuple[str, ...]
+    points: float
     effort: float
-    points_per_effort: float
-    feasible: bool
-    note: str
+    quarter: str
+    targets: tuple[tuple[str, str, float, float], ...] = ()  # (indicator_id, "≥"|"≤", threshold, new value)
+    also: str | None = None  # the field the lever is part of, moved by the same change
 
-    def message(self, lang: str = "en") -> str:
-        verb_en = "more" if self.change >= 0 else "fewer"
-        amount = f"{abs(self.change):g}"
+    @property
+    def points_per_effort(self) -> float:
+        return self.points / self.effort if self.effort > 0 else math.inf
+
+    def message(self, scheme: Scheme, lang: str = "en") -> str:
+        """``In 2025Q3, raise Financed tenants from 3 to 5 (+2 家): Financed share 0.2 (target ≥ 0.2), +4.2 points``."""
+        spec = scheme.raw_field(self.lever)
+        new = self.lever_value + self.change
+        parts_en, parts_zh = [], []
+        for iid, op, thr, val in self.targets:
+            ind = scheme.indicator(iid)
+            parts_en.append(f"{ind.name_en} {val:.4g} (target {op} {thr:g})")
+            parts_zh.append(f"“{ind.name_zh}”{val:.4g}（目标 {op} {thr:g}）")
+        for gid in self.gates:
+            gate = next(g for g in scheme.gates if g.id == gid)
+            parts_en.append(f"gate: {gate.name_en}")
+            parts_zh.append(f"门槛：{gate.name_zh}")
+        if self.also:
+            other = scheme.raw_field(self.also)
+            parts_en.append(f"{other.name_en.lower()} {self.change:+g} {other.unit} with it")
+            parts_zh.append(f"{other.name_zh}随之{self.change:+g}{other.unit}")
         if lang == "zh":
-            return f"{self.lever} 需{'增加' if self.change >= 0 else '减少'} {amount}（{self.indicator_id} 达到 {self.threshold:g}）"
-        return f"needs {amount} {verb_en} {self.lever} next quarter to reach {self.indicator_id} ≥ {self.threshold:g}"
+            verb = "增至" if self.change >= 0 else "减至"
+            return (f"{self.quarter}：{spec.name_zh}由 {self.lever_value:g} {verb} {new:g}（{self.change:+g}{spec.unit}），"
+                    + "；".join(parts_zh) + f"，+{self.points:.2f} 分")
+        verb = "raise" if self.change >= 0 else "lower"
+        return (f"In {self.quarter}, {verb} {spec.name_en.lower()} from {self.lever_value:g} to {new:g} "
+                f"({self.change:+g} {spec.unit}): " + "; ".join(parts_en) + f", +{self.points:.2f} points")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The least-effort plan to ``target_tier`` (empty when already there; ``reachable=False`` with a
+    ``reason`` when no change of the levers gets there; ``optimal=False`` with a ``reason`` when the
+    solver's time limit — a bound on every request — stopped it before it proved the least effort)."""
+
+    incubator_id: str
+    quarter: str
+    target_tier: str
+    tier_before: str
+    reaches_tier: str
+    reachable: bool
+    reason: str
+    composite_before: float
+    composite_after: float
+    total_effort: float
+    steps: tuple[PlanStep, ...]
+    optimal: bool = True  # False only when the solver's time limit stopped it before proving the optimum
+
+    def changes(self) -> dict[str, float]:
+        """The raw-field increments of the plan (for :func:`what_if`), a field it is part of included."""
+        out: dict[str, float] = {}
+        for s in self.steps:
+            for f in (s.lever, *((s.also,) if s.also else ())):
+                out[f] = round(out.get(f, 0.0) + s.change, 10)
+        return out
 
 
 @dataclass(frozen=True)
 class GapReport:
+    """Where an incubator stands against a target tier, and the optimal plan to reach it."""
+
     incubator_id: str
     quarter: str
     tier: str
@@ -62,57 +138,456 @@ class GapReport:
     composite: float
     composite_needed: float | None
     dimension_shortfalls: Mapping[str, float]
-    items: tuple[GapItem, ...]
-    skipped: Mapping[str, str]
+    plan: Plan
+    gates: tuple[Mapping[str, object], ...] = field(default_factory=tuple)
 
-    def changes(self, feasible_only: bool = True) -> dict[str, float]:
-        """The suggested raw-field increments, summed per lever (for :func:`what_if`)."""
-        out: dict[str, float] = {}
-        for it in self.items:
-            if it.feasible or not feasible_only:
-                out[it.lever] = max(out.get(it.lever, 0.0), it.change) if it.change >= 0 else \
-                    min(out.get(it.lever, 0.0), it.change)
-        return out
+    def changes(self) -> dict[str, float]:
+        return self.plan.changes()
 
 
-def _smallest_change_meeting(res: EvaluationResult, i: int, ind: Indicator, start: float,
-                             unit: float) -> float | None:
-    """For formulas that are not affine in their lever (a rate whose lever is also in the denominator), the
-    linear estimate ``start`` falls short: the smallest ``start ± k·unit`` that meets the threshold, found
-    by doubling k, then bisection (the indicator is monotone in the lever on that side). None: the lever
-    alone never gets there."""
-    sign = 1.0 if start >= 0 else -1.0
+# ----- the model ---------------------------------------------------------------------------------------
+def _moves(scheme: Scheme, lever: str) -> tuple[str, ...]:
+    """The fields a change of ``lever`` moves: itself and the field it is ``part_of`` (e.g. non-rent income
+    is part of total income: more of it is more total income too)."""
+    if not lever:
+        return ()
+    also = scheme.part_of.get(lever)
+    return (lever, also) if also else (lever,)
 
-    def meets(k: int) -> bool:
-        return _meets(indicator_value(res, i, ind, start + sign * k * unit), ind.threshold, ind.is_cost)
 
-    high = 1
-    while not meets(high):
-        if high > 2**40:
-            return None
-        high *= 2
-    low = high // 2  # does not meet (0 is the estimate, which did not)
-    while high - low > 1:
-        middle = (low + high) // 2
-        if meets(middle):
-            high = middle
+def _gate_row(res: EvaluationResult, i: int, cond: GateCondition,
+              levers: Sequence[_Lever]) -> tuple[list[float], float] | None:
+    """``cond`` as a linear row ``Σ a_l z_l ≥ need``: a ratio ``L/R ≥ m`` with ``L`` and ``R`` affine in the
+    levers becomes ``L − m·R ≥ 0`` exactly (R > 0); otherwise the value's own slope. None: not computable."""
+    root = cond.formula.root
+    if isinstance(root, BinOp) and root.op == "/":
+        left, right = parse_formula(render_node(root.left)), parse_formula(render_node(root.right))
+        l0 = float(_probe(res, i, left, "", np.zeros(1))[0])
+        r0 = float(_probe(res, i, right, "", np.zeros(1))[0])
+        if not (math.isnan(l0) or math.isnan(r0)) and r0 > 0:
+            row, ok = [], True
+            for lv in levers:
+                al, ul = _coefficient(res, i, left, lv.field, lv.direction * lv.step, 1, strict=True)
+                ar, ur = _coefficient(res, i, right, lv.field, lv.direction * lv.step, 1, strict=True)
+                ok &= ul and ur
+                row.append(al - cond.min * ar)
+            if ok:
+                return row, cond.min * r0 - l0
+    g0 = float(_probe(res, i, cond.formula, "", np.zeros(1))[0])
+    if math.isnan(g0):
+        return None
+    row = []
+    for lv in levers:
+        a, usable = _coefficient(res, i, cond.formula, lv.field, lv.direction * lv.step, 1)
+        row.append(a if usable else 0.0)
+    return row, cond.min - g0
+
+
+def _probe(res: EvaluationResult, i: int, formula: Formula, lever: str, deltas: FloatArray) -> FloatArray:
+    """``formula`` for row ``i`` with ``lever`` moved by each of ``deltas`` this quarter (vectorised)."""
+    p = deltas.size
+    moved = _moves(res.scheme, lever)
+
+    def lookup(f: str, lag: int) -> FloatArray:
+        fv = res.field_values.get(shift_quarter(res.quarter, -lag))
+        v = np.full(p, float(fv[f][i]) if fv is not None else math.nan)
+        if lag == 0 and f in moved:
+            v = v + deltas
+        return v
+
+    vals, zero, _ = formula.evaluate(lookup, p)
+    return np.where(zero, np.nan, vals)
+
+
+def _coefficient(res: EvaluationResult, i: int, formula: Formula, lever: str, step: float,
+                 better: int, *, strict: bool = False) -> tuple[float, bool]:
+    """Per-unit slope of ``formula`` in ``lever`` and whether it is usable: affine (slope exact), or
+    non-affine but never worse in direction ``better`` (+1 higher is better, −1 lower) — slope 0 then."""
+    if not set(_moves(res.scheme, lever)) & set(formula.fields):
+        return 0.0, True
+    k = np.array([0.0, 1.0, 7.0, 1000.0])
+    v = _probe(res, i, formula, lever, k * step)
+    if np.isnan(v).any():
+        return 0.0, False
+    a = v[1] - v[0]
+    scale = max(1.0, abs(float(v[0])), abs(float(v[3])))
+    if abs(v[2] - v[0] - 7 * a) <= 1e-9 * scale and abs(v[3] - v[0] - 1000 * a) <= 1e-7 * scale:
+        return float(a), True
+    return 0.0, (not strict) and bool(np.all(better * (v[1:] - v[0]) >= -1e-12))
+
+
+@dataclass
+class _Lever:
+    field: str
+    step: float
+    direction: int
+    effort: float
+    value: float
+    upper: float = 0.0  # units
+
+
+def _levers(res: EvaluationResult, i: int, scored: Sequence[int], gate_conds: Sequence[tuple[int, int]]) -> list[_Lever]:
+    scheme = res.scheme
+    fields = res.field_values[res.quarter]
+    declared: dict[str, tuple[int, float]] = {}
+
+    def declare(formula: Formula, lever: str, better: int, effort: float) -> None:
+        v = _probe(res, i, formula, lever, np.array([0.0, 1.0]))
+        if np.isnan(v).any() or v[1] == v[0]:
+            return
+        d = 1 if better * (v[1] - v[0]) > 0 else -1  # the direction that improves it
+        prev = declared.get(lever)
+        declared[lever] = (prev[0] if prev else d, max(effort, prev[1] if prev else 0.0))
+
+    for j in scored:
+        ind = scheme.indicators[j]
+        declare(ind.formula, ind.lever, -1 if ind.is_cost else 1, ind.effort)
+    for k, c in gate_conds:
+        cond = scheme.gates[k].conditions[c]
+        declare(cond.formula, cond.lever, 1, cond.effort)
+    out = []
+    for f, (d, effort) in declared.items():
+        value = float(fields[f][i])
+        if math.isnan(value):
+            continue
+        spec = scheme.raw_field(f)
+        out.append(_Lever(f, 1.0 if spec.kind in ("count", "hours") else 0.01, d, effort, value))
+    return out
+
+
+def plan_to_tier(result: EvaluationResult, incubator_id: str, target_tier: str | None = None) -> Plan:
+    """The least-effort plan for ``incubator_id`` to reach ``target_tier`` (default: the next tier up)
+    in the evaluated quarter (module doc)."""
+    res = headline_result(result)
+    scheme = res.scheme
+    if not res.is_fixed_goalpost or res.method.aggregation != "arithmetic" or res.method.normalization != "target":
+        raise MethodError("PLAN_NEEDS_HEADLINE", "a plan needs a fixed-goalpost headline with target normalisation "
+                          "and arithmetic aggregation (not a scheme whose headline imputes peer medians)",
+                          field="method")
+    i = res.index(incubator_id)
+    order = [t.id for t in scheme.tiers]
+    current = res.tiers[i]
+    if target_tier is None:
+        k = order.index(current) if current in order else len(order)
+        target_tier = order[max(k - 1, 0)]
+    if target_tier not in order:
+        raise InputError("UNKNOWN_TIER", f"unknown tier {target_tier!r}", field="target_tier")
+    comp0 = float(res.composite[i])
+
+    def done(reachable: bool, reason: str, steps: tuple[PlanStep, ...] = (), after: float | None = None,
+             reached: str | None = None, effort: float = 0.0, optimal: bool = True) -> Plan:
+        return Plan(incubator_id, res.quarter, target_tier, current, reached or current, reachable, reason, comp0,
+                    comp0 if after is None else after, effort, steps, optimal)
+
+    if current in order and order.index(current) <= order.index(target_tier):
+        return done(True, "already there")
+    if current == scheme.insufficient_data.id:
+        return done(False, "insufficient data: report the missing values first")
+    for margin in _MARGIN:
+        plan = _solve(res, i, target_tier, margin)
+        if isinstance(plan, str):
+            return done(False, plan)
+        levers, z, optimal = plan
+        changes: dict[str, float] = {}
+        for lv, u in zip(levers, z, strict=True):
+            if u > 0.5:
+                for f in _moves(scheme, lv.field):
+                    changes[f] = round(changes.get(f, 0.0) + lv.direction * lv.step * float(u), 10)
+        after = _row_after(res, i, changes)
+        reached = after.tiers[0]
+        if reached in order and order.index(reached) <= order.index(target_tier):
+            steps = _steps(res, i, levers, z, after)
+            return done(True, "" if optimal else f"best plan found within {TIME_LIMIT:g} s, not proven least-effort",
+                        steps, float(after.composite[0]), reached, sum(s.effort for s in steps), optimal)
+    return done(False, "rounding keeps the plan short of the tier")
+
+
+def _target_score(value: float, threshold: float, cost: bool) -> float:
+    """The target normalisation of one value (as :func:`evaluation.normalize.target`)."""
+    if cost:
+        return 100.0 if value <= threshold else 100.0 * threshold / value
+    return 100.0 * min(value / threshold, 1.0)
+
+
+def _row_after(res: EvaluationResult, i: int, changes: Mapping[str, float]) -> EvaluationResult:
+    """The incubator's row alone re-scored with ``changes`` (valid because the headline is
+    fixed-goalpost: its score reads no other row)."""
+    fv = {q: {f: a[i:i + 1].copy() for f, a in cols.items()} for q, cols in res.field_values.items()}
+    for f, d in changes.items():
+        fv[res.quarter][f][0] += d
+    inc = res.incubator_ids[i]
+    na_ids = {inc: res.not_applicable_ids[inc]} if inc in res.not_applicable_ids else {}
+    return _evaluate_arrays((inc,), fv, res.not_applicable[i:i + 1], na_ids, res.scheme, res.quarter, res.method)
+
+
+def _solve(res: EvaluationResult, i: int, target: str,
+           margin: float) -> tuple[list[_Lever], FloatArray, bool] | str:
+    scheme = res.scheme
+    rule = scheme.tier(target)
+    status = res.status[i]
+    scored = [j for j in range(len(scheme.indicators)) if res.mask[i, j]]
+    movable = [j for j in scored if status[j] == REPORTED]
+    gates = [k for k, g in enumerate(scheme.gates) if target in g.tiers
+             and res.gate_status[i, k] != GATE_NOT_APPLICABLE]
+    fields = res.field_values
+    gate_conds = []
+    for k in gates:
+        for c, cond in enumerate(scheme.gates[k].conditions):
+            if scheme.gates[k].id in res.not_applicable_ids.get(res.incubator_ids[i], ()) or any(
+                    f in res.not_applicable_ids.get(res.incubator_ids[i], ()) for f in cond.formula.fields):
+                continue
+            gate_conds.append((k, c))
+    levers = _levers(res, i, movable, gate_conds)
+    # drop levers that could hurt an indicator non-linearly
+    coef: dict[tuple[int, int], float] = {}
+    keep: list[_Lever] = []
+    for lv in levers:
+        ok = True
+        for j in movable:
+            ind = scheme.indicators[j]
+            a, usable = _coefficient(res, i, ind.formula, lv.field, lv.direction * lv.step, -1 if ind.is_cost else 1)
+            if not usable:
+                ok = False
+                break
+            coef[(j, len(keep))] = a
+        if ok:
+            keep.append(lv)
         else:
-            low = middle
-    return round(start + sign * high * unit, 10)
+            for key in [key for key in coef if key[1] == len(keep)]:
+                del coef[key]
+    levers = keep
+    gate_rows = {(k, c): _gate_row(res, i, scheme.gates[k].conditions[c], levers) for k, c in gate_conds}
+    thr = np.array([ind.threshold for ind in scheme.indicators])
+    n0 = np.nan_to_num(res.normalized[i], nan=0.0)
+    v0 = res.values[i]
+
+    def hurt(j: int) -> bool:
+        cost = scheme.indicators[j].is_cost
+        return any((a > 0) == cost and a != 0 for (jj, _), a in coef.items() if jj == j)
+
+    # variables only for indicators a lever can move (below their threshold, or hurt by a lever)
+    active = [j for j in movable if n0[j] < 100.0 - 1e-9 or hurt(j)]
+    fixed_part = [j for j in scored if j not in active]
+    L, J = len(levers), len(active)
+    # upper bounds (units): enough for every indicator and gate condition it serves, capped by the range
+    for li, lv in enumerate(levers):
+        need = 0.0
+        for j in movable:
+            a = coef.get((j, li), 0.0)
+            ind = scheme.indicators[j]
+            if a != 0 and (a < 0) == ind.is_cost:
+                need = max(need, math.ceil(abs((thr[j] - v0[j]) / a) - 1e-9))
+        for k, c in gate_conds:
+            gate_row = gate_rows[(k, c)]
+            if gate_row is not None and gate_row[0][li] > 0:
+                need = max(need, math.ceil(gate_row[1] / gate_row[0][li] - 1e-9))
+        spec = scheme.raw_field(lv.field)
+        cap = math.inf
+        if lv.direction > 0 and spec.max is not None:
+            cap = math.floor((spec.max - lv.value) / lv.step + 1e-9)
+        if lv.direction < 0:
+            cap = math.floor((lv.value - spec.min) / lv.step + 1e-9)
+        lv.upper = float(max(0.0, min(need, cap)))
+    # a cost indicator's score 100·t/x is convex in the lever: exact by unit steps (binaries in order)
+    # when one whole-unit lever moves it, else at PIECES steps of the way to its threshold (conservative)
+    pieces: dict[int, tuple[int, list[float], list[float]]] = {}
+    reach: list[int] = []
+    for j in active:
+        if not scheme.indicators[j].is_cost:
+            continue
+        movers = [li for li in range(len(levers)) if coef.get((j, li), 0.0) < 0]
+        if len(movers) == 1:
+            li = movers[0]
+            a_j = coef[(j, li)]
+            full_units = math.ceil((v0[j] - thr[j]) / -a_j - 1e-9)
+            if levers[li].step == 1.0 and full_units <= EXACT_STEPS:
+                units = [float(k) for k in range(full_units + 1)]
+            else:
+                units = sorted({float(math.ceil(full_units * k / PIECES)) if levers[li].step == 1.0
+                                else full_units * k / PIECES for k in range(PIECES + 1)})
+            scores = [_target_score(v0[j] + a_j * u, thr[j], True) for u in units]
+            pieces[j] = (li, units, scores)
+        else:
+            reach.append(j)
+    n_bin = sum(len(p[1]) - 1 for p in pieces.values()) + len(reach)
+    alt = [(k, c) for k, c in gate_conds if len(scheme.gates[k].conditions) > 1]
+    nvar = L + J + n_bin + len(alt)
+    col_s = {j: L + q for q, j in enumerate(active)}
+    col_q = {kc: L + J + n_bin + q for q, kc in enumerate(alt)}
+    lb = np.zeros(nvar)
+    ub = np.concatenate([[lv.upper for lv in levers], np.full(J, 100.0), np.ones(n_bin + len(alt))])
+    # whole units for counts and hours; amounts and areas continuous, rounded up to 0.01 afterwards
+    whole = [1.0 if lv.step == 1.0 else 0.0 for lv in levers]
+    integrality = np.concatenate([whole, np.zeros(J), np.ones(n_bin + len(alt))])
+    rows: list[FloatArray] = []
+    lo: list[float] = []
+    hi: list[float] = []
+
+    def add(row: FloatArray, low: float, high: float) -> None:
+        rows.append(row)
+        lo.append(low)
+        hi.append(high)
+
+    next_bin = L + J
+    for j in active:
+        r = np.zeros(nvar)
+        r[col_s[j]] = 1.0
+        ind = scheme.indicators[j]
+        if not ind.is_cost:
+            for li in range(L):
+                r[li] = -100.0 * coef.get((j, li), 0.0) / thr[j]
+            add(r, -np.inf, 100.0 * v0[j] / thr[j])
+        elif j in pieces:
+            li, units, scores = pieces[j]
+            used = np.zeros(nvar)
+            used[li] = 1.0
+            for k in range(1, len(units)):
+                col = next_bin + k - 1
+                r[col] = -(scores[k] - scores[k - 1])
+                used[col] = -(units[k] - units[k - 1])
+                if k > 1:  # steps in order: w_k ≤ w_{k−1}
+                    order_row = np.zeros(nvar)
+                    order_row[col - 1], order_row[col] = 1.0, -1.0
+                    add(order_row, 0.0, np.inf)
+            next_bin += len(units) - 1
+            add(r, -np.inf, scores[0])
+            lever_big = max(levers[li].upper, units[-1])
+            levers[li].upper = lever_big
+            ub[li] = lever_big
+            add(used, 0.0, np.inf)  # the lever moves at least as far as the steps counted
+        else:
+            col = next_bin
+            next_bin += 1
+            r[col] = -(100.0 - n0[j])
+            add(r, -np.inf, n0[j])
+            # the binary only if the value reaches the threshold: Σ a z ≤ t − v0 + M(1 − y)
+            rc = np.zeros(nvar)
+            big = max(0.0, v0[j] - thr[j]) + sum(max(coef.get((j, li), 0.0), 0.0) * levers[li].upper for li in range(L))
+            for li in range(L):
+                rc[li] = coef.get((j, li), 0.0)
+            rc[col] = big
+            add(rc, -np.inf, thr[j] - v0[j] + big)
+    e = res.effective_weights[i]
+    if rule.min_composite is not None:
+        r = np.zeros(nvar)
+        for j in active:
+            r[col_s[j]] = e[j]
+        add(r, rule.min_composite + margin - sum(e[j] * n0[j] for j in fixed_part), np.inf)
+    if rule.min_dimension is not None:
+        dim_idx = scheme.dimension_index()
+        for d in range(len(scheme.dimensions)):
+            if scheme.not_applicable_dimension == "skip" and res.dimension_not_applicable[i, d]:
+                continue
+            members = [j for j in scored if dim_idx[j] == d]
+            if not members:
+                return f"dimension {scheme.dimensions[d].id} has no scored indicator"
+            tot = sum(e[j] for j in members)
+            r = np.zeros(nvar)
+            for j in members:
+                if j in col_s:
+                    r[col_s[j]] = e[j] / tot
+            const = sum(e[j] * n0[j] for j in members if j not in col_s) / tot
+            add(r, rule.min_dimension + margin - const, np.inf)
+    for k in gates:
+        conds = [(kk, c) for kk, c in gate_conds if kk == k]
+        if not conds:
+            return f"gate {scheme.gates[k].id} cannot be computed: report its fields"
+        pick = np.zeros(nvar)
+        for kk, c in conds:
+            gate_row = gate_rows[(kk, c)]
+            if gate_row is None:
+                continue
+            r = np.zeros(nvar)
+            r[:L] = gate_row[0]
+            need = gate_row[1]
+            if (kk, c) in col_q:
+                big = max(0.0, need) + sum(max(-r[li], 0.0) * levers[li].upper for li in range(L))
+                r[col_q[(kk, c)]] = -big
+                add(r, need - big, np.inf)
+                pick[col_q[(kk, c)]] = 1.0
+            else:
+                add(r, need, np.inf)
+        if len(conds) > 1:
+            add(pick, 1.0, np.inf)
+    # scheme constraints on the new values (left op right; either side may be a lever)
+    touched = {f for lv in levers for f in _moves(scheme, lv.field)}
+    cur = fields[res.quarter]
+    for con in scheme.constraints:
+        if con.left not in touched and (isinstance(con.right, float) or con.right not in touched):
+            continue
+        left0 = float(cur[con.left][i])
+        right0 = con.right if isinstance(con.right, float) else float(cur[con.right][i])
+        if math.isnan(left0) or math.isnan(right0):
+            continue
+        r = np.zeros(nvar)
+        for li, lv in enumerate(levers):
+            moved = _moves(scheme, lv.field)
+            r[li] = lv.direction * lv.step * ((con.left in moved) - (isinstance(con.right, str) and con.right in moved))
+        gap = right0 - left0  # left + Δl op right + Δr  ⇔  Δl − Δr op right0 − left0
+        if con.op in ("<=", "<"):
+            add(r, -np.inf, gap - (1e-9 if con.op == "<" else 0.0))
+        elif con.op in (">=", ">"):
+            add(r, gap + (1e-9 if con.op == ">" else 0.0), np.inf)
+        else:
+            add(r, gap, gap)
+    objective = np.zeros(nvar)
+    for li, lv in enumerate(levers):
+        objective[li] = lv.effort * lv.step
+    constraints = LinearConstraint(np.array(rows), np.array(lo), np.array(hi)) if rows else ()
+    out = milp(objective, constraints=constraints, integrality=integrality, bounds=Bounds(lb, ub),
+               options={"presolve": False, "mip_rel_gap": MIP_GAP, "time_limit": TIME_LIMIT})
+    if out.x is None:
+        if out.status == 1:
+            return f"the solver found no plan within its {TIME_LIMIT:g} s limit"
+        return "no change of the levers reaches this tier (within the scheme's constraints and gates)"
+    z = np.array([round(u) if lv.step == 1.0 else math.ceil(u - 1e-7) for lv, u in zip(levers, out.x[:L], strict=True)],
+                 dtype=np.float64)
+    return levers, z, out.status == 0
 
 
-def _round_up(x: float, kind: str) -> float:
-    if kind in ("count", "hours"):
-        return float(math.ceil(x - 1e-9)) if x >= 0 else -float(math.ceil(-x - 1e-9))
-    return math.ceil(x * 100 - 1e-7) / 100 if x >= 0 else -math.ceil(-x * 100 - 1e-7) / 100
-
-
-def _meets(value: float, threshold: float, cost: bool) -> bool:
-    return value <= threshold + 1e-12 if cost else value >= threshold - 1e-12
+def _steps(res: EvaluationResult, i: int, levers: Sequence[_Lever], z: FloatArray,
+           after: EvaluationResult) -> tuple[PlanStep, ...]:
+    """One step per lever moved; its points are what that change alone adds to the composite: for the
+    headline's weighted mean with the row's weights unchanged, ``Σ_j E_ij (score_j after − score_j now)``
+    over the indicators it moves (re-scored by the engine when the change could make an indicator
+    applicable, which would move the weights)."""
+    scheme = res.scheme
+    steps = []
+    for lv, units in zip(levers, z, strict=True):
+        if units < 0.5:
+            continue
+        change = round(lv.direction * lv.step * float(units), 10)
+        moves = set(_moves(scheme, lv.field))
+        uses = [j for j, ind in enumerate(scheme.indicators) if moves & set(ind.formula.fields)]
+        if any(res.status[i, j] == NOT_APPLICABLE for j in uses):
+            alone = _row_after(res, i, {f: change for f in moves})
+            points = float(alone.composite[0] - res.composite[i])
+            new = {j: float(alone.values[0, j]) for j in uses}
+        else:
+            new = {j: float(_probe(res, i, scheme.indicators[j].formula, lv.field, np.array([change]))[0])
+                   for j in uses if res.status[i, j] == REPORTED}
+            points = float(sum(res.effective_weights[i, j] * (
+                _target_score(v, scheme.indicators[j].threshold, scheme.indicators[j].is_cost) - res.normalized[i, j])
+                for j, v in new.items()))
+        moved = [j for j, v in new.items() if res.mask[i, j] and not math.isclose(v, res.values[i, j], abs_tol=1e-12)]
+        gates = []
+        for k, g in enumerate(scheme.gates):
+            if res.gate_status[i, k] == GATE_PASSED or not any(moves & set(c.formula.fields) for c in g.conditions):
+                continue
+            if any(float(_probe(res, i, c.formula, lv.field, np.array([change]))[0]) >= c.min - 1e-12
+                   for c in g.conditions):
+                gates.append(g.id)
+        targets = tuple((scheme.indicators[j].id, "≤" if scheme.indicators[j].is_cost else "≥",
+                         scheme.indicators[j].threshold, float(after.values[0, j])) for j in moved)
+        steps.append(PlanStep(lv.field, float(lv.value), change, scheme.raw_field(lv.field).unit,
+                              tuple(scheme.indicators[j].id for j in moved), tuple(gates), points,
+                              lv.effort * abs(change), res.quarter, targets, scheme.raw_field(lv.field).part_of))
+    steps.sort(key=lambda s: (-s.points_per_effort, s.lever))
+    return tuple(steps)
 
 
 def gap_to_benchmark(result: EvaluationResult, incubator_id: str, target_tier: str = "benchmark") -> GapReport:
-    """What ``incubator_id`` must change to reach each threshold, best points-per-effort first."""
+    """Where ``incubator_id`` stands against ``target_tier`` and the optimal plan to reach it."""
     res = headline_result(result)
     scheme = res.scheme
     i = res.index(incubator_id)
@@ -120,58 +595,19 @@ def gap_to_benchmark(result: EvaluationResult, incubator_id: str, target_tier: s
         rule = scheme.tier(target_tier)
     except KeyError:
         raise InputError("UNKNOWN_TIER", f"unknown tier {target_tier!r}", field="target_tier") from None
-    items: list[GapItem] = []
-    skipped: dict[str, str] = {}
-    fields = res.field_values[res.quarter]
-    row = {f: (None if np.isnan(a[i]) else float(a[i])) for f, a in fields.items()}
-    for j, ind in enumerate(scheme.indicators):
-        st = int(res.status[i, j])
-        if st == 5:
-            continue
-        value = float(res.raw[i, j])
-        if st != 0 or math.isnan(value):
-            skipped[ind.id] = "not reported: report it to get a gap"
-            continue
-        if _meets(value, ind.threshold, ind.is_cost):
-            continue
-        lever_now = float(fields[ind.lever][i])
-        f0 = indicator_value(res, i, ind, 0.0)
-        slope = indicator_value(res, i, ind, 1.0) - f0
-        if slope == 0 or math.isnan(slope):
-            skipped[ind.id] = f"the lever {ind.lever} does not move this indicator"
-            continue
-        spec = scheme.raw_field(ind.lever)
-        change = _round_up((ind.threshold - f0) / slope, spec.kind)
-        if not _meets(indicator_value(res, i, ind, change), ind.threshold, ind.is_cost):
-            found = _smallest_change_meeting(res, i, ind, change, 1.0 if spec.kind in ("count", "hours") else 0.01)
-            if found is None:
-                skipped[ind.id] = f"moving {ind.lever} alone does not reach the threshold"
-                continue
-            change = found
-        gained = float(res.effective_weights[i, j] * (100.0 - res.normalized[i, j]))
-        effort = ind.effort * abs(change)
-        new_row = dict(row)
-        new_row[ind.lever] = lever_now + change
-        feasible = lever_now + change >= spec.min and (spec.max is None or lever_now + change <= spec.max)
-        note = ""
-        for c in scheme.constraints:
-            if ind.lever in (c.left, c.right) and c.check(new_row) is False:
-                feasible = False
-                note = c.message_en
-        items.append(GapItem(ind.id, ind.dimension, value, ind.threshold, ind.direction, ind.lever, lever_now,
-                             change, spec.unit, gained, effort, gained / effort if effort > 0 else math.inf,
-                             feasible, note))
-    items.sort(key=lambda it: (-it.points_per_effort, it.indicator_id))
     shortfalls = {}
     if rule.min_dimension is not None:
         for k, d in enumerate(scheme.dimension_ids):
+            if scheme.not_applicable_dimension == "skip" and res.dimension_not_applicable[i, k]:
+                continue
             s = float(res.dimension_scores[i, k])
             if math.isnan(s) or s < rule.min_dimension:
                 shortfalls[d] = rule.min_dimension - (0.0 if math.isnan(s) else s)
     comp = float(res.composite[i])
     need = None if rule.min_composite is None else max(0.0, rule.min_composite - comp)
     return GapReport(incubator_id, res.quarter, res.tiers[i], target_tier, comp, need, shortfalls,
-                     tuple(items), skipped)
+                     plan_to_tier(res, incubator_id, target_tier),
+                     tuple(g for g in res.gates(incubator_id) if target_tier in g["tiers"]))
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,12 @@ indicator or one of its fields not applicable: then it is always excluded (weigh
 the dimension) and does not count as missing. Otherwise the scheme's policy applies:
 
 * ``exclude``: drop it for that incubator; its weight is redistributed within its dimension.
-* ``impute``: rules in declared order — ``previous_quarter`` (the indicator computed from the previous
-  quarter's data, if computable), then ``peer_median`` (median of the values *reported* by the other
-  incubators this quarter). If no rule applies, the value is excluded.
+* ``impute``: rules in declared order — ``previous_quarter`` (the incubator's own indicator computed from
+  its previous quarter's data, if computable, carried forward with the scheme's ``carry_forward_decay``:
+  × decay for a benefit indicator, ÷ decay for a cost one), then ``peer_median`` (median of the values
+  *reported* by the other incubators this quarter) — the latter reads other incubators, so the engine
+  passes it only for cohort-relative views (never the headline, except for schemes published with
+  ``peer_median_in_headline``). If no rule applies, the value is excluded.
 * ``penalise``: the indicator scores 0 (normalised) for that incubator.
 
 Every treated value is flagged with its status. The share of scheme weight that was not reported
@@ -17,6 +20,7 @@ Every treated value is flagged with its status. The share of scheme weight that 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,9 +50,11 @@ class MissingResult:
 
 
 def apply_missing_policy(x: FloatArray, not_applicable: BoolArray, previous: FloatArray | None,
-                         policy: MissingPolicy, weights: FloatArray) -> MissingResult:
+                         policy: MissingPolicy, weights: FloatArray, *, rules: Sequence[str] | None = None,
+                         cost: BoolArray | None = None) -> MissingResult:
     """Apply ``policy`` to ``x`` (n × m, NaN = not reported). ``previous`` is the previous quarter's
-    indicator matrix aligned to the same rows (NaN where not computable)."""
+    indicator matrix aligned to the same rows (NaN where not computable). ``rules``: the imputation
+    rules allowed for this view (default: the policy's)."""
     status = np.zeros(x.shape, dtype=np.int8)
     status[not_applicable] = NOT_APPLICABLE
     missing = np.isnan(x) & ~not_applicable
@@ -61,10 +67,13 @@ def apply_missing_policy(x: FloatArray, not_applicable: BoolArray, previous: Flo
         else:
             todo = missing.copy()
             reported = (status == REPORTED) & ~missing
-            for rule in policy.impute_rules:
+            for rule in (policy.impute_rules if rules is None else rules):
                 if rule == "previous_quarter" and previous is not None:
                     take = todo & ~np.isnan(previous)
-                    values = np.where(take, previous, values)
+                    decay = policy.carry_forward_decay
+                    carried = previous if decay == 1.0 else \
+                        np.where(cost[None, :] if cost is not None else False, previous / decay, previous * decay)
+                    values = np.where(take, carried, values)
                     status[take] = PREVIOUS
                     todo &= ~take
                 elif rule == "peer_median":

@@ -11,7 +11,7 @@ import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +23,11 @@ from .formula import Formula, FormulaSyntaxError, parse_formula
 
 __all__ = [
     "DIMENSION_IDS",
+    "NOT_TIERED",
     "Constraint",
     "Dimension",
+    "Gate",
+    "GateCondition",
     "Indicator",
     "MissingPolicy",
     "RawField",
@@ -43,6 +46,8 @@ MISSING_POLICIES = ("exclude", "impute", "penalise")
 IMPUTE_RULES = ("previous_quarter", "peer_median")
 FIELD_SOURCES = ("reported", "platform")
 ZERO_DENOMINATOR_RULES = ("error", "not_applicable")
+ENTROPY_VARIANTS = ("minmax_sum", "sum")
+NOT_APPLICABLE_DIMENSION_RULES = ("fail", "skip")
 WEIGHT_TOL = 1e-9
 _DEFAULT_PATH = Path(__file__).with_name("schemes") / "default.toml"
 
@@ -63,6 +68,7 @@ class RawField:
     help_en: str
     dimension: str | None
     source: str = "reported"
+    part_of: str | None = None  # a field this one is part of: raising it raises that one too (a plan's lever)
 
     @property
     def reported(self) -> bool:
@@ -152,13 +158,48 @@ class TierRule:
     min_dimension: float | None
 
 
+NOT_TIERED = TierRule("not_tiered", "不定级（相对视图）", "Not tiered (cohort-relative view)", None, None)
+
+
+@dataclass(frozen=True)
+class GateCondition:
+    """``formula ≥ min`` on the incubator's own raw data; ``lever``/``effort``: what a plan may move."""
+
+    formula: Formula
+    min: float
+    lever: str
+    effort: float
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A minimum an official document sets (``basis`` cites it), checked before a tier in ``tiers`` is
+    granted. It passes when any of its ``conditions`` holds (an official text may offer alternatives).
+    A condition that cannot be computed (not reported) does not hold; a gate whose fields the incubator
+    declared not applicable is not checked."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    conditions: tuple[GateCondition, ...]
+    tiers: tuple[str, ...]
+    basis: str
+
+
 @dataclass(frozen=True)
 class MissingPolicy:
-    """What to do with a value that was not reported (see docs/scoring.md)."""
+    """What to do with a value that was not reported (see docs/scoring.md).
+
+    ``previous_quarter`` carries the incubator's own previous-quarter value forward, multiplied by
+    ``carry_forward_decay`` (benefit) or divided by it (cost): a stale value is worth a little less.
+    ``peer_median`` reads the other incubators, so it applies only in cohort-relative views, unless
+    ``peer_median_in_headline`` (kept for schemes published before 2026.2, so their rankings replay)."""
 
     policy: str
     impute_rules: tuple[str, ...]
     max_imputed_weight_share: float
+    carry_forward_decay: float = 1.0
+    peer_median_in_headline: bool = False
 
 
 @dataclass(frozen=True)
@@ -176,6 +217,16 @@ class Scheme:
     missing: MissingPolicy
     method: Mapping[str, Any] = field(default_factory=dict)
     weights_note: str = ""
+    gates: tuple[Gate, ...] = ()
+    not_applicable_dimension: str = "fail"
+
+    @property
+    def entropy_variant(self) -> str:
+        """The entropy-weight variant the scheme pins (``[method] entropy_variant``)."""
+        return str(self.method.get("entropy_variant", "minmax_sum"))
+
+    def gates_for(self, tier_id: str) -> tuple[Gate, ...]:
+        return tuple(g for g in self.gates if tier_id in g.tiers)
 
     # ----- convenience lookups -------------------------------------------------------------------
     @property
@@ -199,10 +250,19 @@ class Scheme:
     def dimension_ids(self) -> tuple[str, ...]:
         return tuple(d.id for d in self.dimensions)
 
+    @cached_property
+    def _fields_by_id(self) -> Mapping[str, RawField]:
+        return {f.id: f for f in self.raw_fields}
+
+    @cached_property
+    def part_of(self) -> Mapping[str, str]:
+        """``{field: the field it is part of}`` (raising the first raises the second)."""
+        return {f.id: f.part_of for f in self.raw_fields if f.part_of}
+
     def raw_field(self, field_id: str) -> RawField:
-        for f in self.raw_fields:
-            if f.id == field_id:
-                return f
+        found = self._fields_by_id.get(field_id)
+        if found is not None:
+            return found
         from .errors import InputError
 
         raise InputError("UNKNOWN_FIELD", f"unknown raw field {field_id!r}", field=field_id)
@@ -216,7 +276,7 @@ class Scheme:
         raise InputError("UNKNOWN_INDICATOR", f"unknown indicator {indicator_id!r}", field=indicator_id)
 
     def tier(self, tier_id: str) -> TierRule:
-        for t in (*self.tiers, self.insufficient_data):
+        for t in (*self.tiers, self.insufficient_data, NOT_TIERED):
             if t.id == tier_id:
                 return t
         raise KeyError(tier_id)
@@ -398,11 +458,16 @@ def load_scheme_text(text: str) -> Scheme:
             help_en=b.get(t, "help_en", str, path, h, k, required=False, default="") or "",
             dimension=b.get(t, "dimension", str, path, h, k, required=False, default=None),
             source=source if source in FIELD_SOURCES else "reported",
+            part_of=b.get(t, "part_of", str, path, h, k, required=False, default=None),
         )
         if fid and fid in {f.id for f in raw_fields}:
             b.err("SCHEME_INVALID", f"{path}.id", f"duplicate raw field id {fid!r}", h, k, "id")
         raw_fields.append(rf)
     field_ids = {f.id for f in raw_fields}
+    for k, spec in enumerate(raw_fields):
+        if spec.part_of is not None and (spec.part_of not in field_ids or spec.part_of == spec.id):
+            b.err("UNKNOWN_FIELD", f"raw_fields[{k}].part_of",
+                  f"part_of must name another raw field, got {spec.part_of!r}", "raw_fields", k, "part_of")
 
     # constraints
     constraints: list[Constraint] = []
@@ -518,6 +583,7 @@ def load_scheme_text(text: str) -> Scheme:
     # tiers
     tiers_doc = doc.get("tiers")
     tiers: list[TierRule] = []
+    na_rule = "fail"
     insufficient = TierRule("insufficient_data", "数据不足", "Insufficient data", None, None)
     if not isinstance(tiers_doc, dict):
         b.err("SCHEME_INVALID", "tiers", "missing [tiers] table", None, None, None)
@@ -539,6 +605,11 @@ def load_scheme_text(text: str) -> Scheme:
             b.err("SCHEME_INVALID", f"tiers.rules[{len(tiers) - 1}]",
                   "the last tier rule must have no conditions (it is the fallback)", "tiers.rules",
                   len(tiers) - 1, None)
+        na_rule = tiers_doc.get("not_applicable_dimension", "fail")
+        if na_rule not in NOT_APPLICABLE_DIMENSION_RULES:
+            b.err("SCHEME_INVALID", "tiers.not_applicable_dimension",
+                  f"must be one of {NOT_APPLICABLE_DIMENSION_RULES}", "tiers", None, "not_applicable_dimension")
+            na_rule = "fail"
         ins = tiers_doc.get("insufficient_data")
         if isinstance(ins, dict):
             insufficient = TierRule("insufficient_data", str(ins.get("name_zh", "数据不足")),
@@ -564,18 +635,83 @@ def load_scheme_text(text: str) -> Scheme:
         if share is not None and not 0 <= share <= 1:
             b.err("SCHEME_INVALID", "missing.max_imputed_weight_share", "must be within [0, 1]",
                   "missing", None, "max_imputed_weight_share")
-        policy = MissingPolicy(p or "impute", tuple(rules_l or ()), share if share is not None else 0.25)
+        decay = b.get(mdoc, "carry_forward_decay", num, "missing", "missing", None, required=False, default=1.0)
+        if decay is not None and not 0 < decay <= 1:
+            b.err("SCHEME_INVALID", "missing.carry_forward_decay", "must be within (0, 1]", "missing", None,
+                  "carry_forward_decay")
+        legacy = b.get(mdoc, "peer_median_in_headline", bool, "missing", "missing", None, required=False,
+                       default=False)
+        policy = MissingPolicy(p or "impute", tuple(rules_l or ()), share if share is not None else 0.25,
+                               decay if decay is not None and 0 < decay <= 1 else 1.0, bool(legacy))
 
     method = doc.get("method", {})
     if not isinstance(method, dict):
         b.err("SCHEME_INVALID", "method", "[method] must be a table", None, None, None)
         method = {}
+    variant = method.get("entropy_variant", "minmax_sum")
+    if variant not in ENTROPY_VARIANTS:
+        b.err("SCHEME_INVALID", "method.entropy_variant", f"entropy_variant must be one of {ENTROPY_VARIANTS}",
+              "method", None, "entropy_variant")
+
+    # gates (official minimums, checked before a tier is granted)
+    gates: list[Gate] = []
+    tier_ids = {t.id for t in tiers}
+    for k, t in enumerate(doc.get("gates", []) or []):
+        path, h = f"gates[{k}]", "gates"
+        gid = b.get(t, "id", str, path, h, k) or ""
+        raw_conditions = t.get("any_of") if "any_of" in t else [t]
+        conditions: list[GateCondition] = []
+        for c, ct in enumerate(raw_conditions if isinstance(raw_conditions, list) else []):
+            cpath = f"{path}.any_of[{c}]" if "any_of" in t else path
+            cond = _gate_condition(b, ct, cpath, h, k, field_ids)
+            if cond is not None:
+                conditions.append(cond)
+        if not conditions:
+            b.err("SCHEME_INVALID", f"{path}.formula", "a gate needs a formula and a min (or any_of)", h, k, None)
+        gtiers = b.get(t, "tiers", list, path, h, k) or []
+        for tid in gtiers:
+            if tid not in tier_ids:
+                b.err("SCHEME_INVALID", f"{path}.tiers", f"unknown tier {tid!r}", h, k, "tiers")
+        gbasis = b.get(t, "basis", str, path, h, k)
+        if gbasis is not None and not gbasis.strip():
+            b.err("SCHEME_INVALID", f"{path}.basis", "every gate must cite the document that sets it", h, k,
+                  "basis")
+        gates.append(Gate(gid, b.get(t, "name_zh", str, path, h, k) or "", b.get(t, "name_en", str, path, h, k)
+                          or "", tuple(conditions), tuple(str(x) for x in gtiers), gbasis or ""))
 
     if b.issues:
         raise SchemeError(b.issues)
     return Scheme(version=version, title=title, raw_fields=tuple(raw_fields), constraints=tuple(constraints),
                   dimensions=tuple(dimensions), indicators=tuple(indicators), tiers=tuple(tiers),
-                  insufficient_data=insufficient, missing=policy, method=dict(method), weights_note=weights_note)
+                  insufficient_data=insufficient, missing=policy, method=dict(method), weights_note=weights_note,
+                  gates=tuple(gates), not_applicable_dimension=na_rule)
+
+
+def _gate_condition(b: _Builder, t: Mapping[str, Any], path: str, h: str, k: int,
+                    field_ids: set[str]) -> GateCondition | None:
+    text = b.get(t, "formula", str, path, h, k)
+    formula: Formula | None = None
+    if text is not None:
+        try:
+            formula = parse_formula(text)
+        except FormulaSyntaxError as exc:
+            b.err("SCHEME_INVALID", f"{path}.formula", f"formula syntax: {exc}", h, k, "formula")
+        if formula is not None:
+            for f in formula.fields:
+                if f not in field_ids:
+                    b.err("UNKNOWN_FIELD", f"{path}.formula", f"unknown raw field {f!r} in formula", h, k, "formula")
+    minimum = b.get(t, "min", (int, float), path, h, k)
+    lever = b.get(t, "lever", str, path, h, k, required=False, default=None)
+    if lever is None and formula is not None and formula.fields:
+        lever = formula.fields[0]
+    if lever is not None and formula is not None and lever not in formula.fields:
+        b.err("SCHEME_INVALID", f"{path}.lever", f"lever {lever!r} is not used by the formula", h, k, "lever")
+    effort = b.get(t, "effort", (int, float), path, h, k, required=False, default=1.0)
+    if effort is not None and not effort > 0:
+        b.err("SCHEME_INVALID", f"{path}.effort", "effort must be > 0", h, k, "effort")
+    if formula is None or minimum is None:
+        return None
+    return GateCondition(formula, float(minimum), lever or "", float(effort) if effort else 1.0)
 
 
 def load_scheme(path: str | Path) -> Scheme:

@@ -1,13 +1,15 @@
 """Tier rules: tried in scheme order, first match wins; the last rule is the unconditional fallback.
 
-A rule holds when ``composite ≥ min_composite`` and *every* dimension score ``≥ min_dimension`` (a missing
-dimension score fails a dimension gate). An incubator whose not-reported share of scheme weight exceeds
+A rule holds when ``composite ≥ min_composite``, *every* dimension score ``≥ min_dimension`` and every
+official gate the scheme lists for that tier passed (:mod:`evaluation.gates`). A dimension with no
+score fails the dimension minimum, except one the incubator declared wholly not applicable when the
+scheme says ``not_applicable_dimension = "skip"`` (``skip_dimension``). An incubator whose not-reported share of scheme weight exceeds
 ``missing.max_imputed_weight_share`` gets ``insufficient_data`` instead, whatever its scores.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -19,16 +21,23 @@ __all__ = ["assign_tiers"]
 
 def assign_tiers(composite: FloatArray, dimension_scores: FloatArray, rules: Sequence[TierRule],
                  insufficient: BoolArray | None = None,
-                 insufficient_id: str = "insufficient_data") -> tuple[str, ...]:
-    """Tier id per incubator (vectorised over incubators, loop over the handful of rules)."""
+                 insufficient_id: str = "insufficient_data", *,
+                 gates_passed: Mapping[str, BoolArray] | None = None,
+                 skip_dimension: BoolArray | None = None) -> tuple[str, ...]:
+    """Tier id per incubator (vectorised over incubators, loop over the handful of rules).
+    ``gates_passed[tier_id]``: every gate of that tier passed (absent = no gate)."""
     n = composite.shape[0]
     out = np.full(n, rules[-1].id, dtype=object)
     decided = np.zeros(n, dtype=bool)
     comp = np.round(np.where(np.isnan(composite), -np.inf, composite), 9)
-    dmin = np.round(np.where(np.isnan(dimension_scores), -np.inf, dimension_scores).min(axis=1), 9) \
-        if dimension_scores.shape[1] else np.full(n, np.inf)
+    dims = np.where(np.isnan(dimension_scores), -np.inf, dimension_scores)
+    if skip_dimension is not None:
+        dims = np.where(skip_dimension, np.inf, dims)
+    dmin = np.round(dims.min(axis=1), 9) if dimension_scores.shape[1] else np.full(n, np.inf)
     for rule in rules:
         ok = ~decided
+        if gates_passed is not None and rule.id in gates_passed:
+            ok &= gates_passed[rule.id]
         if rule.min_composite is not None:
             ok &= comp >= rule.min_composite
         if rule.min_dimension is not None:

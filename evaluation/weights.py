@@ -1,6 +1,13 @@
 """Weighting kernels: scheme (expert) weights, entropy, CRITIC and their blend.
 
-Entropy (pinned variant; others disagree wildly on the same data):
+Entropy, two named variants (they disagree wildly on the same data; the scheme's ``[method]
+entropy_variant`` picks one and the engine honours it):
+
+``sum`` (textbook; Shannon entropy weights as in Hwang & Yoon 1981 and Zeleny 1982, worked example in
+Xu 2004, EJOR 156(2):530–532): ``p_ij = x_ij / Σ_i x_ij`` on the raw non-negative values (not
+oriented: entropy measures dispersion), then steps 3–4 below.
+
+``minmax_sum`` (the pinned default):
     1. min–max normalise each indicator to [0, 1], oriented (cost inverted);
     2. ``p_ij = x_ij / Σ_i x_ij``;
     3. ``e_j = −(1/ln n) Σ_i p_ij ln p_ij`` with ``0·ln 0 = 0``;
@@ -27,7 +34,9 @@ import numpy as np
 
 from ._types import BoolArray, FloatArray
 
-__all__ = ["WEIGHTINGS", "WeightingResult", "blend", "critic", "entropy", "entropy_kernel"]
+__all__ = ["ENTROPY_VARIANTS", "WEIGHTINGS", "WeightingResult", "blend", "critic", "entropy", "entropy_kernel"]
+
+ENTROPY_VARIANTS = ("minmax_sum", "sum")
 
 WEIGHTINGS = ("scheme", "entropy", "critic", "blend")
 
@@ -100,8 +109,13 @@ def _entropy_fast(x: FloatArray, cost: BoolArray) -> tuple[FloatArray, FloatArra
     return np.asarray(w, dtype=np.float64), np.asarray(e, dtype=np.float64), np.asarray(d, dtype=np.float64)
 
 
-def entropy(x: FloatArray, cost: BoolArray) -> WeightingResult:
-    """Entropy weights, pinned variant (module doc)."""
+def entropy(x: FloatArray, cost: BoolArray, variant: str = "minmax_sum") -> WeightingResult:
+    """Entropy weights of the named ``variant`` (module doc): ``minmax_sum`` or ``sum``."""
+    if variant == "sum":
+        w, e, d = entropy_kernel(x)
+        return WeightingResult("entropy", w, {"entropy": e, "divergence": d})
+    if variant != "minmax_sum":
+        raise ValueError(f"unknown entropy variant {variant!r}")
     if not np.isnan(x.sum()):
         w, e, d = _entropy_fast(x, cost)
         return WeightingResult("entropy", w, {"entropy": e, "divergence": d})

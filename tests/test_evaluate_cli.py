@@ -71,3 +71,19 @@ def test_chart_builders_return_plain_figures_in_both_languages() -> None:
     assert heat["data"][0]["type"] == "heatmap" and len(heat["data"][0]["y"]) == 8
     trend = rank_trends({"inc-0001": {"2025Q2": 2, "2025Q3": 1}}, names)
     assert trend["data"][0]["y"] == [2, 1]
+
+
+def test_cohort_views_print_no_tier_labels(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """TOPSIS scores are cohort-relative: the table says so and grants no tier (标杆 etc. only on the headline);
+    the report's ranking chart still shows every incubator."""
+    out = tmp_path / "topsis.html"
+    assert evaluate_command(EXAMPLE, "2025Q3", None, "topsis", out, draws=0) == 0
+    page = out.read_text(encoding="utf-8")
+    figures = json.loads(re.search(r'<script type="application/json" id="figures">(.*?)</script>', page,
+                                   re.S).group(1).replace("<\\/", "</"))
+    assert sum(len(trace["x"]) for trace in figures["ranking"]["data"]) == 8
+    text = capsys.readouterr().out
+    rows = [ln for ln in text.splitlines() if re.match(r"^\s+\d+\s{2}", ln)]
+    assert rows and all("不定级" in ln for ln in rows)
+    assert not any(name in text for name in ("标杆", "准标杆", "发展中", "待提升"))
+    assert "cohort-relative view" in text

@@ -24,6 +24,7 @@ from backend.rankings.repository import SnapshotRepository
 from backend.submissions.service import metrics_rows, scheme, submission_service, validate_quarter
 from backend.users.models import User
 from evaluation import (
+    NOT_TIERED,
     EvaluationError,
     EvaluationResult,
     MethodSpec,
@@ -87,7 +88,7 @@ class Evaluated:
 def ranking_rows(result: EvaluationResult, robust: RobustnessResult | None,
                  previous_ranks: Mapping[str, int], names: Mapping[str, tuple[str, str]]) -> list[dict[str, Any]]:
     scheme_ = result.scheme
-    tier_names = {t.id: (t.name_zh, t.name_en) for t in (*scheme_.tiers, scheme_.insufficient_data)}
+    tier_names = {t.id: (t.name_zh, t.name_en) for t in (*scheme_.tiers, scheme_.insufficient_data, NOT_TIERED)}
     rows = []
     for i in result.order():
         inc = result.incubator_ids[i]

@@ -11,6 +11,7 @@ class RoadshowStatus(StrEnum):
     scheduled = "scheduled"
     live = "live"
     ended = "ended"
+    cancelled = "cancelled"    # called off before it started
 
 
 class Audience(StrEnum):
@@ -58,6 +59,7 @@ class Roadshow(BaseModel):
     reactions: dict[str, dict[str, int]] = Field(default_factory=dict)  # pitch index → kind → total
     started_at: datetime | None = None
     ended_at: datetime | None = None
+    cancelled_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
 

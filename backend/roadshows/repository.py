@@ -176,9 +176,6 @@ class RoadshowRepository:
             {"_id": f"{roadshow_id}:{user_id}"},
             {"$set": changes, "$setOnInsert": {"roadshow_id": roadshow_id, "user_id": user_id}}, upsert=True)
 
-    async def participants_of(self, roadshow_id: str) -> list[dict[str, Any]]:
-        return [d async for d in self.participants.find({"roadshow_id": roadshow_id})]
-
     # -- attendance (one interval per user per process) -------------------------------------------
     async def open_attendance(self, roadshow_id: str, user_id: str, origin: str, at: datetime) -> Any:
         """A new open row; returns its id (the process closes that row when the user leaves)."""

@@ -227,6 +227,19 @@ class RoadshowService:
             log.warning("could not close attendance of roadshow %s at its end: %s", roadshow_id, error)
         return updated
 
+    async def cancel(self, user: User, roadshow_id: str) -> Roadshow:
+        """Call off a roadshow that has not started (a live one is ended instead)."""
+        roadshow = await self.get(roadshow_id)
+        self.require_organiser(user, roadshow)
+        at = now()
+        updated = await self.repo.update_if(roadshow_id, {"status": RoadshowStatus.scheduled.value},
+                                            {"$set": {"status": RoadshowStatus.cancelled.value, "cancelled_at": at,
+                                                      "updated_at": at}})
+        if updated is None:
+            raise Conflict("Only a roadshow that has not started can be cancelled.", "只有尚未开始的路演可以取消。",
+                           reason="NOT_SCHEDULED")
+        return updated
+
     # -- attendance left open (a process that died, a socket that never said goodbye) ----------------
     async def _close_open(self, rows: list[dict[str, Any]], ended: dict[str, datetime], reason: str,
                           stale_after: timedelta, dead_origin: str | None = None) -> int:
@@ -265,9 +278,11 @@ class RoadshowService:
     # -- after the event -------------------------------------------------------------------------
     async def _results_roadshow(self, user: User, roadshow_id: str) -> Roadshow:
         roadshow = await self.get(roadshow_id)
-        if not self.may_read_results(user, roadshow):
-            raise Forbidden("Only organisers and presenting startups may read this.",
-                            "只有组织者和参加路演的企业可以查看。")
+        # The record is the participants': everyone the room was open to (the analytics are aggregates; who
+        # signalled interest is filtered per reader in ``transcript``).
+        if not (self.may_read_results(user, roadshow) or self.may_enter(user, roadshow)):
+            raise Forbidden("Only the roadshow's participants may read its record.",
+                            "只有路演的参与者可以查看路演记录。")
         if roadshow.status is not RoadshowStatus.ended:
             raise Conflict("The roadshow has not ended yet.", "路演尚未结束。", reason="NOT_ENDED")
         return roadshow
@@ -289,11 +304,13 @@ class RoadshowService:
                                 "pitch_index": q.get("pitch_index"), "answer": (q.get("answer") or {}).get("text"),
                                 "upvotes": q.get("upvotes", 0)})
         # Which investor is interested is the organisers' (and that startup's) business: in the room only
-        # moderators see it, so a presenting startup's transcript names only the interest in its own pitches.
+        # moderators see it, so a presenting startup's transcript names only the interest in its own pitches,
+        # and an investor's only their own.
         sees_all = self.is_moderator(user, roadshow) or (
             user.role is Role.manager and roadshow.incubator_id is not None and user.incubator_id == roadshow.incubator_id)
         for lead in await self.repo.leads_of(roadshow_id):
-            if not sees_all and lead.get("startup_id") != user.startup_id:
+            if not sees_all and not (user.startup_id and lead.get("startup_id") == user.startup_id) \
+                    and lead.get("investor_user_id") != user.id:
                 continue
             entries.append({"kind": "interest", "at": lead["at"], "author_name": lead.get("investor_name", ""),
                             "author_organisation": lead.get("investor_organisation", ""), "text": "",

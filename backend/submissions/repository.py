@@ -143,10 +143,6 @@ class SubmissionRepository:
         ids = [head_id(i, q) for i in incubator_ids for q in quarters]  # point lookups (two $in use no index)
         return [Head.model_validate(d) async for d in self.heads.find({"_id": {"$in": ids}})]
 
-    async def heads_of_incubator(self, incubator_id: str) -> list[Head]:
-        cursor = self.heads.find({"incubator_id": incubator_id}).sort("quarter", ASCENDING)
-        return [Head.model_validate(d) async for d in cursor]
-
     # ----- reporting windows ------------------------------------------------------------------------
     async def window(self, quarter: str) -> ReportingWindow | None:
         found = await self.windows.find_one({"_id": quarter})

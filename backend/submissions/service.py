@@ -52,10 +52,6 @@ def field_aliases(s: Scheme) -> dict[str, str]:
     return out
 
 
-def field_path(field_id: str) -> str:
-    return f"metrics.{camel(field_id)}"
-
-
 def validate_quarter(quarter: str, founded_on: date | None, issues: IssueCollector, *, path: str = "quarter",
                      today: date | None = None) -> None:
     if not isinstance(quarter, str) or QUARTER_RE.match(quarter) is None:

@@ -6,7 +6,6 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from xml.etree import ElementTree
@@ -314,5 +313,3 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def columns_for_fields() -> Sequence[str]:
-    return [f.id for f in scheme().reported_fields]

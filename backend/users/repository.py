@@ -11,7 +11,7 @@ from pymongo.errors import DuplicateKeyError
 
 from backend.db import Document, durable, register_indexes
 from backend.errors import Conflict
-from backend.users.models import User
+from backend.users.models import User, matches_search, normalise_search, search_keys
 
 COLLECTION = "users"
 register_indexes(
@@ -21,7 +21,15 @@ register_indexes(
     IndexModel([("role", ASCENDING), ("username", ASCENDING)], name="role_username"),
     IndexModel([("startup_id", ASCENDING)], name="startup"),
     IndexModel([("role", ASCENDING), ("active", ASCENDING)], name="role_active"),
+    IndexModel([("search_keys", ASCENDING)], name="search_keys"),
 )
+SEARCH_READ_CAP = 2000   # accounts read for one search at most (a park has a few hundred)
+
+
+def _with_search_keys(document: dict[str, Any]) -> dict[str, Any]:
+    document["search_keys"] = search_keys(document["username"], document.get("display_name", ""),
+                                          document.get("organisation", ""), document["role"])
+    return document
 
 
 class UserRepository:
@@ -30,7 +38,7 @@ class UserRepository:
 
     async def insert(self, document: dict[str, Any]) -> User:
         try:
-            await self._collection.insert_one(document)
+            await self._collection.insert_one(_with_search_keys(document))
         except DuplicateKeyError as error:
             raise Conflict(f"The username {document['username']!r} is taken.",
                            f"用户名 {document['username']!r} 已被使用。", field="username") from error
@@ -53,6 +61,31 @@ class UserRepository:
         sort_key = [("role", ASCENDING), ("username", ASCENDING)] if role else [("username", ASCENDING)]
         cursor = self._collection.find(query).sort(sort_key).limit(limit)
         return [User.model_validate(d) async for d in cursor]
+
+    async def search(self, text: str, role: str | None, after_username: str | None, limit: int) -> list[User]:
+        """Accounts whose username, display name or organisation contains ``text`` (of that role), by username."""
+        needle = normalise_search(text)
+        words = needle.split()
+        if not words:
+            return []
+        prefix = f"{role or '*'}:{max(words, key=len)}"
+        cursor = self._collection.find({"search_keys": {"$gte": prefix, "$lt": prefix + "\U0010ffff"}},
+                                       {"search_keys": 0}).limit(SEARCH_READ_CAP)
+        found = [User.model_validate(d) async for d in cursor]
+        hits = sorted((u for u in found if matches_search(u, needle) and (role is None or u.role.value == role)
+                       and (after_username is None or u.username > after_username)), key=lambda u: u.username)
+        return hits[:limit]
+
+    async def add_missing_search_keys(self) -> int:
+        """At start-up: accounts stored before search existed get their keys (a full read, then by _id)."""
+        added = 0
+        async for document in self._collection.find({}, {"username": 1, "display_name": 1, "organisation": 1,
+                                                         "role": 1, "search_keys": 1}):
+            if "search_keys" not in document:
+                keys = _with_search_keys(dict(document))["search_keys"]
+                await self._collection.update_one({"_id": document["_id"]}, {"$set": {"search_keys": keys}})
+                added += 1
+        return added
 
     async def set_active(self, user_id: str, active: bool) -> User | None:
         document = await self._collection.find_one_and_update(

@@ -1,15 +1,19 @@
-"""iCalendar (RFC 5545) output, written by hand: CRLF lines folded at 75 octets, escaped TEXT values.
+"""iCalendar (RFC 5545) output through the ``icalendar`` package (escaping, folding and the VTIMEZONE are
+its job).
 
 Every booking is one VEVENT whose UID never changes (``booking-<id>@incubench``); a reschedule raises
 SEQUENCE, a cancellation sets STATUS:CANCELLED with a higher SEQUENCE, so calendar clients update the
-event they already hold instead of adding a new one.
+event they already hold instead of adding a new one. Times are written in the park's zone
+(``DTSTART;TZID=Asia/Shanghai``) with its VTIMEZONE.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+
+from icalendar import Calendar, Event, Timezone
 
 from cloud_incubator.bookings.rules import PARK_TZ
 
@@ -36,66 +40,36 @@ def booking_uid(booking_id: str) -> str:
     return f"booking-{booking_id}@{UID_DOMAIN}"
 
 
-def escape_text(value: str) -> str:
-    """TEXT escaping (RFC 5545 §3.3.11): backslash, semicolon, comma and newlines."""
-    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
-
-
-def fold(line: str) -> str:
-    """Fold a content line into chunks of at most 75 octets (never inside a UTF-8 character)."""
-    encoded = line.encode("utf-8")
-    if len(encoded) <= 75:
-        return line
-    parts: list[str] = []
-    current = ""
-    size = 0
-    limit = 75
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            parts.append(current)
-            current, size, limit = "", 0, 74   # continuation lines start with one space
-        current += char
-        size += width
-    parts.append(current)
-    return "\r\n ".join(parts)
-
-
-def _utc(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _local(value: datetime) -> str:
-    return value.astimezone(PARK_TZ).strftime("%Y%m%dT%H%M%S")
-
-
-def _vtimezone() -> list[str]:
-    # Asia/Shanghai: UTC+8 all year since 1991 (no daylight saving).
-    return ["BEGIN:VTIMEZONE", f"TZID:{TZID}", "BEGIN:STANDARD", "DTSTART:19910915T000000",
-            "TZOFFSETFROM:+0800", "TZOFFSETTO:+0800", "TZNAME:CST", "END:STANDARD", "END:VTIMEZONE"]
-
-
-def _event_lines(event: CalendarEvent) -> list[str]:
-    lines = ["BEGIN:VEVENT", f"UID:{event.uid}", f"DTSTAMP:{_utc(event.stamp)}",
-             f"DTSTART;TZID={TZID}:{_local(event.start)}", f"DTEND;TZID={TZID}:{_local(event.end)}",
-             f"SEQUENCE:{event.sequence}", f"STATUS:{event.status}", f"SUMMARY:{escape_text(event.summary)}"]
+def _vevent(event: CalendarEvent) -> Event:
+    vevent = Event()
+    vevent.add("uid", event.uid)
+    vevent.add("dtstamp", event.stamp.astimezone(UTC))
+    vevent.add("dtstart", event.start.astimezone(PARK_TZ))
+    vevent.add("dtend", event.end.astimezone(PARK_TZ))
+    vevent.add("sequence", event.sequence)
+    vevent.add("status", event.status)
+    vevent.add("summary", event.summary)
     if event.description:
-        lines.append(f"DESCRIPTION:{escape_text(event.description)}")
+        vevent.add("description", event.description)
     if event.location:
-        lines.append(f"LOCATION:{escape_text(event.location)}")
+        vevent.add("location", event.location)
     if event.categories:
-        lines.append("CATEGORIES:" + ",".join(escape_text(c) for c in event.categories))
-    lines.append("TRANSP:OPAQUE" if event.status != "CANCELLED" else "TRANSP:TRANSPARENT")
-    lines.append("END:VEVENT")
-    return lines
+        vevent.add("categories", list(event.categories))
+    vevent.add("transp", "TRANSPARENT" if event.status == "CANCELLED" else "OPAQUE")
+    return vevent
 
 
 def calendar(events: Iterable[CalendarEvent], name: str) -> bytes:
     """A complete VCALENDAR (METHOD:PUBLISH) as UTF-8 bytes with CRLF line ends."""
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
-             f"X-WR-CALNAME:{escape_text(name)}", f"X-WR-TIMEZONE:{TZID}", *_vtimezone()]
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", name)
+    cal.add("x-wr-timezone", TZID)
+    # The park's zone from tzdata, since 1992 (UTC+8, no daylight saving): short, and true for every booking.
+    cal.add_component(Timezone.from_tzid(TZID, first_date=date(1992, 1, 1), last_date=date(2100, 1, 1)))
     for event in events:
-        lines.extend(_event_lines(event))
-    lines.append("END:VCALENDAR")
-    return ("".join(fold(line) + "\r\n" for line in lines)).encode("utf-8")
+        cal.add_component(_vevent(event))
+    return cal.to_ical()

@@ -115,6 +115,7 @@ class Booking(BaseModel):
     sequence: int = 0
     hold_id: str = ""
     note: str | None = None
+    meeting_url: str | None = None      # online consultations: the advisor's video-meeting link
     from_waitlist: bool = False
     cancelled_by: str | None = None
     cancel_reason: str | None = None    # set when the system cancelled it (see CancelReason)

@@ -214,10 +214,6 @@ class BookingRepository:
         document = await self.bookings.find_one({"_id": booking_id})
         return Booking.model_validate(document) if document else None
 
-    async def bookings_by_ids(self, ids: Sequence[str]) -> list[Booking | None]:
-        found = {d["_id"]: Booking.model_validate(d) async for d in self.bookings.find({"_id": {"$in": list(ids)}})}
-        return [found.get(i) for i in ids]
-
     async def transition(self, booking_id: str, expected: dict[str, Any], changes: dict[str, Any],
                          unset_active: bool = False) -> Booking | None:
         """Conditional update: only if the booking still matches ``expected`` (status, sequence)."""

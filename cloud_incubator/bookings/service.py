@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
 
 from pymongo.errors import DuplicateKeyError
 
@@ -69,6 +70,7 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION = 2000
 MAX_NOTE = 5000
+MAX_MEETING_URL = 500
 SCHEDULE_RETRIES = 5
 
 
@@ -249,6 +251,18 @@ class BookingService:
                 cancelled += await self._advisor_removed(updated, advisor_id)
         return WorkstationUpdate(updated, cancelled)
 
+    async def advisor_removal_impact(self, user: User, workstation_id: str, advisor_ids: Sequence[str]) -> int:
+        """How many future bookings an update leaving only ``advisor_ids`` on the workstation would cancel now
+        (the consultations there of the advisors it drops; asked before saving)."""
+        workstation = await self.workstation_or_404(workstation_id)
+        self._require_manage(user, workstation)
+        dropped = [a for a in workstation.advisor_ids if a not in set(advisor_ids)]
+        count = 0
+        for advisor_id in dropped:
+            count += sum(1 for b in await self.repo.open_of_advisor(advisor_id, self.clock(), None)
+                         if b.workstation_id == workstation.id)
+        return count
+
     async def _advisor_removed(self, workstation: Workstation, advisor_id: str) -> int:
         """The advisor no longer staffs ``workstation`` (already written): drop their weekly rules there, then
         cancel their future still-booked consultations there and close those slots' waitlists.
@@ -337,6 +351,44 @@ class BookingService:
         cancelled = await self._cancel_vanished(advisor_id, local_day_bounds(rule.valid_from)[0], until,
                                                 CancelReason.availability_removed, "rule_removed", [workstation.id])
         return RuleRemoval(True, cancelled)
+
+    async def rule_removal_impact(self, user: User, advisor_id: str, rule_id: str) -> int:
+        """How many future bookings removing this rule would cancel now (asked before the removal)."""
+        schedule = (await self.repo.schedules_of([advisor_id]))[advisor_id]
+        rule = next((r for r in schedule.rules if r.id == rule_id), None)
+        if rule is None:
+            raise NotFound("No availability rule has this id.", "不存在此编号的规则。", field="ruleId")
+        workstation = await self.workstation_or_404(rule.workstation_id)
+        await self._editable_schedule_target(user, workstation, advisor_id)
+        remaining = schedule.model_copy(deep=True)
+        remaining.rules = [r for r in remaining.rules if r.id != rule_id]
+        until = local_day_bounds(rule.valid_until)[1] if rule.valid_until else None
+        return await self._would_vanish(advisor_id, remaining, local_day_bounds(rule.valid_from)[0], until)
+
+    async def exception_impact(self, user: User, workstation_id: str, advisor_id: str | None, on: date,
+                               start: time | None, end: time | None) -> int:
+        """How many future bookings this leave would cancel if added now (asked before adding it)."""
+        workstation = await self.workstation_or_404(workstation_id)
+        advisor_id = await self._editable_schedule_target(user, workstation, advisor_id)
+        schedule = (await self.repo.schedules_of([advisor_id]))[advisor_id]
+        planned = schedule.model_copy(deep=True)
+        planned.exceptions.append(ExceptionDoc(id="planned", on=on, start=_hhmm(start) if start else None,
+                                               end=_hhmm(end) if end else None))
+        start_of_day, end_of_day = local_day_bounds(on)
+        return await self._would_vanish(advisor_id, planned, start_of_day, end_of_day)
+
+    async def _would_vanish(self, advisor_id: str, planned: Schedule, start: datetime, end: datetime | None) -> int:
+        """The advisor's future open bookings in [start, end) that the ``planned`` schedule would no longer have
+        (the count ``_cancel_vanished`` would reach, without writing anything)."""
+        after = max(start - timedelta(microseconds=1), self.clock())
+        open_bookings = await self.repo.open_of_advisor(advisor_id, after, end)
+        ids = sorted({b.workstation_id for b in open_bookings})
+        minutes = {w.id: w.slot_minutes for w in await self.repo.workstations_by_ids(ids)
+                   if w and advisor_id in w.advisor_ids}
+        rules, exceptions = planned.domain_rules(), planned.domain_exceptions()
+        return sum(1 for b in open_bookings
+                   if b.workstation_id not in minutes or slot_of(rules, exceptions, minutes, b.workstation_id, advisor_id,
+                                                                 b.start.astimezone(UTC)) is None)
 
     async def add_exception(self, user: User, workstation_id: str, advisor_id: str | None, on: date,
                             start: time | None, end: time | None, reason: str) -> ExceptionDoc:
@@ -674,6 +726,11 @@ class BookingService:
 
     async def reschedule(self, user: User, booking_id: str, start: datetime, advisor_id: str | None = None) -> Booking:
         booking, workstation = await self._changeable(user, booking_id, "Rescheduling", "rescheduled", "改期")
+        if advisor_id is not None and advisor_id not in workstation.advisor_ids:
+            # The new slot is another workstation's: a booking moves within its own workstation.
+            raise BadUserInput.single(
+                "advisorId", f"A booking is rescheduled within its own workstation: pick a slot of {workstation.name_en}.",
+                f"预约只能在原工作站内改期：请选择“{workstation.name_zh}”的时段。")
         _, slot = await self._resolve_slot(workstation.id, advisor_id or booking.advisor_id, start, booking.topic,
                                            booking.mode, booking.question, existing=True)
         if slot.start == booking.start.astimezone(UTC) and slot.advisor_id == booking.advisor_id:
@@ -859,6 +916,27 @@ class BookingService:
         assert updated is not None
         return updated
 
+    async def set_meeting_url(self, user: User, booking_id: str, url: str) -> Booking:
+        """The advisor (or an admin) gives an online consultation its meeting link; empty clears it."""
+        booking = await self._booking(booking_id)
+        if user.id != booking.advisor_id and user.role is not Role.admin:
+            raise Forbidden("Only the consultation's advisor sets its meeting link.", "只有该咨询的顾问可以设置会议链接。")
+        if booking.mode != "online":
+            raise BadUserInput.single("url", "Only an online consultation has a meeting link.", "只有线上咨询需要会议链接。")
+        if booking.status is not BookingStatus.booked:
+            raise BookingNotOpen("Only an upcoming consultation gets a meeting link.", "只有待进行的咨询可以设置会议链接。")
+        url = url.strip()
+        parsed = urlparse(url)
+        if url and (parsed.scheme not in ("http", "https") or not parsed.netloc or len(url) > MAX_MEETING_URL
+                    or any(c.isspace() for c in url)):
+            raise BadUserInput.single("url", f"An http(s) link of at most {MAX_MEETING_URL} characters.",
+                                      f"请填写 http(s) 链接，最多 {MAX_MEETING_URL} 个字符。")
+        updated = await self.repo.transition(booking.id, {"status": BookingStatus.booked.value},
+                                             {"meeting_url": url or None, "updated_at": self.clock()})
+        if updated is None:
+            raise BookingNotOpen("The booking changed meanwhile.", "预约已被修改。")
+        return updated
+
     def can_read_note(self, user: User, booking: Booking) -> bool:
         return user.id == booking.advisor_id or user.role is Role.admin or (
             user.role is Role.startup and user.startup_id == booking.startup_id)
@@ -880,7 +958,8 @@ class BookingService:
     def _event(self, booking: Booking, workstation: Workstation | None) -> ical.CalendarEvent:
         topic_zh, topic_en = TOPICS.get(booking.topic, (booking.topic, booking.topic))
         place = workstation.name_zh + " " + workstation.name_en if workstation else ""
-        location = ("线上 Online" if booking.mode == "online" else (workstation.location if workstation else ""))
+        location = ((booking.meeting_url or "线上 Online") if booking.mode == "online"
+                    else (workstation.location if workstation else ""))
         status = "CANCELLED" if booking.status is BookingStatus.cancelled else "CONFIRMED"
         return ical.CalendarEvent(
             uid=ical.booking_uid(booking.id), sequence=booking.sequence, status=status, start=booking.start,

@@ -60,7 +60,6 @@ register_indexes(
 )
 register_indexes(
     COOPERATIONS,
-    IndexModel([("incubator_id", ASCENDING), ("quarter", ASCENDING)], name="incubator_quarter"),
     IndexModel([("quarter", ASCENDING), ("incubator_id", ASCENDING)], name="quarter_incubator"),
     IndexModel([("match_id", ASCENDING), ("type", ASCENDING)], name="match_type"),
 )
@@ -266,10 +265,6 @@ class MatchmakingRepository:
     async def insert_cooperation(self, document: dict[str, Any]) -> Cooperation:
         await self.cooperations.insert_one(_store(document))
         return Cooperation.model_validate(document)
-
-    async def cooperations_in(self, incubator_id: str, quarter: str) -> list[Cooperation]:
-        cursor = self.cooperations.find({"incubator_id": incubator_id, "quarter": quarter})
-        return [Cooperation.model_validate(d) async for d in cursor]
 
     async def cooperations_in_quarters(self, incubator_ids: Sequence[str], quarters: Sequence[str]
                                        ) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -304,42 +305,11 @@ def pair_terms(p: Problem, si: np.ndarray, ci: np.ndarray) -> tuple[dict[str, np
     return _terms(p, si, ci, tags_dot, text_dot)
 
 
-def top_k(p: Problem, k: int, chunk: int = 1024, c_cols: np.ndarray | None = None, workers: int = 2
-          ) -> tuple[np.ndarray, np.ndarray]:
-    """For every startup, the ``k`` best counterparts: (indices, scores), best first; -1 / -inf pad.
-
-    Chunks of ``chunk`` startups bound the memory; ``workers`` threads score chunks in parallel (numpy
-    releases the GIL in its loops)."""
-    n = len(p.startup_ids)
-    cols = np.arange(len(p.counterpart_ids)) if c_cols is None else c_cols
-    k_eff = min(k, cols.size)
-    out_idx = np.full((n, k), -1, dtype=np.int64)
-    out_score = np.full((n, k), -np.inf, dtype=np.float32)
-    if k_eff == 0 or n == 0:
-        return out_idx, out_score
-
-    def run(start: int) -> None:
-        rows = np.arange(start, min(n, start + chunk))
-        block = score_block(p, rows, cols)
-        np.negative(block, out=block)
-        part = np.argpartition(block, k_eff - 1, axis=1)[:, :k_eff]
-        part_scores = -np.take_along_axis(block, part, axis=1)
-        order = np.lexsort((part, -part_scores), axis=1)
-        best = np.take_along_axis(part, order, axis=1)
-        best_scores = np.take_along_axis(part_scores, order, axis=1)
-        out_idx[rows, :k_eff] = np.where(np.isfinite(best_scores), cols[best], -1)
-        out_score[rows, :k_eff] = best_scores
-
-    starts = range(0, n, chunk)
-    if workers > 1 and n > chunk:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(workers) as pool:
-            list(pool.map(run, starts))
-    else:
-        for start in starts:
-            run(start)
-    return out_idx, out_score
+def best_first(scores: np.ndarray, ids: Sequence[str]) -> np.ndarray:
+    """Indices of the finite scores (excluded pairs are -inf), best first; equal scores in id order, so
+    that pages of recommendations are stable."""
+    valid = np.nonzero(np.isfinite(scores))[0]
+    return valid[np.lexsort((np.array(ids, dtype=object)[valid].astype(str), -scores[valid]))]
 
 
 def _wan(value: float) -> tuple[str, str]:

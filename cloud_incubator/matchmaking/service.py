@@ -45,7 +45,6 @@ MAX_TAGS = 20
 MAX_AMOUNT = 10_000_000.0          # 10k CNY: 1,000 × 100 M CNY
 PROVIDER_SERVICES = ("ip", "legal", "finance", "office", "market")
 FIRM_CALL_SERVES = ["supply_chain", "market"]
-QUARTER = re.compile(r"^(19[89][0-9]|20[0-9]{2})Q([1-4])\Z")
 
 
 def service(state: AppState) -> MatchmakingService:
@@ -432,8 +431,7 @@ class MatchmakingService:
             scores, ids = block[row], problem.counterpart_ids
         else:
             scores, ids = block[:, problem.c_index[party_id]], problem.startup_ids
-        valid = np.nonzero(np.isfinite(scores))[0]
-        order = valid[np.lexsort((np.array(ids, dtype=object)[valid].astype(str), -scores[valid]))]
+        order = scoring.best_first(scores, ids)
         page = order[offset:offset + first]
         decision_of = {(d["startup_id"], d["counterpart_id"], d["side"]): d["decision"] for d in decisions}
         page_pairs = [(problem.s_index[party_id], int(k)) if side == "startup" else (int(k), problem.c_index[party_id])
@@ -873,16 +871,3 @@ async def signed_cooperation_counts(state: AppState, incubator_ids: Sequence[str
         counts[field_id] += 1
     return out
 
-
-async def cooperation_counts(state: AppState, incubator_id: str, quarter: str) -> dict[str, Any]:
-    """Signed cooperations of an incubator's startups in a quarter ("2026Q2"), for the evaluation's
-    investment and supply-chain indicators: counts per type, investment amount (10k CNY), total."""
-    if not QUARTER.match(quarter):
-        raise BadUserInput.single("quarter", "A quarter looks like 2026Q2.", "季度格式如 2026Q2。")
-    rows = await service(state).repo.cooperations_in(incubator_id, quarter)
-    counts: dict[str, Any] = {t.value: 0 for t in CooperationType}
-    for row in rows:
-        counts[row.type.value] += 1
-    counts["investment_amount"] = float(sum(r.amount or 0 for r in rows if r.type is CooperationType.investment))
-    counts["total"] = len(rows)
-    return counts

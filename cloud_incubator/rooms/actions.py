@@ -130,6 +130,8 @@ async def _announce(ctx: ActionContext, roadshow: Roadshow, event: str, data: di
 def _require_open(roadshow: Roadshow) -> None:
     if roadshow.status is RoadshowStatus.ended:
         raise ProtocolError("room.ended", "The roadshow has ended.", room_id=roadshow.id)
+    if roadshow.status is RoadshowStatus.cancelled:
+        raise ProtocolError("room.cancelled", "The roadshow was cancelled.", room_id=roadshow.id)
 
 
 def _require_live(roadshow: Roadshow) -> None:
@@ -239,7 +241,7 @@ async def snapshot(ctx: ActionContext, rt: RoomRuntime, roadshow: Roadshow, mode
         "questions": questions, "presence": {"count": count},
         "me": {"user_id": ctx.user.id, "moderator": moderator,
                "presenter": rt.service.is_presenter(ctx.user, roadshow), "muted": flags["muted"],
-               "investor": ctx.user.role is Role.investor},
+               "investor": ctx.user.role is Role.investor, "startup_id": ctx.user.startup_id},
         "reactions": REACTIONS,
     }
     if moderator:
@@ -524,6 +526,20 @@ async def room_end(ctx: ActionContext, payload: RoomRef) -> dict[str, Any] | Non
         raise ProtocolError("room.not_live", "The roadshow is not live.") from error
     await announce_status(ctx.state, updated)
     return {"status": updated.status.value}
+
+
+async def announce_update(state: Any, roadshow: Roadshow) -> None:
+    """Tell the room that its organisers edited or rescheduled it (the GraphQL mutation's event)."""
+    rt = runtime(state)
+    rt.remember(roadshow)
+    startups = await state.startups.by_ids(roadshow.startup_ids())
+    agenda = [{"index": index, "startup_id": item.startup_id, "startup_name_zh": startup.name_zh if startup else "",
+               "startup_name_en": startup.name_en if startup else "", "pitch_minutes": item.pitch_minutes,
+               "qa_minutes": item.qa_minutes, "stream_url": item.stream_url}
+              for index, (item, startup) in enumerate(zip(roadshow.agenda, startups, strict=True))]
+    await publish_logged(state, room_topic(roadshow.id), "room.updated",
+                         {"title_zh": roadshow.title_zh, "title_en": roadshow.title_en,
+                          "starts_at": roadshow.starts_at, "agenda": agenda})
 
 
 async def announce_status(state: Any, roadshow: Roadshow) -> None:

@@ -60,7 +60,7 @@ class RoomRuntime:
         self._timers: dict[str, asyncio.Task[None]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         hub = broadcaster(state).hub
-        for event in ("room.status", "pitch.changed", "slide.changed"):
+        for event in ("room.status", "room.updated", "pitch.changed", "slide.changed"):
             hub.listen(event, self._forget_roadshow)
         hub.listen("participant.muted", self._forget_flags)
         hub.listen("participant.removed", self._kick)

@@ -16,8 +16,11 @@ export async function loadI18n() {
   return lang;
 }
 
+// Pages with a form in progress listen for 'incubench:language-switch' to keep what was typed across
+// the reload (and not ask "leave the page?" for it).
 export function setLang(next) {
   if (!LANGS.includes(next)) return;
+  window.dispatchEvent(new CustomEvent('incubench:language-switch', { detail: { lang: next } }));
   localStorage.setItem(STORAGE_KEY, next);
   location.reload();
 }

@@ -82,7 +82,7 @@ async def test_bookings_that_have_begun_are_kept_when_their_rule_goes(gql, park,
     result = await gql.op("RemoveAvailabilityRule", {"advisorId": park.advisor.id, "ruleId": await rule_id(gql, park, 1)},
                           token=park.token(park.advisor))
     assert result["data"]["removeAvailabilityRule"]["cancelledBookings"] == 1
-    statuses = {b.id: b.status for b in await park.service.repo.bookings_by_ids([held.id, unmarked.id, future.id])}
+    statuses = {b.id: b.status for b in [await park.service.repo.booking(i) for i in (held.id, unmarked.id, future.id)]}
     assert statuses == {held.id: BookingStatus.held, unmarked.id: BookingStatus.booked, future.id: BookingStatus.cancelled}
 
 
@@ -97,7 +97,7 @@ async def test_leave_cancels_only_the_bookings_it_covers(gql, park, client):
         "workstationId": park.workstation_id, "date": tuesday.isoformat(), "startTime": "10:30", "endTime": "12:00",
         "reason": "会议"}}, token=park.token(park.advisor))
     assert added["data"]["addAvailabilityException"]["cancelledBookings"] == 1
-    statuses = {x.id: (x.status, x.cancel_reason) for x in await park.service.repo.bookings_by_ids([a9.id, b11.id, c9.id])}
+    statuses = {x.id: (x.status, x.cancel_reason) for x in [await park.service.repo.booking(i) for i in (a9.id, b11.id, c9.id)]}
     assert statuses == {a9.id: (BookingStatus.booked, None), b11.id: (BookingStatus.cancelled, "ADVISOR_LEAVE"),
                         c9.id: (BookingStatus.booked, None)}
     event = vevent((await client.get(f"/api/bookings/{b11.id}.ics",

@@ -1,25 +1,41 @@
-"""The hand-written iCalendar output, parsed back by the independent ``icalendar`` package."""
+"""The .ics output, read back by ``icalendar``'s parser and checked on its raw lines (RFC 5545)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from itertools import takewhile
 
 import icalendar
 
-from cloud_incubator.bookings.ical import CalendarEvent, calendar, escape_text, fold
+from cloud_incubator.bookings.ical import CalendarEvent, calendar
 
 
-def test_fold_keeps_lines_within_75_octets_without_splitting_characters():
-    line = "DESCRIPTION:" + "知识产权导航与布局，" * 20
-    folded = fold(line)
-    parts = folded.split("\r\n")
-    assert all(len(p.encode("utf-8")) <= 75 for p in parts)
-    assert all(p.startswith(" ") for p in parts[1:])
-    assert "".join(p[1:] if i else p for i, p in enumerate(parts)) == line
+def _event(**fields: object) -> CalendarEvent:
+    values: dict = {"uid": "booking-x@incubench", "sequence": 0, "status": "CONFIRMED",
+                    "start": datetime(2026, 12, 1, 1, tzinfo=UTC), "end": datetime(2026, 12, 1, 2, tzinfo=UTC),
+                    "stamp": datetime(2026, 11, 25, 8, 30, tzinfo=UTC), "summary": "s", **fields}
+    return CalendarEvent(**values)
 
 
-def test_escape_text():
-    assert escape_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
+def test_long_lines_fold_within_75_octets_without_splitting_characters():
+    description = "知识产权导航与布局，" * 20   # 600 octets of 3-octet characters
+    body = calendar([_event(description=description)], "日程")
+    lines = body.split(b"\r\n")
+    assert all(len(line) <= 75 for line in lines)
+    for line in lines:
+        line.decode("utf-8")  # each physical line is whole characters (raises if a character was split)
+    start = next(i for i, line in enumerate(lines) if line.startswith(b"DESCRIPTION:"))
+    continued = takewhile(lambda line: line.startswith(b" "), lines[start + 1:])
+    unfolded = lines[start] + b"".join(line[1:] for line in continued)
+    assert unfolded.decode("utf-8") == "DESCRIPTION:" + description
+
+
+def test_text_values_are_escaped():
+    """RFC 5545 §3.3.11: backslash, semicolon, comma and newline are escaped in TEXT."""
+    body = calendar([_event(summary="a,b;c\\d\ne")], "x")
+    assert b"SUMMARY:a\\,b\\;c\\\\d\\ne\r\n" in body
+    (vevent,) = icalendar.Calendar.from_ical(body).walk("VEVENT")
+    assert str(vevent["SUMMARY"]) == "a,b;c\\d\ne"
 
 
 def test_calendar_parses_back_field_by_field():

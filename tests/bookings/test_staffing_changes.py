@@ -58,7 +58,7 @@ async def test_taking_an_advisor_off_cancels_their_future_bookings_there_only(gq
     assert (ws["advisorIds"], ws["cancelledBookings"]) == ([park.advisor2.id], 2)
 
     got = {x.id: (x.status, x.cancel_reason, x.sequence)
-           for x in await park.service.repo.bookings_by_ids([a9["id"], b14.id, c9.id, b_desk.id])}
+           for x in [await park.service.repo.booking(i) for i in (a9["id"], b14.id, c9.id, b_desk.id)]}
     assert got == {a9["id"]: (BookingStatus.cancelled, "ADVISOR_REMOVED", 1),
                    b14.id: (BookingStatus.cancelled, "ADVISOR_REMOVED", 1),
                    c9.id: (BookingStatus.booked, None, 0), b_desk.id: (BookingStatus.booked, None, 0)}

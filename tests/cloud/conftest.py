@@ -17,6 +17,7 @@ from backend.security import issue_token
 from backend.users.models import NewUser, Role, User
 from cloud_incubator.config import GatewayConfig
 from tests.conftest import JWT_SECRET, TEST_PASSWORD, GraphQLClient
+from tests.waiting import PATIENCE
 
 
 def token_for(user: User) -> str:
@@ -37,7 +38,7 @@ class WsClient:
     async def send_raw(self, data: str | bytes) -> None:
         await self.socket.send(data)
 
-    async def recv(self, wait: float = 10) -> dict[str, Any]:
+    async def recv(self, wait: float = PATIENCE) -> dict[str, Any]:
         raw = await asyncio.wait_for(self.socket.recv(), wait)
         frame = orjson.loads(raw)
         self.frames.append(frame)
@@ -66,7 +67,7 @@ class WsClient:
         return answer["data"]  # type: ignore[no-any-return]
 
     async def event(self, name: str, predicate: Callable[[dict[str, Any]], bool] | None = None,
-                    wait: float = 10) -> dict[str, Any]:
+                    wait: float = PATIENCE) -> dict[str, Any]:
         """The next event named ``name`` (already received or arriving)."""
         for frame in self.events:
             if frame["event"] == name and (predicate is None or predicate(frame)) and not frame.get("_seen"):
@@ -90,7 +91,7 @@ class Sockets:
         self.open: list[WsClient] = []
 
     async def raw(self, **kwargs: Any) -> ClientConnection:
-        socket = await connect(self.url, compression=None, open_timeout=10, **kwargs)
+        socket = await connect(self.url, compression=None, open_timeout=PATIENCE, **kwargs)
         self.open.append(WsClient(socket))
         return socket
 
@@ -105,7 +106,7 @@ class Sockets:
             target = urlparse(self.url)
             raw.connect((target.hostname, target.port))
             kwargs.update(sock=raw, max_queue=1)
-        socket = await connect(self.url, compression=None, open_timeout=10, **kwargs)
+        socket = await connect(self.url, compression=None, open_timeout=PATIENCE, **kwargs)
         client = WsClient(socket)
         self.open.append(client)
         if user is not None:

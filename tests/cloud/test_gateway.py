@@ -14,6 +14,7 @@ from backend.users.models import Role
 from cloud_incubator.broadcast import broadcaster, publish
 from cloud_incubator.rooms.runtime import room_topic
 from tests.cloud.conftest import Park, Sockets, WsClient, schedule, token_for
+from tests.waiting import PATIENCE
 
 
 async def closed_with(client: WsClient) -> tuple[int | None, str | None, list[dict[str, Any]]]:
@@ -21,7 +22,7 @@ async def closed_with(client: WsClient) -> tuple[int | None, str | None, list[di
     frames: list[dict[str, Any]] = []
     try:
         while True:
-            frames.append(await client.recv(wait=10))
+            frames.append(await client.recv())
     except ConnectionClosed as closed:
         received = closed.rcvd
         return (received.code if received else None), (received.reason if received else None), frames
@@ -150,7 +151,9 @@ async def test_flooding_client_is_rate_limited_then_disconnected(park: Park, soc
 
 
 async def test_heartbeats_both_ways(park: Park, sockets: Sockets) -> None:
-    park.config(heartbeat_interval=0.2, heartbeat_timeout=0.7, auth_timeout=0.1)
+    # Pings every 0.2 s; 3 s of silence ends the socket (a client busy that long on this machine would not
+    # be answering pings in time, a quiet one is closed within seconds either way).
+    park.config(heartbeat_interval=0.2, heartbeat_timeout=3.0)
     user = park.user("gina", Role.investor)
     client = await sockets.connect(user)
     # Answering the server's pings keeps the socket open...
@@ -196,7 +199,7 @@ async def test_slow_client_is_dropped_while_others_keep_receiving(park: Park, so
     assert park.run(_fast_paths(state, topic)) == [True, True]
     reader = asyncio.create_task(read_fast())
     await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(burst(), park.live.server_loop))
-    await asyncio.wait_for(reader, 60)
+    await asyncio.wait_for(reader, PATIENCE)
     assert received == list(range(total))          # every frame, in order, to the reading client
     members = park.run(_members(state, topic))
     assert members == [fast_user.id]                # the slow one is gone from the room

@@ -22,6 +22,7 @@ from backend.state import AppState
 from backend.users.models import Role
 from tests.cloud.conftest import Sockets
 from tests.conftest import JWT_SECRET
+from tests.waiting import PATIENCE, until
 
 INCUBENCH = Path(sys.executable).parent / "incubench"
 
@@ -48,16 +49,15 @@ def two_processes(embedded_server: EmbeddedDatabase, settings: Settings, tmp_pat
 
 async def _wait_ready(addresses: list[str]) -> None:
     async with httpx.AsyncClient() as http:
+        async def healthy(address: str) -> bool:
+            try:
+                return (await http.get(f"http://{address}/healthz")).status_code == 200
+            except httpx.TransportError:
+                return False
+
         for address in addresses:
-            for _ in range(300):
-                try:
-                    if (await http.get(f"http://{address}/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.1)
-            else:
-                raise RuntimeError(f"app at {address} did not start")
+            await until(lambda address=address: healthy(address), f"the app at {address} to start",
+                        patience=2 * PATIENCE, poll=0.1)
 
 
 async def test_chat_through_one_process_reaches_clients_of_the_other_in_order(

@@ -11,10 +11,10 @@ from backend.users.models import Role
 from cloud_incubator.rooms.runtime import runtime
 from tests.cloud.conftest import Park, Sockets, token_for
 from tests.conftest import error_codes
+from tests.pdfs import blank_pdf
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-PDF_2_PAGES = (b"%PDF-1.4\n1 0 obj << /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >> endobj\n"
-               b"2 0 obj << /Type /Page /Parent 1 0 R >> endobj\n3 0 obj << /Type /Page /Parent 1 0 R >> endobj\n%%EOF")
+PDF_2_PAGES = blank_pdf(2)
 
 
 def iso(value: datetime) -> str:
@@ -220,7 +220,15 @@ async def test_full_roadshow_from_schedule_to_transcript(park: Park, sockets: So
     ]  # the removed spam message is not in it
     assert entries[1]["answer"] == "SaaS licences." and entries[1]["upvotes"] == 1
     assert (await park.op("RoadshowTranscript", {"id": room}, startup_a))["data"] is not None
-    assert error_codes(await park.op("RoadshowTranscript", {"id": room}, inv1)) == ["FORBIDDEN"]
+    # The record is every participant's (the room was open to investors): an investor reads it with only
+    # their own interest in it; a startup the room was not open to may not.
+    mine = (await park.op("RoadshowTranscript", {"id": room}, inv1))["data"]["roadshowTranscript"]["entries"]
+    assert [(e["kind"], e["authorName"]) for e in mine if e["kind"] == "interest"] == [("interest", "Inv1")]
+    theirs = (await park.op("RoadshowTranscript", {"id": room}, inv3))["data"]["roadshowTranscript"]["entries"]
+    assert [e["kind"] for e in theirs] == ["chat", "question", "question"], "others' interest stays private"
+    assert (await park.op("RoadshowAnalytics", {"id": room}, inv3))["data"]["roadshowAnalytics"]["uniqueViewers"] == 6
+    assert error_codes(await park.op("RoadshowTranscript", {"id": room}, startup_c)) == ["FORBIDDEN"]
+    assert error_codes(await park.op("RoadshowAnalytics", {"id": room}, startup_c)) == ["FORBIDDEN"]
 
     analytics = (await park.op("RoadshowAnalytics", {"id": room}, startup_b))["data"]["roadshowAnalytics"]
     # Viewers: mgr, inv1, inv2, alpha, beta were in before the start, inv3 joined during pitch 0 → 6 at

@@ -31,7 +31,7 @@ async def test_countdown_end_is_announced_by_the_server(park: Park, sockets: Soc
     await viewer.ok("room.join", {"room_id": room})
     await mod.ok("pitch.next", {"room_id": room})
     park.run(_shorten_phase(park.live.state, room, 0.3))
-    ended = await viewer.event("countdown.ended", wait=10)
+    ended = await viewer.event("countdown.ended")
     assert (ended["data"]["pitch_index"], ended["data"]["phase"]) == (0, "pitch") and "seq" in ended
     # Moving on re-arms the countdown for the Q&A (5 minutes), so nothing else is announced meanwhile.
     qa = await mod.ok("pitch.next", {"room_id": room})

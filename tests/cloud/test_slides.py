@@ -8,10 +8,11 @@ from backend.roadshows import slides
 from backend.roadshows.slides import signed_slide_url
 from backend.users.models import Role
 from tests.cloud.conftest import Park, schedule, start, token_for
+from tests.pdfs import blank_pdf, object_stream_pdf
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
-PDF_1 = b"%PDF-1.7\n1 0 obj << /Type /Pages /Kids [2 0 R] >> endobj 2 0 obj << /Type /Page >> endobj\n%%EOF"
+PDF_1 = blank_pdf(1)
 
 
 async def _upload(park: Park, room: str, index: int, user: Any, files: list[tuple[str, bytes, str]]) -> Any:
@@ -36,7 +37,9 @@ async def test_upload_rules_and_serving(park: Park, monkeypatch: Any) -> None:
     mixed = await _upload(park, room, 1, presenter, [("a.pdf", PDF_1, "application/pdf"), ("b.png", PNG, "image/png")])
     assert mixed.status_code == 400 and mixed.json()["code"] == "SLIDES_MIXED"
     empty_pdf = await _upload(park, room, 1, presenter, [("a.pdf", b"%PDF-1.4 nothing", "application/pdf")])
-    assert empty_pdf.json()["code"] == "SLIDES_BAD_PDF"
+    assert empty_pdf.json()["code"] == "SLIDES_BAD_PDF" and "cannot be read" in empty_pdf.json()["message_en"]
+    no_pages = await _upload(park, room, 1, presenter, [("a.pdf", blank_pdf(0), "application/pdf")])
+    assert no_pages.json()["code"] == "SLIDES_BAD_PDF" and no_pages.json()["message_en"] == "The PDF has no pages."
     monkeypatch.setattr(slides, "MAX_FILE_BYTES", 1000)
     big = await _upload(park, room, 1, presenter, [("big.png", PNG + b"\x00" * 2000, "image/png")])
     assert big.status_code == 413 and big.json()["code"] == "SLIDES_TOO_LARGE"
@@ -65,3 +68,15 @@ async def test_upload_rules_and_serving(park: Park, monkeypatch: Any) -> None:
     # Live, but this pitch has not started yet: uploads still allowed (locking is in test_roadshow_flow).
     start(park, host, room)
     assert (await _upload(park, room, 1, presenter, [("1.png", PNG, "image/png")])).status_code == 201
+
+
+async def test_a_pdf_whose_pages_sit_in_an_object_stream_counts_them(park: Park) -> None:
+    """PDF 1.5 writers pack page objects into compressed object streams: the deck of 3 pages built by
+    hand in tests/pdfs.py (no '/Type /Page' in its bytes) is accepted as 3 pages, not refused as empty."""
+    incubator = park.incubator()
+    host = park.user("host", Role.manager, incubator_id=incubator)
+    presenter = park.user("pres", Role.startup, startup_id=park.startup("s-os", "Packed", incubator))
+    room = schedule(park, host, ["s-os"])
+    answer = await _upload(park, room, 0, presenter, [("deck.pdf", object_stream_pdf(3), "application/pdf")])
+    assert answer.status_code == 201, answer.json()
+    assert answer.json()["kind"] == "pdf" and answer.json()["pages"] == 3

@@ -11,6 +11,7 @@ import pytest
 
 from backend.users.models import NewUser, Role, User
 from tests.conftest import TEST_PASSWORD, LiveServer
+from tests.waiting import PATIENCE
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
 CHROMIUM = "/usr/bin/chromium"
@@ -18,6 +19,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
+BROWSER_PATIENCE_MS = 2 * PATIENCE * 1000
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +46,9 @@ def open_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., A
     def make(viewport: dict[str, int] = DESKTOP, locale: str = "zh-CN") -> Any:
         context = browser.new_context(viewport=viewport, locale=locale, base_url=live_server.http_url,
                                       timezone_id="Asia/Shanghai", accept_downloads=True)
-        context.set_default_timeout(20_000)  # the live ranking (robustness runs) can take seconds on a busy 2-core machine
+        # Every wait is for a condition; on a busy 2-core machine sign-in (argon2) or the live ranking
+        # (robustness runs) can take many seconds, so the deadline is generous.
+        context.set_default_timeout(BROWSER_PATIENCE_MS)
         contexts.append(context)
         page = context.new_page()
         page.errors = []
@@ -61,6 +65,20 @@ def shot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+CHARTS_FIT_JS = """() => {
+  const shown = [...document.querySelectorAll("[data-drawn='true']")].filter(c => c.offsetParent !== null);
+  return shown.length > 0 && shown.every(c => {
+    const svg = c.querySelector('.main-svg');
+    return svg && Math.abs(svg.getBoundingClientRect().width - parseFloat(getComputedStyle(c).width)) <= 2;
+  });
+}"""
+
+
+def wait_for_charts_to_fit(page: Any) -> None:
+    """After a viewport change: until every visible Plotly chart has been redrawn to its container's width."""
+    page.wait_for_function(CHARTS_FIT_JS)
 
 
 def sign_in(page: Any, username: str, password: str = TEST_PASSWORD) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from backend.demo.seed import DEMO_INCUBATORS, DEMO_PASSWORD
-from tests.e2e.conftest import PHONE, assert_accessible, shot, sign_in
+from tests.e2e.conftest import PHONE, assert_accessible, shot, sign_in, wait_for_charts_to_fit
 
 pytestmark = pytest.mark.e2e
 QUARTER = "2026Q3"  # the demo's latest quarter
@@ -125,6 +125,6 @@ def test_dashboard_ranks_sorts_filters_charts_and_follows_a_new_submission(open_
     assert "incubators have not submitted" in dashboard.inner_text("#missing")
     shot(dashboard, "dashboard-english")
     dashboard.set_viewport_size(PHONE)
-    dashboard.wait_for_timeout(1000)  # plotly relayout on resize
+    wait_for_charts_to_fit(dashboard)
     shot(dashboard, "dashboard-english-phone")
     assert not dashboard.errors and not manager.errors

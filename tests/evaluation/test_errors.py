@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -113,8 +114,9 @@ def test_other_input_errors() -> None:
     with pytest.raises(InputError) as exc:
         what_if(r, "X", {"a": -10})
     assert (exc.value.code, exc.value.field) == ("NEGATIVE_VALUE", "a")
-    with pytest.raises(MethodError) as mexc:
-        explain_change(r, evaluate(data(), tiny_scheme(), "2025Q3", "topsis"))
+    other = tiny_scheme().__class__(**{**tiny_scheme().__dict__, "indicators": tiny_scheme().indicators[:2]})
+    with pytest.raises(MethodError) as mexc:  # a method change is explained (scheme effect); other indicators not
+        explain_change(r, replace(r, scheme=other))
     assert mexc.value.code == "SCHEME_MISMATCH"
 
 

@@ -16,7 +16,7 @@ total_income""".split()
 
 
 def test_default_scheme_is_complete(scheme: Scheme) -> None:
-    assert scheme.version == "2026.1"
+    assert scheme.version == "2026.2"
     assert scheme.dimension_ids == DIMENSION_IDS
     assert set(REQUIRED_FIELDS) <= set(scheme.field_ids)
     assert len(scheme.indicators) == 34
@@ -52,7 +52,8 @@ def test_platform_counted_fields_feed_four_dimensions_and_are_not_reported(schem
 
 def test_earlier_scheme_versions_stay_shipped(scheme: Scheme) -> None:
     shipped = shipped_schemes()
-    assert shipped["2026.1"] is scheme
+    assert shipped["2026.2"] is scheme
+    assert shipped["2026.1"].indicator_ids == scheme.indicator_ids and shipped["2026.1"].gates == ()
     old = shipped["2025.1"]
     assert len(old.indicators) == 29 and old.platform_field_ids == ()
     assert old.indicator("financed_tenant_share").weight == 0.3

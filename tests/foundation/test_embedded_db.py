@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -17,6 +16,7 @@ from pymongo import MongoClient
 from backend.app import create_app
 from backend.embedded_db import EmbeddedDatabase, EmbeddedDatabaseError, free_loopback_port
 from backend.settings import ConfigurationError, Settings
+from tests.waiting import until_sync
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -80,10 +80,7 @@ def test_child_dies_when_the_app_is_killed_hard_and_acknowledged_writes_survive(
         assert _alive(child_pid)
         app.send_signal(signal.SIGKILL)
         app.wait()
-        deadline = time.monotonic() + 10
-        while _alive(child_pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not _alive(child_pid)
+        until_sync(lambda pid=child_pid: not _alive(pid), "the orphaned database to exit")
 
     reopened = EmbeddedDatabase(storage_path=str(tmp_path / "db"))
     reopened.start()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from backend.demo.seed import SEEDERS, DemoContext, _import_feature_seeders
-from cloud_incubator.matchmaking.service import cooperation_counts, park_date, quarter_of, service
+from cloud_incubator.matchmaking.service import park_date, quarter_of, service, signed_cooperation_counts
 
 
 async def test_demo_seeder_adds_profiles_calls_a_match_and_a_session(state, gql):
@@ -31,4 +31,6 @@ async def test_demo_seeder_adds_profiles_calls_a_match_and_a_session(state, gql)
     from datetime import UTC, datetime
 
     incubator_id = next(s["incubator_id"] for s in startups if s["_id"] == "demo-startup-01")
-    assert (await cooperation_counts(state, incubator_id, quarter_of(park_date(datetime.now(UTC)))))["investment"] == 1
+    quarter = quarter_of(park_date(datetime.now(UTC)))
+    counts = await signed_cooperation_counts(state, [incubator_id], [quarter])
+    assert counts[incubator_id][quarter]["platform_investment_deals"] == 1.0

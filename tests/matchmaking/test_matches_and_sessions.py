@@ -18,7 +18,7 @@ import pytest
 
 from backend.users.models import Role
 from cloud_incubator.matchmaking.models import Decision
-from cloud_incubator.matchmaking.service import cooperation_counts, park_date, quarter_of, service
+from cloud_incubator.matchmaking.service import park_date, quarter_of, service, signed_cooperation_counts
 from tests.conftest import error_codes
 
 
@@ -110,14 +110,14 @@ async def test_signed_cooperation_is_validated_and_counted_per_quarter(gql, park
     await gql.op("RecordCooperation", {"input": {"matchId": match.id, "type": "SUPPLY_CHAIN",
                                                  "signedOn": str(today), "note": "联合解决方案"}},
                  token=await gql.login("investor_x"))
-    counts = await cooperation_counts(state, park.incubator_id, quarter_of(today))
-    assert counts == {"investment": 1, "supply_chain": 1, "service": 0, "other": 0,
-                      "investment_amount": 800.0, "total": 2}
-    assert (await cooperation_counts(state, park.incubator_id, "2001Q1"))["total"] == 0
+    # what the evaluation's investment and supply-chain indicators count
+    counts = await signed_cooperation_counts(state, [park.incubator_id], [quarter_of(today), "2001Q1"])
+    assert counts == {park.incubator_id: {quarter_of(today): {"platform_investment_deals": 1.0,
+                                                              "platform_supply_chain_deals": 1.0}}}
     assert quarter_of(date(2026, 5, 12)) == "2026Q2"
     listed = await gql.op("Matches", token=token)
-    assert sorted(c["type"] for c in listed["data"]["matches"]["nodes"][0]["cooperations"]) == [
-        "INVESTMENT", "SUPPLY_CHAIN"]
+    assert sorted((c["type"], c["amount"]) for c in listed["data"]["matches"]["nodes"][0]["cooperations"]) == [
+        ("INVESTMENT", 800.0), ("SUPPLY_CHAIN", None)]
 
 
 
@@ -138,8 +138,12 @@ async def test_the_same_signing_recorded_twice_is_stored_once(gql, park, state):
     other = await gql.op("RecordCooperation", {"input": {**signing, "type": "SERVICE", "amount": None}},
                          token=tokens[0])
     assert "errors" not in other, other
-    counts = await cooperation_counts(state, park.incubator_id, quarter_of(park_date(datetime.now(UTC))))
-    assert (counts["investment"], counts["service"], counts["investment_amount"], counts["total"]) == (1, 1, 800.0, 2)
+    quarter = quarter_of(park_date(datetime.now(UTC)))
+    counts = await signed_cooperation_counts(state, [park.incubator_id], [quarter])
+    assert counts[park.incubator_id][quarter]["platform_investment_deals"] == 1.0
+    listed = await gql.op("Matches", token=tokens[0])
+    assert sorted((c["type"], c["amount"]) for c in listed["data"]["matches"]["nodes"][0]["cooperations"]) == [
+        ("INVESTMENT", 800.0), ("SERVICE", None)]
 
 
 def _session_input(park, **overrides):

@@ -9,7 +9,14 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from cloud_incubator.matchmaking.scoring import Signal, build_problem, explain, score_block, tokens, top_k
+from cloud_incubator.matchmaking.scoring import (
+    Signal,
+    best_first,
+    build_problem,
+    explain,
+    score_block,
+    tokens,
+)
 
 CHAIN = {"_id": "chain", "industry": "fintech", "stage": "series_a", "ask_min": 800, "ask_max": 800,
          "needs": ["funding", "ip"], "tags": ["payments", "risk"], "description": ""}
@@ -101,13 +108,20 @@ def test_tokens_split_latin_words_and_cjk_bigrams():
     assert tokens("Edge vision 边缘计算") == ["edge", "vision", "边缘", "缘计", "计算"]
 
 
-def test_top_k_orders_best_first_and_drops_excluded():
+def test_recommendations_are_ordered_best_first_without_the_excluded():
     """chain: x 68.33, ipfirm 35, w: industry culture_tech ∌ fintech 0, stage any 7.5, ticket 600–1200
-    holds 800 → 15, funding 10 → 32.5; y, z excluded → top-4 = x, ipfirm, w, (none)."""
+    holds 800 → 15, funding 10 → 32.5; y, z excluded → x, ipfirm, w and nothing else."""
     p = build_problem([CHAIN], [OPEN_Y, IP_FIRM, FUND_X, LATE_Z, PART_W])
-    idx, scores = top_k(p, 4, chunk=1)
-    assert [p.counterpart_ids[i] if i >= 0 else None for i in idx[0]] == ["x", "ipfirm", "w", None]
-    assert scores[0][:3] == pytest.approx([68.33, 35.0, 32.5], abs=0.01)
+    scores = score_block(p, np.array([0]))[0]
+    order = best_first(scores, p.counterpart_ids)
+    assert [p.counterpart_ids[i] for i in order] == ["x", "ipfirm", "w"]
+    assert scores[order] == pytest.approx([68.33, 35.0, 32.5], abs=0.01)
+
+
+def test_equal_scores_are_ordered_by_id():
+    """Stable pages: ties go by id as text ("c10" before "c2"), the excluded (-inf) are left out."""
+    scores = np.array([5.0, 7.0, 5.0, -np.inf, 7.0], dtype=np.float32)
+    assert list(best_first(scores, ["c2", "c9", "c10", "c0", "c1"])) == [4, 1, 2, 0]
 
 
 def test_grouped_block_scores_equal_the_pairwise_explanations():
@@ -125,11 +139,9 @@ def test_grouped_block_scores_equal_the_pairwise_explanations():
     finite = np.isfinite(expected)
     assert np.allclose(block[finite], expected[finite], atol=0.01)
     assert block[3, 4] == -np.inf
-    idx, scores = top_k(p, 3, chunk=7, workers=2)
-    for s in range(40):
-        ranked = sorted((-float(block[s, c]), c) for c in range(15) if np.isfinite(block[s, c]))[:3]
-        assert scores[s][: len(ranked)] == pytest.approx([-v for v, _ in ranked], abs=0.01)
-        assert list(idx[s][: len(ranked)]) == [c for _, c in ranked]
+    for s in range(40):  # each startup's recommendations, against a plain Python sort (score, then id)
+        ranked = sorted((-float(block[s, c]), p.counterpart_ids[c], c) for c in range(15) if np.isfinite(block[s, c]))
+        assert list(best_first(block[s], p.counterpart_ids)) == [c for _, _, c in ranked]
 
 
 def test_amounts_read_naturally_in_both_languages():

@@ -24,6 +24,7 @@ from cloud_incubator.bookings.rules import PARK_TZ
 from tests.conftest import error_codes
 from tests.platform_inputs.conftest import matched_startup
 from tests.submissions.helpers import BASE_METRICS
+from tests.waiting import PATIENCE, until
 
 # 00:30 on 1 April 2026 in the park = 16:30 on 31 March 2026 UTC.
 PARK_MIDNIGHT = datetime(2026, 4, 1, 0, 30, tzinfo=PARK_TZ)
@@ -66,21 +67,18 @@ async def test_a_change_in_a_process_that_served_no_ranking_reaches_the_others(s
                 "floor_area": 9000.0, "operator": "op"})).id
             listener = ranking_service(b).events.listen("2025Q3")
             heard = asyncio.ensure_future(anext(listener))
-            for _ in range(500):  # until the listener has registered its queue
-                if "2025Q3" in ranking_service(b).events._queues:
-                    break
-                await asyncio.sleep(0.01)
+            await until(lambda: "2025Q3" in ranking_service(b).events._queues, "the listener to register its queue")
             # a manager's final submission saved in the first process
             admin = await a.user_service.create_user(NewUser(username="admin", display_name="admin", role=Role.admin,
                                                              password="a-long-password-1"))
             await submission_service(a).save(admin, SaveRequest(incubator, "2025Q3", list(BASE_METRICS.items()),
                                                                 True, None))
-            event = await asyncio.wait_for(heard, 15)
+            event = await asyncio.wait_for(heard, PATIENCE)
             assert event["reason"] == "inputs_changed" and event["incubator_ids"] == [incubator]
             # then what marking a consultation held there does
             heard = asyncio.ensure_future(anext(listener))
             await platform_inputs_changed(a, "2025Q3", [incubator])
-            event = await asyncio.wait_for(heard, 15)
+            event = await asyncio.wait_for(heard, PATIENCE)
             assert event["reason"] == "inputs_changed" and event["incubator_ids"] == [incubator]
             await listener.aclose()
         finally:

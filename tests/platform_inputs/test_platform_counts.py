@@ -31,6 +31,7 @@ from tests.bookings.conftest import TODAY, local, next_weekday
 from tests.conftest import error_codes
 from tests.platform_inputs.conftest import matched_startup
 from tests.submissions.helpers import BASE_METRICS
+from tests.waiting import PATIENCE, until
 
 PLATFORM_FIELDS = ["ipConsultationsHeld", "ipConsultationNoShows", "ipConversionConsultations",
                    "platformInvestmentDeals", "platformSupplyChainDeals"]
@@ -74,8 +75,8 @@ async def test_consultations_and_signed_cooperations_move_the_live_ranking(gql, 
         "incubator_id": alpha, "name_zh": "阿尔法知识产权工作站", "name_en": "Alpha IP Desk", "location": "A 座",
         "languages": ["zh"], "topics": ["patent_filing", "ip_navigation"], "modes": ["online"], "slot_minutes": 60,
         "cutoff_hours": 24, "booking_limit": 2, "advisor_ids": [advisor.id, advisor2.id]})
-    for who, until in ((advisor, time(12)), (advisor2, time(11))):
-        await desk.add_rule(who, workstation.id, None, 1, time(9), until, TODAY - timedelta(days=14), None)
+    for who, ends in ((advisor, time(12)), (advisor2, time(11))):
+        await desk.add_rule(who, workstation.id, None, 1, time(9), ends, TODAY - timedelta(days=14), None)
     tuesday = next_weekday(1, weeks_ahead=-1)
     desk.clock = lambda: local(tuesday, "08:00") - timedelta(days=3)
     plan = ((advisor, "09:00", "ip_navigation", True), (advisor, "10:00", "ip_navigation", True),
@@ -131,9 +132,9 @@ async def test_a_change_reaches_a_cached_ranking_and_its_live_pages(gql, people,
     assert await rankings.evaluated(quarter) is not None and rankings.computations == computed  # cache hit
     listener = rankings.events.listen(quarter)
     waiting = asyncio.ensure_future(anext(listener))
-    await asyncio.sleep(0)  # the page is listening
+    await until(lambda: quarter in rankings.events._queues, "the page to listen")
     await platform_inputs_changed(state, quarter, [alpha])
-    event = await asyncio.wait_for(waiting, 5)
+    event = await asyncio.wait_for(waiting, PATIENCE)
     await listener.aclose()
     assert event["reason"] == "inputs_changed" and alpha in event["incubator_ids"]
     assert await rankings.evaluated(quarter) is not None and rankings.computations == computed + 1

@@ -73,11 +73,27 @@ async def test_scorecard_shows_hand_computed_indicator_contribution_and_gap(gql,
     total = sum(i["contribution"] for i in card["indicators"] if i["contribution"] is not None)
     assert total == pytest.approx(card["composite"])
     assert card["rank"] == 3 and card["total"] == 3
-    assert card["gap"] is not None
-    lever = next(g for g in card["gap"]["items"] if g["indicatorId"] == "financed_tenant_share")
-    # 0.2 × 60 = 12 financed tenants needed, 6 reported → 6 more.
-    assert lever["lever"] == "financedTenants" and lever["change"] == pytest.approx(6)
-    assert lever["messageEn"] and lever["messageZh"]
+    assert card["tiered"] and {g["gateId"] for g in card["gates"]} == {"non_rent_income_share", "tenant_financing"}
+    assert all("131号" in g["basis"] and g["status"] in ("passed", "failed") for g in card["gates"])
+    gap = card["gap"]
+    assert gap is not None and gap["quarter"] == "2025Q3" and gap["reachable"], gap
+    steps = gap["steps"]
+    ratios = [s["pointsPerEffort"] for s in steps]
+    assert steps and ratios == sorted(ratios, reverse=True)
+    assert all(s["messageEn"].startswith("In 2025Q3") and s["messageZh"].startswith("2025Q3") for s in steps)
+    # applying the plan in the what-if reaches exactly the tier it claims
+    applied = await gql.op("WhatIf", {"incubatorId": ranked.third, "quarter": "2025Q3",
+                                      "changes": [{"field": s["lever"], "value": s["change"]} for s in steps]},
+                           token=park.tokens["evaluator"])
+    assert applied["data"]["whatIf"]["tierAfter"] == gap["reachesTier"] == gap["targetTier"]
+    assert applied["data"]["whatIf"]["compositeAfter"] == pytest.approx(gap["compositeAfter"])
+    order = ["benchmark", "near_benchmark", "developing", "needs_improvement"]
+    next_tier = order[order.index(card["tier"]) - 1]
+    if next_tier == "benchmark":
+        assert card["nextTierGap"] is None
+    else:
+        nxt = card["nextTierGap"]
+        assert nxt["targetTier"] == next_tier and nxt["reachable"] and nxt["totalEffort"] <= gap["totalEffort"]
 
 
 async def test_what_if_adds_the_hand_computed_points(gql, ranked):

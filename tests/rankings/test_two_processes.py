@@ -14,6 +14,7 @@ from backend.submissions.service import SaveRequest, submission_service
 from backend.users.models import NewUser, Role
 from tests.conftest import TEST_PASSWORD
 from tests.rankings.conftest import scaled
+from tests.waiting import PATIENCE, until
 
 
 async def test_events_cross_app_processes_through_the_change_stream(settings, test_password_hash):
@@ -31,15 +32,12 @@ async def test_events_cross_app_processes_through_the_change_stream(settings, te
             ranking_service(a)
             listener = ranking_service(b).events.listen("2025Q3")
             heard = asyncio.ensure_future(anext(listener))
-            for _ in range(500):  # until the listener has registered its queue
-                if "2025Q3" in ranking_service(b).events._queues:
-                    break
-                await asyncio.sleep(0.01)
+            await until(lambda: "2025Q3" in ranking_service(b).events._queues, "the listener to register its queue")
             await submission_service(a).save(admin, SaveRequest(incubator, "2025Q3", scaled(1.0), True))
-            event = await asyncio.wait_for(heard, 30)
+            event = await asyncio.wait_for(heard, PATIENCE)
             assert event["reason"] == "inputs_changed" and event["incubator_ids"] == [incubator]
             await ranking_service(a).publish(admin, "2025Q3")
-            published = await asyncio.wait_for(anext(listener), 30)
+            published = await asyncio.wait_for(anext(listener), PATIENCE)
             assert published["reason"] == "published" and published["version"] == 1
             # the other process's cached ranking sees the new input (the stamps say so)
             evaluated = await ranking_service(b).evaluated("2025Q3")

@@ -125,6 +125,32 @@ class BookingQueries:
                                                                str(advisor_id) if advisor_id else None, date)
         return [IpBooking.from_model(b) for b in rows]
 
+    @strawberry.field(permission_classes=[roles(Role.admin, Role.manager, Role.ip_advisor)],
+                      description="How many future bookings removing this weekly window would cancel now "
+                                  "(the page asks before removing it).")
+    async def availability_rule_removal_impact(self, info: Info, advisor_id: strawberry.ID,
+                                               rule_id: strawberry.ID) -> int:
+        return await bookings(info.context.state).rule_removal_impact(info.context.require_user(), str(advisor_id),
+                                                                      str(rule_id))
+
+    @strawberry.field(permission_classes=[roles(Role.admin, Role.manager, Role.ip_advisor)],
+                      description="How many future bookings adding this leave would cancel now (asked before adding "
+                                  "it; the reason is not needed).")
+    async def availability_exception_impact(self, info: Info, input: AvailabilityExceptionInput) -> int:
+        _no_offset(input.start_time, "startTime")
+        _no_offset(input.end_time, "endTime")
+        return await bookings(info.context.state).exception_impact(
+            info.context.require_user(), str(input.workstation_id), str(input.advisor_id) if input.advisor_id else None,
+            input.date, input.start_time, input.end_time)
+
+    @strawberry.field(permission_classes=[roles(Role.admin, Role.manager)],
+                      description="How many future bookings saving the workstation with only these advisors would "
+                                  "cancel now (those of the advisors it drops; asked before saving).")
+    async def ip_workstation_advisor_removal_impact(self, info: Info, workstation_id: strawberry.ID,
+                                                    advisor_ids: list[strawberry.ID]) -> int:
+        return await bookings(info.context.state).advisor_removal_impact(
+            info.context.require_user(), str(workstation_id), [str(a) for a in advisor_ids])
+
     @strawberry.field(permission_classes=[IsAuthenticated])
     async def advisor_schedule(self, info: Info, advisor_id: strawberry.ID) -> AdvisorSchedule:
         schedule = await bookings(info.context.state).schedule(str(advisor_id))
@@ -248,6 +274,13 @@ class BookingMutations:
     async def mark_attendance(self, info: Info, booking_id: strawberry.ID, outcome: AttendanceOutcome) -> IpBooking:
         updated = await bookings(info.context.state).mark_attendance(info.context.require_user(), str(booking_id),
                                                                      outcome is AttendanceOutcome.HELD)
+        return IpBooking.from_model(updated)
+
+    @strawberry.mutation(permission_classes=[roles(Role.ip_advisor, Role.admin)],
+                         description="The advisor gives an online consultation its meeting link (http(s); empty "
+                                     "clears it); the startup sees it with the booking and in its .ics.")
+    async def set_ip_booking_meeting_url(self, info: Info, booking_id: strawberry.ID, url: str) -> IpBooking:
+        updated = await bookings(info.context.state).set_meeting_url(info.context.require_user(), str(booking_id), url)
         return IpBooking.from_model(updated)
 
     @strawberry.mutation(permission_classes=[roles(Role.ip_advisor)],

@@ -22,10 +22,11 @@ from backend.api.types.rankings import (
     ComparePoint,
     CompareSeries,
     DimensionScore,
-    GapItem,
     GapToBenchmark,
+    GateCheck,
     IndicatorEffect,
     IndicatorScore,
+    PlanStep,
     PublishedRanking,
     RankingEntry,
     RankingMethod,
@@ -41,7 +42,8 @@ from backend.security import decode_token
 from backend.submissions.models import camel
 from backend.submissions.service import field_aliases, scheme
 from backend.users.models import Role, User
-from evaluation import EvaluationError, explain_change, gap_to_benchmark, what_if
+from evaluation import EvaluationError, GapReport, Scheme, explain_change, gap_to_benchmark, what_if
+from evaluation.engine import headline_result
 
 STAFF_ROLES = (Role.admin, Role.evaluator)
 STAFF = roles(*STAFF_ROLES)
@@ -49,6 +51,25 @@ MAX_RANKING_PAGE = 1000
 MAX_COMPARE_QUARTERS = 12
 MAX_COMPARE_INCUBATORS = 50
 SESSION_CHECK_SECONDS = 60.0  # an idle rankingUpdated stream re-reads its account this often
+
+
+def _gap(report: GapReport, scheme_: Scheme) -> GapToBenchmark:
+    plan = report.plan
+    return GapToBenchmark(
+        target_tier=report.target_tier, quarter=report.quarter, composite_needed=report.composite_needed,
+        dimension_shortfalls=dimension_scores(dict(report.dimension_shortfalls)), reachable=plan.reachable,
+        reaches_tier=plan.reaches_tier, reason=plan.reason, optimal=plan.optimal,
+        composite_after=plan.composite_after,
+        total_effort=plan.total_effort,
+        steps=[PlanStep(lever=camel(s.lever), lever_name_zh=scheme_.raw_field(s.lever).name_zh,
+                        lever_name_en=scheme_.raw_field(s.lever).name_en, lever_value=s.lever_value, change=s.change,
+                        unit=s.unit, indicator_ids=list(s.indicators), gate_ids=list(s.gates),
+                        also_field=camel(s.also) if s.also else None,
+                        also_name_zh=scheme_.raw_field(s.also).name_zh if s.also else None,
+                        also_name_en=scheme_.raw_field(s.also).name_en if s.also else None,
+                        points_gained=s.points, effort=s.effort, points_per_effort=s.points_per_effort,
+                        message_zh=s.message(scheme_, "zh"), message_en=s.message(scheme_, "en"))
+               for s in plan.steps])
 
 
 def dimension_names() -> dict[str, tuple[str, str]]:
@@ -199,31 +220,26 @@ class RankingQueries:
         i = result.index(inc)
         row = evaluated.row(inc) or {}
         gap = None
-        report = None
-        if result.tiers[i] != "benchmark":
-            try:
-                report = gap_to_benchmark(result, inc)
+        next_gap = None
+        head = headline_result(result)
+        order = [t.id for t in head.scheme.tiers]
+        if head.tiers[i] != "benchmark":
+            current = order.index(head.tiers[i]) if head.tiers[i] in order else len(order)
+            next_tier = order[max(current - 1, 0)]
+            try:  # MILPs: off the event loop
+                report, next_report = await asyncio.to_thread(
+                    lambda: (gap_to_benchmark(head, inc),
+                             gap_to_benchmark(head, inc, next_tier) if next_tier != "benchmark" else None))
             except EvaluationError:
-                report = None  # e.g. too little reported data to say what to improve
-        if report is not None:
-            gap = GapToBenchmark(
-                target_tier=report.target_tier, composite_needed=report.composite_needed,
-                dimension_shortfalls=dimension_scores(dict(report.dimension_shortfalls)),
-                items=[GapItem(indicator_id=g.indicator_id, name_zh=scheme().indicator(g.indicator_id).name_zh,
-                               name_en=scheme().indicator(g.indicator_id).name_en, lever=camel(g.lever),
-                               lever_name_zh=scheme().raw_field(g.lever).name_zh,
-                               lever_name_en=scheme().raw_field(g.lever).name_en, value=g.value,
-                               threshold=g.threshold, change=g.change, unit=scheme().raw_field(g.lever).unit,
-                               points_gained=g.points_gained, points_per_effort=g.points_per_effort,
-                               feasible=g.feasible,
-                               message_zh=f"{scheme().raw_field(g.lever).name_zh}需{'增加' if g.change >= 0 else '减少'}"
-                                          f" {abs(g.change):g}{scheme().raw_field(g.lever).unit}，使"
-                                          f"“{scheme().indicator(g.indicator_id).name_zh}”达到 {g.threshold:g}",
-                               message_en=f"{abs(g.change):g} {'more' if g.change >= 0 else 'fewer'} "
-                                          f"{scheme().raw_field(g.lever).name_en.lower()} "
-                                          f"({scheme().raw_field(g.lever).unit}) to bring "
-                                          f"{scheme().indicator(g.indicator_id).name_en} to {g.threshold:g}")
-                       for g in report.items])
+                report = next_report = None  # e.g. a headline the plan cannot model
+            if report is not None:
+                gap = _gap(report, head.scheme)
+            if next_report is not None:
+                next_gap = _gap(next_report, head.scheme)
+        gates = [GateCheck(gate_id=g["gate_id"], name_zh=g["name_zh"], name_en=g["name_en"], status=g["status"],
+                           value=g["value"], minimums=g["minimums"], tiers=g["tiers"], basis=g["basis"])
+                 for g in head.gates(inc)]
+        not_applicable = [d for k, d in enumerate(head.dimension_ids) if head.dimension_not_applicable[i, k]]
         zh, en = _tier_names(result.tiers[i])
         return Scorecard(
             incubator_id=strawberry.ID(inc), quarter=quarter, method=method, composite=_f(result.composite[i]),
@@ -238,7 +254,8 @@ class RankingQueries:
                                        platform_counted=bool(set(scheme().indicator(r["indicator_id"]).formula.fields)
                                                              & set(scheme().platform_field_ids)))
                         for r in result.scorecard(inc)],
-            gap=gap)
+            gap=gap, next_tier_gap=next_gap, gates=gates, not_applicable_dimensions=not_applicable,
+            tiered=result.tiered)
 
     @strawberry.field(permission_classes=[OwnIncubator],
                       description="Score, rank and tier after proposed improvements (raw-field increments).")
@@ -342,7 +359,8 @@ class RankingQueries:
                 indicator_effects=[IndicatorEffect(indicator_id=k, name_zh=scheme().indicator(k).name_zh,
                                                    name_en=scheme().indicator(k).name_en, effect=v)
                                    for k, v in effects if abs(v) > 1e-12],
-                interaction=e.interaction, peer_effect=e.peer_effect))
+                interaction=e.interaction, peer_effect=e.peer_effect, imputation_effect=e.imputation_effect,
+                scheme_effect=e.scheme_effect))
         return ChangeExplanationConnection(from_quarter=from_quarter, to_quarter=to_quarter,
                                            total_count=len(explained), nodes=nodes,
                                            end_cursor=encode_cursor(str(start + len(chunk))) if chunk else None,

@@ -131,10 +131,24 @@ class RoadshowMutations:
         roadshow = await roadshow_service(info.context.state).schedule(user, _values(input))
         return await to_type(info, roadshow)
 
-    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Organisers edit a scheduled roadshow.")
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Organisers edit or reschedule a scheduled roadshow; its room is told live.")
     async def update_roadshow(self, info: Info, id: strawberry.ID, input: UpdateRoadshowInput) -> t.Roadshow:
+        from cloud_incubator.rooms.actions import announce_update
+
         user = info.context.require_user()
         roadshow = await roadshow_service(info.context.state).update(user, str(id), _values(input))
+        await announce_update(info.context.state, roadshow)
+        return await to_type(info, roadshow)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Organisers: scheduled → cancelled; its room is told live.")
+    async def cancel_roadshow(self, info: Info, id: strawberry.ID) -> t.Roadshow:
+        from cloud_incubator.rooms.actions import announce_status
+
+        user = info.context.require_user()
+        roadshow = await roadshow_service(info.context.state).cancel(user, str(id))
+        await announce_status(info.context.state, roadshow)
         return await to_type(info, roadshow)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Moderators: scheduled → live.")

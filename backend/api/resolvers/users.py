@@ -8,9 +8,10 @@ from strawberry import Info
 from backend.api.inputs.user import CreateUserInput
 from backend.api.permissions import IsAuthenticated, roles
 from backend.api.types.user import AuthPayload, Role, User, UserConnection
+from backend.errors import IssueCollector
 from backend.pagination import check_page_size, decode_cursor, encode_cursor
 from backend.state import AppState
-from backend.users.models import NewUser
+from backend.users.models import SEARCH_MAX, NewUser
 from backend.users.models import Role as RoleModel
 
 
@@ -20,11 +21,21 @@ class UserQueries:
     async def me(self, info: Info) -> User:
         return User.from_model(info.context.require_user())
 
-    @strawberry.field(permission_classes=[roles(RoleModel.admin)], description="Accounts, by username.")
+    @strawberry.field(permission_classes=[roles(RoleModel.admin)],
+                      description="Accounts, by username; `search` keeps those whose username, display name or "
+                                  "organisation contains it (any case, at most 50 characters).")
     async def users(self, info: Info, role: Role | None = None, first: int = 50,  # type: ignore[valid-type]
-                    after: str | None = None) -> UserConnection:
+                    after: str | None = None, search: str | None = None) -> UserConnection:
         check_page_size(first)
-        rows = await info.context.state.users.list(role.value if role else None, decode_cursor(after), first + 1)
+        repo = info.context.state.users
+        if search is not None and len(search) > SEARCH_MAX:
+            issues = IssueCollector()
+            issues.add("search", f"Search for at most {SEARCH_MAX} characters.", f"搜索内容最多 {SEARCH_MAX} 个字符。")
+            issues.raise_if_any()
+        if search and search.strip():
+            rows = await repo.search(search, role.value if role else None, decode_cursor(after), first + 1)
+        else:
+            rows = await repo.list(role.value if role else None, decode_cursor(after), first + 1)
         page = rows[:first]
         return UserConnection(nodes=[User.from_model(u) for u in page],
                               end_cursor=encode_cursor(page[-1].username) if page else None,

@@ -143,6 +143,7 @@ class IpBooking:
     created_at: datetime
     updated_at: datetime
     ics_url: str
+    meeting_url: str | None = strawberry.field(description="Online consultations: the advisor's meeting link.")
     _note: strawberry.Private[str | None]
     _model: strawberry.Private[models.Booking]
 
@@ -157,6 +158,14 @@ class IpBooking:
     async def advisor(self, info: Info) -> IpAdvisor | None:
         found = await _advisors(info, [str(self.advisor_id)])
         return found[0] if found else None
+
+    @strawberry.field(description="Who booked: the startup (names) and the account that booked for it.")
+    async def booked_by(self, info: Info) -> IpBookingParty:
+        startup = await info.context.loaders.startup.load(str(self.startup_id))
+        person = (await info.context.state.users.by_ids([self._model.user_id]))[0]
+        return IpBookingParty(startup_name_zh=startup.name_zh if startup else "",
+                              startup_name_en=startup.name_en if startup else "",
+                              person_name=person.display_name if person else "")
 
     @strawberry.field
     async def workstation(self, info: Info) -> IpWorkstation | None:
@@ -176,7 +185,14 @@ class IpBooking:
                    startup_id=strawberry.ID(b.startup_id), start=b.start, end=b.end, topic=b.topic, mode=b.mode,
                    question=b.question, status=BookingStatus(b.status.value), sequence=b.sequence,
                    from_waitlist=b.from_waitlist, cancel_reason=b.cancel_reason, created_at=b.created_at, updated_at=b.updated_at,
-                   ics_url=f"/api/bookings/{b.id}.ics", _note=b.note, _model=b)
+                   ics_url=f"/api/bookings/{b.id}.ics", meeting_url=b.meeting_url, _note=b.note, _model=b)
+
+
+@strawberry.type(description="Who booked a consultation.")
+class IpBookingParty:
+    startup_name_zh: str
+    startup_name_en: str
+    person_name: str
 
 
 @strawberry.type(description="A place on a full slot's waitlist (候补).")

@@ -132,31 +132,54 @@ class IndicatorScore:
                     "not from the manager's report")
 
 
-@strawberry.type
-class GapItem:
-    indicator_id: str
-    name_zh: str
-    name_en: str
+@strawberry.type(description="One step of the least-effort plan: a change of one raw field in the evaluated quarter")
+class PlanStep:
     lever: str = strawberry.field(description="Raw field to move (camelCase)")
     lever_name_zh: str
     lever_name_en: str
-    value: float
-    threshold: float
-    change: float = strawberry.field(description="Change of the lever in its raw unit")
+    lever_value: float = strawberry.field(description="The field's value in the evaluated quarter")
+    change: float = strawberry.field(description="Change of the field in its raw unit")
     unit: str
-    points_gained: float
+    indicator_ids: list[str] = strawberry.field(description="Indicators the change moves")
+    gate_ids: list[str] = strawberry.field(description="Gates the change makes pass")
+    also_field: str | None = strawberry.field(description="A field the lever is part of, moved by the same change "
+                                                          "(camelCase; e.g. total income with non-rent income)")
+    also_name_zh: str | None
+    also_name_en: str | None
+    points_gained: float = strawberry.field(description="Composite points this change alone adds")
+    effort: float
     points_per_effort: float
-    feasible: bool
     message_zh: str
     message_en: str
 
 
-@strawberry.type
+@strawberry.type(description="The gap to a tier and the least-effort plan (MILP, HiGHS) that reaches it")
 class GapToBenchmark:
     target_tier: str
+    quarter: str = strawberry.field(description="The quarter the changes apply to (the evaluated one)")
     composite_needed: float | None
     dimension_shortfalls: list[DimensionScore]
-    items: list[GapItem]
+    reachable: bool
+    reaches_tier: str = strawberry.field(description="The tier the what-if gives once the plan is applied")
+    reason: str = strawberry.field(description="Why the tier is out of reach, or why the plan is not proven "
+                                               "least-effort (empty otherwise)")
+    optimal: bool = strawberry.field(description="False when the solver's time limit stopped it before proving "
+                                                 "the least effort")
+    composite_after: float
+    total_effort: float
+    steps: list[PlanStep] = strawberry.field(description="Ordered by points per effort")
+
+
+@strawberry.type(description="An official minimum checked before a tier is granted")
+class GateCheck:
+    gate_id: str
+    name_zh: str
+    name_en: str
+    status: str = strawberry.field(description="passed | failed | not_reported | not_applicable")
+    value: float | None
+    minimums: list[float] = strawberry.field(description="One minimum per alternative (any may be met)")
+    tiers: list[str]
+    basis: str = strawberry.field(description="The official document that sets it")
 
 
 @strawberry.type
@@ -172,7 +195,13 @@ class Scorecard:
     tier_name_en: str
     dimensions: list[DimensionScore]
     indicators: list[IndicatorScore]
-    gap: GapToBenchmark | None
+    gap: GapToBenchmark | None = strawberry.field(description="The least-effort plan to benchmark status")
+    next_tier_gap: GapToBenchmark | None = strawberry.field(
+        description="The least-effort plan to the next tier up, when that is not benchmark")
+    gates: list[GateCheck]
+    not_applicable_dimensions: list[str] = strawberry.field(
+        description="Dimensions declared wholly not applicable: left out of the tiers' dimension minimum")
+    tiered: bool = strawberry.field(description="False for cohort-relative views, which carry no tier")
 
 
 @strawberry.type
@@ -231,6 +260,8 @@ class ChangeExplanation:
     indicator_effects: list[IndicatorEffect] = strawberry.field(description="Largest effects first")
     interaction: float
     peer_effect: float
+    imputation_effect: float
+    scheme_effect: float
 
 
 @strawberry.type

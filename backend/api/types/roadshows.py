@@ -8,7 +8,8 @@ import strawberry
 from backend.roadshows import models
 
 RoadshowStatus = strawberry.enum(Enum("RoadshowStatus", {m.name.upper(): m.value for m in models.RoadshowStatus}),
-                                 description="scheduled 待开始 → live 进行中 → ended 已结束")
+                                 description="scheduled 待开始 → live 进行中 → ended 已结束; "
+                                             "scheduled → cancelled 已取消")
 RoadshowAudience = strawberry.enum(Enum("RoadshowAudience", {m.name.upper(): m.value for m in models.Audience}),
                                    description="registered: every signed-in user; investors: investors and park "
                                                "staff; invited: only the invited accounts")

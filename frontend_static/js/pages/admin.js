@@ -4,6 +4,7 @@ import { t, tk, pick, fmtNumber, fmtDate } from '../i18n.js';
 import { gql, ApiError, fieldMessage } from '../api.js';
 import { initPage, el, notify, showError } from '../shell.js';
 import { allIncubators } from '../util.js';
+import { dateField, dateValue, invalidMessage } from '../datefield.js';
 
 const me = await initPage({ roles: ['ADMIN'], title: 'nav.admin' });
 const page = document.getElementById('page');
@@ -122,7 +123,7 @@ const incForm = el('form', { id: 'incubator-form', novalidate: true, 'aria-label
     selectField('inc-kind', 'admin.inc.kind', KINDS.map((v) => [v, kindText(v)]), { blank: t('admin.choose') }),
     selectField('inc-accreditation', 'admin.inc.accreditation', ACCREDITATIONS.map((v) => [v, accreditationText(v)]), { blank: t('admin.choose') }),
     selectField('inc-subArea', 'admin.inc.subArea', SUB_AREAS.map((v) => [v, subAreaText(v)]), { blank: t('admin.choose') }),
-    inputField('inc-foundedOn', 'admin.inc.foundedOn', { type: 'date' }),
+    foundedField(),
     inputField('inc-floorArea', 'admin.inc.floorArea', { inputmode: 'decimal' }, 'admin.inc.floorAreaHelp'),
     inputField('inc-operator', 'admin.inc.operator', { maxlength: 120 })),
   el('fieldset', { id: 'inc-industries', 'aria-describedby': 'err-inc-industries' },
@@ -132,6 +133,15 @@ const incForm = el('form', { id: 'incubator-form', novalidate: true, 'aria-label
     el('span', { class: 'field-error', id: 'err-inc-industries', role: 'status' })),
   el('div', { class: 'row' }, incSubmit, incCancel));
 let editing = null;
+
+// The founding date in the page's format (js/datefield.js), not the browser's locale-bound picker.
+function foundedField() {
+  const [input, hint] = dateField('inc-foundedOn', { kind: 'date' });
+  input.addEventListener('input', () => clearError('inc-foundedOn'));
+  input.setAttribute('aria-describedby', 'inc-foundedOn-hint err-inc-foundedOn');
+  return el('div', { class: 'field', id: 'field-inc-foundedOn' }, el('label', { for: 'inc-foundedOn' }, t('admin.inc.foundedOn')), input, hint,
+    el('span', { class: 'field-error', id: 'err-inc-foundedOn', role: 'status' }));
+}
 
 function incValues() {
   const value = (f) => document.getElementById(`inc-${f}`).value.trim();
@@ -149,6 +159,7 @@ function editIncubator(incubator) {
   const set = (f, v) => { document.getElementById(`inc-${f}`).value = v ?? ''; };
   for (const f of ['nameZh', 'nameEn', 'kind', 'accreditation', 'subArea', 'foundedOn', 'operator']) set(f, incubator?.[f]);
   set('floorArea', incubator ? String(incubator.floorArea) : '');
+  document.getElementById('inc-foundedOn').refreshHint();
   for (const c of document.querySelectorAll('#inc-industries input')) c.checked = !!incubator?.industries.includes(c.value);
   incHeading.textContent = incubator ? t('admin.inc.editing', { name: pick(incubator, 'name') }) : t('admin.inc.new');
   incSubmit.textContent = incubator ? t('admin.inc.update') : t('admin.inc.create');
@@ -166,11 +177,13 @@ incForm.addEventListener('submit', async (event) => {
     const missing = f === 'industries' ? !values.industries.length : values[f] === '';
     if (missing) { setError(`inc-${f}`, t('admin.required')); bad = bad || f; }
   }
+  const founded = dateValue(document.getElementById('inc-foundedOn'));
+  if (values.foundedOn !== '' && founded === null) { setError('inc-foundedOn', invalidMessage('date')); bad = bad || 'foundedOn'; }
   if (values.floorArea !== '' && !Number.isFinite(Number(values.floorArea))) {
     setError('inc-floorArea', t('admin.check.number')); bad = bad || 'floorArea';
   }
   if (bad) { notify(t('error.BAD_USER_INPUT'), 'error'); focusField(`inc-${bad}`); return; }
-  const input = { ...values, floorArea: Number(values.floorArea) };
+  const input = { ...values, foundedOn: founded, floorArea: Number(values.floorArea) };
   incSubmit.disabled = true;
   try {
     if (editing) {
@@ -225,27 +238,41 @@ function renderIncubators() {
 
 // ---------------------------------------------------------------- accounts
 let userRole = '';
+let userSearch = '';
 const userTable = el('div', { class: 'table-wrap', id: 'user-list' }, loading());
 const userPager = pager('user-pager', (after) => loadUsers(after));
-const userFilter = el('div', { class: 'row' },
+let searchTimer = null;
+const searchField = inputField('filter-search', 'admin.users.search', { type: 'search', maxlength: 50, autocomplete: 'off',
+  placeholder: t('admin.users.searchPlaceholder') }, 'admin.users.searchHelp');
+const userFilter = el('form', { class: 'row', role: 'search', id: 'user-search', onsubmit: (e) => e.preventDefault() },
+  searchField,
   selectField('filter-role', 'admin.users.role', ROLES.map((r) => [r, roleText(r)]),
     { blank: t('common.all'), onchange: (v) => { userRole = v; loadUsers(userPager.reset()); } }));
+// Typing searches after a short pause (one request per pause, not per key).
+searchField.querySelector('input').addEventListener('input', (e) => {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(() => { userSearch = e.target.value.trim(); loadUsers(userPager.reset()); }, 250);
+});
 let userRows = [];
 
 let userRequest = 0;
 async function loadUsers(after) {
   const mine = ++userRequest;
   try {
-    const connection = (await gql('AdminUsers', { role: userRole || null, first: PAGE_SIZE, after })).users;
+    const connection = (await gql('AdminUsers', { role: userRole || null, first: PAGE_SIZE, after, search: userSearch || null })).users;
     if (mine !== userRequest) return;
     userRows = connection.nodes;
     userPager.update(connection);
+    clearError('filter-search');
     renderUsers();
-  } catch (error) { showError(error); }
+  } catch (error) { showServerErrors(error, 'filter'); }
 }
 
 function renderUsers() {
-  if (!userRows.length) { userTable.replaceChildren(el('p', { class: 'muted' }, t('admin.users.none'))); return; }
+  if (!userRows.length) {
+    userTable.replaceChildren(el('p', { class: 'muted', id: 'users-none' }, userSearch ? t('admin.users.noMatch', { text: userSearch }) : t('admin.users.none')));
+    return;
+  }
   const headers = ['admin.users.username', 'admin.users.displayName', 'admin.users.role', 'admin.users.organisation',
     'admin.users.incubator', 'admin.users.status', 'common.actions'];
   userTable.replaceChildren(el('table', { id: 'user-table' },

@@ -1,10 +1,13 @@
 // IP workstation bookings: a week of slots with filters; book, cancel, reschedule, waitlist, .ics;
-// live updates over /ws/v1 when a slot is taken or freed; the advisor's day view.
+// live updates over /ws/v1 when a slot is taken or freed; the advisor's day view (who booked and why,
+// attendance, notes, meeting links for online consultations); the advisor's hours, where removing a
+// weekly window first says how many bookings it would cancel.
 import { t, tk, pick, fmtDate, fmtTime, fmtDateTime } from '../i18n.js';
 import { gql, download, ApiError, fieldMessage } from '../api.js';
 import { initPage, el, notify, showError } from '../shell.js';
 import { liveConnection } from '../live.js';
 import { param, setParams } from '../util.js';
+import { dateField, dateValue, invalidMessage } from '../datefield.js';
 
 const me = await initPage({ roles: ['ADMIN', 'MANAGER', 'STARTUP', 'IP_ADVISOR'], title: 'nav.bookings' });
 const page = document.getElementById('page');
@@ -129,8 +132,13 @@ function slotButton(slot) {
     return el('button', { type: 'button', class: 'slot taken', dataset: { slot: key, state: 'taken' }, disabled: me.role !== 'STARTUP',
       onclick: () => openBookDialog(slot, true), ...named(text) }, text);
   }
-  return el('button', { type: 'button', class: 'slot', dataset: { slot: key, state: 'free' }, disabled: me.role !== 'STARTUP',
-    onclick: () => (state.rescheduling ? reschedule(slot) : openBookDialog(slot, false)), ...named(label) }, label);
+  // A booking moves within its own workstation: while rescheduling, other workstations' slots are not offered.
+  const elsewhere = state.rescheduling && state.rescheduling.workstationId !== slot.workstationId;
+  const text = elsewhere ? `${label} · ${t('bookings.otherWorkstation')}` : label;
+  const refused = state.refusedSlot === key; // the reschedule the server refused stays marked across re-renders
+  return el('button', { type: 'button', class: elsewhere ? 'slot elsewhere' : 'slot', dataset: { slot: key, state: elsewhere ? 'elsewhere' : 'free' },
+    disabled: me.role !== 'STARTUP' || elsewhere, 'aria-invalid': refused ? 'true' : null, 'aria-describedby': refused ? 'reschedule-error' : null,
+    onclick: () => (state.rescheduling ? reschedule(slot) : openBookDialog(slot, false)), ...named(text) }, text);
 }
 
 function renderWeek() {
@@ -180,6 +188,8 @@ function renderMine() {
     bookings.length ? el('ul', { class: 'plain', id: 'my-bookings-list' }, bookings.map((b) => el('li', { dataset: { booking: b.id } },
       el('strong', {}, fmtDateTime(b.start)), ' · ', pick(b.workstation, 'name'), ' · ', b.advisor?.displayName || '', ' · ',
       catalogueName(catalogue.topics, b.topic), ' · ', el('span', { class: 'badge role-badge' }, tk('bookings.status', b.status, 'common.none')),
+      b.meetingUrl && b.status === 'BOOKED' ? el('p', {}, el('a', { href: b.meetingUrl, target: '_blank', rel: 'noopener', class: 'meeting-link' }, t('bookings.joinMeeting'))) : null,
+      b.mode === 'online' && !b.meetingUrl && b.status === 'BOOKED' ? el('p', { class: 'muted' }, t('bookings.meetingPending')) : null,
       b.advisorNote ? el('p', { class: 'muted' }, t('bookings.note'), ': ', b.advisorNote) : null,
       b.cancelReason ? el('p', { class: 'cancel-reason' }, tk('bookings.cancelReason', b.cancelReason, 'bookings.cancelled')) : null,
       el('div', { class: 'row' },
@@ -199,22 +209,42 @@ async function cancel(booking) {
 async function leaveWaitlist(entry) {
   try { await gql('BookingLeaveWaitlist', { entryId: entry.id }); await loadMine(); } catch (error) { showError(error); }
 }
+function stopReschedule() {
+  state.rescheduling = null;
+  state.refusedSlot = null;
+  rescheduleBanner.hidden = true;
+  renderWeek();
+}
 function startReschedule(booking) {
   state.rescheduling = booking;
   rescheduleBanner.hidden = false;
   rescheduleBanner.replaceChildren(t('bookings.pickNewSlot', { when: fmtDateTime(booking.start) }), ' ',
-    el('button', { type: 'button', class: 'secondary', onclick: () => { state.rescheduling = null; rescheduleBanner.hidden = true; } }, t('common.cancel')));
+    t('bookings.sameWorkstation', { name: pick(booking.workstation, 'name') }), ' ',
+    el('button', { type: 'button', class: 'secondary', onclick: stopReschedule }, t('common.cancel')),
+    el('p', { class: 'field-error', id: 'reschedule-error', role: 'alert' }));
+  renderWeek();
   weekGrid.querySelector('button.slot:not([disabled])')?.focus();
 }
 async function reschedule(slot) {
   const booking = state.rescheduling;
+  const errorSlot = document.getElementById('reschedule-error');
+  errorSlot.textContent = '';
+  state.refusedSlot = null;
   try {
     await gql('BookingReschedule', { bookingId: booking.id, start: slot.start, advisorId: slot.advisorId });
     notify(t('bookings.rescheduled', { when: `${dayLabel(slot.localDate)} ${slot.localStart}` }), 'ok');
-    state.rescheduling = null;
-    rescheduleBanner.hidden = true;
+    stopReschedule();
     await Promise.all([loadMine(), loadWeek()]);
-  } catch (error) { showError(error); }
+  } catch (error) {
+    // The server's reason goes next to the slot that was picked (the field of this form), not into a generic notice.
+    if (!(error instanceof ApiError)) { showError(error); return; }
+    const messages = Object.values(error.fields).map(fieldMessage);
+    errorSlot.textContent = t('bookings.rescheduleFailed', { when: `${dayLabel(slot.localDate)} ${slot.localStart}`,
+      reason: messages.join(' ') || error.userMessage });
+    state.refusedSlot = `${slot.workstationId}|${slot.advisorId}|${slot.start}`;
+    renderWeek();
+    if (error.code === 'SLOT_TAKEN') loadWeek();
+  }
 }
 
 // ---------------------------------------------------------------- advisor day view
@@ -231,19 +261,39 @@ async function loadAdvisorDay() {
   try {
     if (me.role === 'IP_ADVISOR' || chosen) rows = (await gql('BookingAdvisorDay', { date: advisorDate, advisorId: me.role === 'IP_ADVISOR' ? null : chosen })).advisorDay;
   } catch (error) { showError(error); }
-  const dateInput = el('input', { type: 'date', id: 'day-date', value: advisorDate, onchange: () => { advisorDate = dateInput.value || parkToday(); loadAdvisorDay(); } });
-  const controls = el('div', { class: 'row' }, el('div', { class: 'field' }, el('label', { for: 'day-date' }, t('bookings.date')), dateInput), picker,
+  const [dateInput, dateHint] = dateField('day-date', { kind: 'date', value: advisorDate });
+  dateInput.addEventListener('change', () => { const day = dateValue(dateInput); if (day) { advisorDate = day; loadAdvisorDay(); } });
+  const controls = el('div', { class: 'row' }, el('div', { class: 'field' }, el('label', { for: 'day-date' }, t('bookings.date')), dateInput, dateHint), picker,
     me.role === 'IP_ADVISOR' ? el('button', { type: 'button', class: 'secondary', id: 'schedule-ics',
       onclick: () => download(`/api/advisors/${me.id}/schedule.ics`, 'schedule.ics').catch(showError) }, t('bookings.scheduleIcs')) : null);
   if (picker && chosen) picker.querySelector('select').value = chosen;
   advisorBox.replaceChildren(controls, rows.length ? el('ul', { class: 'plain', id: 'day-list' }, rows.map((b) => el('li', {},
     el('strong', {}, `${fmtTime(b.start)}–${fmtTime(b.end)}`), ' · ', pick(b.workstation, 'name'), ' · ', catalogueName(catalogue.topics, b.topic), ' · ',
     catalogueName(catalogue.modes, b.mode), ' · ', el('span', { class: 'badge role-badge' }, tk('bookings.status', b.status, 'common.none')),
-    el('p', {}, b.question),
+    el('p', { class: 'booked-by' }, t('bookings.bookedBy', { startup: pick(b.bookedBy, 'startupName') || '—', person: b.bookedBy?.personName || '—' })),
+    el('p', { class: 'booking-question' }, el('strong', {}, t('bookings.questionLabel')), ' ', b.question),
+    b.mode === 'online' && b.status === 'BOOKED' && (me.role === 'IP_ADVISOR' || me.role === 'ADMIN') ? meetingEditor(b)
+      : b.meetingUrl ? el('p', {}, el('a', { href: b.meetingUrl, target: '_blank', rel: 'noopener' }, t('bookings.joinMeeting'))) : null,
     (me.role === 'IP_ADVISOR' || me.role === 'ADMIN') && b.status === 'BOOKED' ? el('div', { class: 'row' },
       el('button', { type: 'button', class: 'secondary', onclick: () => mark(b, 'HELD') }, t('bookings.markHeld')),
       el('button', { type: 'button', class: 'secondary', onclick: () => mark(b, 'NO_SHOW') }, t('bookings.markNoShow'))) : null,
     me.role === 'IP_ADVISOR' ? noteEditor(b) : null))) : el('p', { class: 'muted' }, t('bookings.dayEmpty')));
+}
+function meetingEditor(b) {
+  const id = `meeting-${b.id}`;
+  const input = el('input', { id, type: 'url', maxlength: 500, value: b.meetingUrl || '', placeholder: 'https://', 'aria-describedby': `err-${id}` });
+  const error = el('span', { class: 'field-error', id: `err-${id}`, role: 'status' });
+  return el('div', { class: 'field' }, el('label', { for: id }, t('bookings.meetingUrl')), input, error,
+    el('button', { type: 'button', class: 'secondary', id: `${id}-save`, onclick: async () => {
+      error.textContent = '';
+      input.removeAttribute('aria-invalid');
+      try {
+        await gql('SetIpBookingMeetingUrl', { bookingId: b.id, url: input.value });
+        notify(t('bookings.meetingSaved'), 'ok');
+      } catch (e) {
+        if (e instanceof ApiError && e.fields.url) { error.textContent = fieldMessage(e.fields.url); input.setAttribute('aria-invalid', 'true'); } else showError(e);
+      }
+    } }, t('bookings.meetingSave')));
 }
 function noteEditor(b) {
   const id = `note-${b.id}`;
@@ -266,6 +316,24 @@ const weekdayName = (n) => t(`weekday.${n}`);
 
 function availabilityField(id, labelKey, input) {
   return el('div', { class: 'field' }, el('label', { for: id }, t(labelKey)), input, el('span', { class: 'field-error', id: `err-${id}`, role: 'status' }));
+}
+// A date or time typed in the page's format (js/datefield.js), with its read-back under it.
+function timeField(id, labelKey, kind, value = '') {
+  const [input, hint] = dateField(id, { kind, value });
+  return availabilityField(id, labelKey, el('span', { class: 'date-pair' }, input, hint));
+}
+// The parsed values of a form's date/time fields; marks each unreadable one (and returns null then).
+function readTimes(form, ids) {
+  const values = {};
+  let ok = true;
+  for (const id of ids) {
+    const input = form.querySelector(`#${id}`);
+    const value = dateValue(input);
+    input.removeAttribute('aria-invalid');
+    if (value === null) { form.querySelector(`#err-${id}`).textContent = invalidMessage(input.dataset.dateKind); input.setAttribute('aria-invalid', 'true'); ok = false; }
+    values[id] = value;
+  }
+  return ok ? values : null;
 }
 
 async function submitAvailability(kind, input, form) {
@@ -294,42 +362,46 @@ async function loadAvailability() {
   const ruleForm = el('form', { id: 'rule-form', class: 'row', novalidate: true },
     availabilityField('rule-workstationId', 'bookings.workstation', el('select', { id: 'rule-workstationId' }, mine.map((w) => el('option', { value: w.id }, pick(w, 'name'))))),
     availabilityField('rule-weekday', 'bookings.weekday', el('select', { id: 'rule-weekday' }, [0, 1, 2, 3, 4, 5, 6].map((n) => el('option', { value: n }, weekdayName(n))))),
-    availabilityField('rule-startTime', 'bookings.from', el('input', { id: 'rule-startTime', type: 'time', value: '09:00' })),
-    availabilityField('rule-endTime', 'bookings.until', el('input', { id: 'rule-endTime', type: 'time', value: '12:00' })),
-    availabilityField('rule-validFrom', 'bookings.validFrom', el('input', { id: 'rule-validFrom', type: 'date', value: parkToday() })),
-    availabilityField('rule-validUntil', 'bookings.validUntil', el('input', { id: 'rule-validUntil', type: 'date' })),
+    timeField('rule-startTime', 'bookings.from', 'time', '09:00'),
+    timeField('rule-endTime', 'bookings.until', 'time', '12:00'),
+    timeField('rule-validFrom', 'bookings.validFrom', 'date', parkToday()),
+    timeField('rule-validUntil', 'bookings.validUntil', 'date'),
     el('button', { type: 'submit', id: 'rule-add' }, t('bookings.addRule')), el('p', { class: 'field-error form-error', role: 'status' }));
   ruleForm.addEventListener('submit', (e) => {
     e.preventDefault();
+    ruleForm.querySelectorAll('.field-error').forEach((x) => { x.textContent = ''; });
     const v = (id) => document.getElementById(id).value;
-    const input = { workstationId: v('rule-workstationId'), weekday: Number(v('rule-weekday')), startTime: v('rule-startTime'),
-      endTime: v('rule-endTime'), validFrom: v('rule-validFrom') || parkToday() };
-    if (v('rule-validUntil')) input.validUntil = v('rule-validUntil');
+    const times = readTimes(ruleForm, ['rule-startTime', 'rule-endTime', 'rule-validFrom', 'rule-validUntil']);
+    if (!times) return;
+    const input = { workstationId: v('rule-workstationId'), weekday: Number(v('rule-weekday')), startTime: times['rule-startTime'],
+      endTime: times['rule-endTime'], validFrom: times['rule-validFrom'] || parkToday() };
+    if (times['rule-validUntil']) input.validUntil = times['rule-validUntil'];
     if (input.endTime <= input.startTime) { ruleForm.querySelector('#err-rule-endTime').textContent = t('bookings.endAfterStart'); return; }
     submitAvailability('rule', input, ruleForm);
   });
   const exceptionForm = el('form', { id: 'exception-form', class: 'row', novalidate: true },
-    availabilityField('exception-date', 'bookings.date', el('input', { id: 'exception-date', type: 'date', value: parkToday() })),
-    availabilityField('exception-startTime', 'bookings.fromOptional', el('input', { id: 'exception-startTime', type: 'time' })),
-    availabilityField('exception-endTime', 'bookings.untilOptional', el('input', { id: 'exception-endTime', type: 'time' })),
+    timeField('exception-date', 'bookings.date', 'date', parkToday()),
+    timeField('exception-startTime', 'bookings.fromOptional', 'time'),
+    timeField('exception-endTime', 'bookings.untilOptional', 'time'),
     availabilityField('exception-reason', 'bookings.reason', el('input', { id: 'exception-reason', maxlength: 200 })),
     el('button', { type: 'submit', id: 'exception-add' }, t('bookings.addException')), el('p', { class: 'field-error form-error', role: 'status' }));
   exceptionForm.addEventListener('submit', (e) => {
     e.preventDefault();
+    exceptionForm.querySelectorAll('.field-error').forEach((x) => { x.textContent = ''; });
     const v = (id) => document.getElementById(id).value;
-    const input = { workstationId: mine[0]?.id, date: v('exception-date'), reason: v('exception-reason') };
-    if (v('exception-startTime')) input.startTime = v('exception-startTime');
-    if (v('exception-endTime')) input.endTime = v('exception-endTime');
-    submitAvailability('exception', input, exceptionForm);
+    const times = readTimes(exceptionForm, ['exception-date', 'exception-startTime', 'exception-endTime']);
+    if (!times) return;
+    const input = { workstationId: mine[0]?.id, date: times['exception-date'], reason: v('exception-reason') };
+    if (times['exception-startTime']) input.startTime = times['exception-startTime'];
+    if (times['exception-endTime']) input.endTime = times['exception-endTime'];
+    confirmLeave(input).then((go) => { if (go) submitAvailability('exception', input, exceptionForm); });
   });
   availabilityBox.replaceChildren(
     el('h3', {}, t('bookings.rules')),
     schedule.rules.length ? el('ul', { class: 'plain', id: 'rule-list' }, schedule.rules.map((r) => el('li', {},
       `${weekdayName(r.weekday)} ${r.startTime.slice(0, 5)}–${r.endTime.slice(0, 5)} · ${pick(workstations.get(r.workstationId), 'name')} · `,
       t('bookings.validRange', { from: fmtDate(r.validFrom), until: r.validUntil ? fmtDate(r.validUntil) : t('bookings.noEnd') }), ' ',
-      el('button', { type: 'button', class: 'secondary', onclick: async () => {
-        try { await gql('RemoveAvailabilityRule', { advisorId: me.id, ruleId: r.id }); await Promise.all([loadAvailability(), loadWeek()]); } catch (error) { showError(error); }
-      } }, t('bookings.removeRule'))))) : el('p', { class: 'muted' }, t('bookings.noRules')),
+      el('button', { type: 'button', class: 'secondary', dataset: { removeRule: r.id }, onclick: () => removeRule(r) }, t('bookings.removeRule'))))) : el('p', { class: 'muted' }, t('bookings.noRules')),
     ruleForm,
     el('h3', {}, t('bookings.exceptions')),
     schedule.exceptions.length ? el('ul', { class: 'plain', id: 'exception-list' }, schedule.exceptions.map((x) => el('li', {},
@@ -338,6 +410,27 @@ async function loadAvailability() {
         try { await gql('RemoveAvailabilityException', { advisorId: me.id, exceptionId: x.id }); await Promise.all([loadAvailability(), loadWeek()]); } catch (error) { showError(error); }
       } }, t('bookings.removeRule'))))) : el('p', { class: 'muted' }, t('bookings.noExceptions')),
     exceptionForm);
+}
+
+// Leave that covers booked consultations cancels them: say how many first (nothing to ask when none).
+async function confirmLeave(input) {
+  try {
+    const { reason, ...planned } = input;
+    const n = (await gql('AvailabilityExceptionImpact', { input: planned })).availabilityExceptionImpact;
+    return n === 0 || confirm(t('bookings.leaveConfirm', { date: fmtDate(`${input.date}T12:00:00+08:00`), n }));
+  } catch (error) { showError(error); return false; }
+}
+
+// Removing a weekly window cancels the bookings in it: say how many first, and go on only when confirmed.
+async function removeRule(rule) {
+  try {
+    const n = (await gql('AvailabilityRuleRemovalImpact', { advisorId: me.id, ruleId: rule.id })).availabilityRuleRemovalImpact;
+    const when = `${weekdayName(rule.weekday)} ${rule.startTime.slice(0, 5)}–${rule.endTime.slice(0, 5)}`;
+    if (!confirm(n ? t('bookings.removeRuleConfirm', { when, n }) : t('bookings.removeRuleConfirmNone', { when }))) return;
+    const removed = (await gql('RemoveAvailabilityRule', { advisorId: me.id, ruleId: rule.id })).removeAvailabilityRule;
+    notify(removed.cancelledBookings ? t('bookings.ruleRemovedCancelled', { n: removed.cancelledBookings }) : t('bookings.ruleRemoved'), 'ok');
+    await Promise.all([loadAvailability(), loadWeek()]);
+  } catch (error) { showError(error); }
 }
 
 // ---------------------------------------------------------------- live updates

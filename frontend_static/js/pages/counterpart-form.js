@@ -3,6 +3,7 @@
 import { t, tk, pick } from '../i18n.js';
 import { gql, ApiError, fieldMessage } from '../api.js';
 import { el, notify, showError } from '../shell.js';
+import { dateField, dateValue, invalidMessage } from '../datefield.js';
 
 export const INDUSTRIES = ['FINTECH', 'DIGITAL', 'RD_DESIGN', 'CULTURE_TECH', 'OTHER'];
 export const STAGES = ['SEED', 'ANGEL', 'PRE_A', 'SERIES_A', 'SERIES_B', 'SERIES_C_PLUS'];
@@ -33,7 +34,7 @@ export function counterpartForm({ kind, value = null, prefix, onSaved }) {
       field('region', 'cp.region', text('region', { maxlength: 60 })),
       kind === 'INVESTOR' ? field('ticketMin', 'cp.ticketMin', num('ticketMin')) : null,
       kind === 'INVESTOR' ? field('ticketMax', 'cp.ticketMax', num('ticketMax')) : null,
-      kind === 'FIRM_CALL' ? field('deadline', 'cp.deadline', text('deadline', { type: 'date' })) : null),
+      kind === 'FIRM_CALL' ? field('deadline', 'cp.deadline', ...dateField(id('deadline'), { kind: 'date', value: v.deadline || '' })) : null),
     checks('industries', 'cp.industries', INDUSTRIES, v.industries, (x) => tk('industry', x, 'industry.OTHER')),
     checks('stages', 'cp.stages', STAGES, v.stages, (x) => tk('match.stage', x, 'common.none')),
     kind === 'PROVIDER' ? checks('services', 'cp.services', SERVICES, v.serves, (x) => tk('match.need', x, 'common.none')) : null,
@@ -64,7 +65,11 @@ export function counterpartForm({ kind, value = null, prefix, onSaved }) {
         input[f] = raw === '' ? null : Number(raw);
       }
     }
-    if (kind === 'FIRM_CALL') input.deadline = read('deadline') || null;
+    if (kind === 'FIRM_CALL') {
+      const deadline = dateValue(form.querySelector(`#${id('deadline')}`));
+      if (deadline === null) { show('deadline', invalidMessage('date')); notify(t('error.BAD_USER_INPUT'), 'error'); return; }
+      input.deadline = deadline || null;
+    }
     if (kind === 'PROVIDER') input.services = chosen('services');
     const button = form.querySelector(`#${prefix}-save`);
     button.disabled = true;

@@ -1,8 +1,12 @@
 // The live roadshow room over /ws/v1: agenda, current pitch and countdown, slide, chat, Q&A with
 // upvotes, reactions, viewer count, the investor's "interested" button and moderator controls.
-// Reconnects by itself and resumes from the last seq it saw (docs/protocol.md).
-import { t, tk, pick, fmtNumber, fmtTime } from '../i18n.js';
+// Reconnects by itself and resumes from the last seq it saw (docs/protocol.md). The stream plays in the
+// page (js/player.js); presenters and moderators upload and order slides here. After the event (or when
+// the room answers room.ended) the page shows the record to everyone the room was open to.
+import { t, tk, pick, fmtNumber, fmtTime, fmtDateTime } from '../i18n.js';
 import { gql, ApiError } from '../api.js';
+import { streamPlayer } from '../player.js';
+import { slideUploader } from '../slide-upload.js';
 import { initPage, el, notify, showError } from '../shell.js';
 import { liveConnection, LiveError, liveErrorMessage } from '../live.js';
 import { param } from '../util.js';
@@ -40,6 +44,9 @@ const qaInput = el('input', { id: 'qa-input', maxlength: 1000, autocomplete: 'of
 const qaForm = el('form', { id: 'qa-form', class: 'row' }, el('label', { for: 'qa-input', class: 'sr-only' }, t('roomPage.askLabel')),
   qaInput, el('button', { type: 'submit', id: 'qa-send' }, t('roomPage.ask')));
 const viewers = el('span', { id: 'viewer-count', class: 'badge role-badge' });
+const endedBox = el('p', { id: 'room-ended', class: 'notice', hidden: true });
+const playerBox = el('div', { id: 'player' });
+const uploadBox = el('div', { id: 'slide-uploads' });
 chatInput.setAttribute('aria-label', t('roomPage.chatLabel'));
 chatInput.placeholder = t('roomPage.chatPlaceholder');
 qaInput.setAttribute('aria-label', t('roomPage.askLabel'));
@@ -47,11 +54,11 @@ qaInput.placeholder = t('roomPage.askPlaceholder');
 
 page.replaceChildren(
   el('p', {}, el('a', { href: '/pages/roadshows.html' }, t('roomPage.back'))),
-  title, el('p', { class: 'row' }, statusLine, viewers),
+  title, el('p', { class: 'row' }, statusLine, viewers), endedBox,
   el('div', { class: 'room' },
     el('section', { class: 'card', 'aria-labelledby': 'agenda-title' }, el('h2', { id: 'agenda-title' }, t('roomPage.agenda')), agendaList),
     el('section', { 'aria-labelledby': 'stage-title' },
-      el('div', { class: 'card' }, el('h2', { id: 'stage-title' }, t('roomPage.stage')), currentBox, countdown, slideBox, reactionsBox, interestBox),
+      el('div', { class: 'card' }, el('h2', { id: 'stage-title' }, t('roomPage.stage')), currentBox, playerBox, countdown, slideBox, reactionsBox, interestBox),
       modBox),
     el('div', {},
       el('section', { class: 'card', 'aria-labelledby': 'chat-title' }, el('h2', { id: 'chat-title' }, t('roomPage.chat')), chatList, chatForm),
@@ -82,10 +89,29 @@ function renderHeader() {
   document.title = `${pick(r, 'title')} · ${t('app.name')}`;
   statusLine.textContent = tk('roadshow.status', r.status.toUpperCase(), 'common.none');
   viewers.textContent = t('roomPage.viewers', { n: room.presence });
+  renderClosed();
+}
+
+function closed() { return ['ended', 'cancelled'].includes(room.roadshow?.status); }
+
+// Ended or cancelled: no one is "online" any more, nothing can be sent, and the page says what to do next.
+function renderClosed() {
+  const status = room.roadshow?.status;
+  const isClosed = closed();
+  document.body.dataset.roomStatus = status || '';
+  viewers.hidden = isClosed;
+  for (const control of [chatInput, qaInput, ...chatForm.querySelectorAll('button'), ...qaForm.querySelectorAll('button')]) control.disabled = isClosed;
+  chatInput.placeholder = t(isClosed ? 'roomPage.closedPlaceholder' : 'roomPage.chatPlaceholder');
+  qaInput.placeholder = t(isClosed ? 'roomPage.closedPlaceholder' : 'roomPage.askPlaceholder');
+  endedBox.hidden = !isClosed;
+  if (status === 'ended') {
+    endedBox.replaceChildren(t('roomPage.endedNotice'), ' ',
+      el('a', { href: location.href, id: 'open-record', onclick: (e) => { e.preventDefault(); live.close(); showRecord(); } }, t('roomPage.openRecord')));
+  } else if (status === 'cancelled') endedBox.replaceChildren(t('roomPage.cancelled'));
 }
 
 function renderAgenda() {
-  const index = room.current?.pitch_index ?? -1;
+  const index = closed() ? -1 : room.current?.pitch_index ?? -1;
   agendaList.replaceChildren(...room.agenda.map((a) => el('li', { 'aria-current': a.index === index ? 'true' : 'false' },
     pick(a, 'startup_name'), el('span', { class: 'muted' }, ` · ${t('roomPage.agendaMinutes', { pitch: a.pitch_minutes, qa: a.qa_minutes })}`),
     room.interest[a.index] ? el('span', { class: 'muted' }, ` · ${t('roomPage.interestCount', { n: room.interest[a.index] })}`) : null)));
@@ -93,16 +119,23 @@ function renderAgenda() {
 
 function renderCurrent() {
   const c = room.current;
-  if (!c || c.pitch_index < 0) {
-    currentBox.replaceChildren(el('p', {}, t(room.roadshow?.status === 'ended' ? 'roomPage.ended' : 'roomPage.notStarted')));
+  if (closed()) {
+    currentBox.replaceChildren(el('p', { id: 'current-closed' }, t(room.roadshow.status === 'ended' ? 'roomPage.ended' : 'roomPage.cancelled')));
+    player.show(null);
+  } else if (!c || c.pitch_index < 0) {
+    currentBox.replaceChildren(el('p', {}, t('roomPage.notStarted'),
+      room.roadshow?.starts_at ? ` ${t('roomPage.startsAt', { when: fmtDateTime(room.roadshow.starts_at) })}` : ''));
+    player.show(null);
   } else {
-    currentBox.replaceChildren(...[el('p', {}, el('strong', { id: 'current-startup' }, startupName(c.pitch_index)), ' · ',
-      tk('roomPage.phase', c.phase, 'roomPage.phase.waiting')),
-    c.stream_url ? el('p', {}, el('a', { href: c.stream_url, target: '_blank', rel: 'noopener' }, t('roomPage.stream'))) : null].filter(Boolean));
+    currentBox.replaceChildren(el('p', {}, el('strong', { id: 'current-startup' }, startupName(c.pitch_index)), ' · ',
+      tk('roomPage.phase', c.phase, 'roomPage.phase.waiting')));
+    player.show(c.stream_url);
   }
   renderAgenda();
   renderInterest();
 }
+
+const player = streamPlayer(playerBox);
 
 function tick() {
   const c = room.current;
@@ -135,7 +168,7 @@ function renderInterest() {
   if (!room.me.investor) { interestBox.replaceChildren(); return; }
   const index = room.current?.pitch_index ?? -1;
   const done = room.interested.has(index);
-  interestBox.replaceChildren(el('button', { type: 'button', id: 'interested', disabled: index < 0 || done,
+  interestBox.replaceChildren(el('button', { type: 'button', id: 'interested', disabled: index < 0 || done || closed(),
     onclick: async () => { if (await act('interest.signal', { pitch_index: index })) { room.interested.add(index); renderInterest(); notify(t('roomPage.interestSent'), 'ok'); } } },
   t(done ? 'roomPage.interestedDone' : 'roomPage.interested', { name: startupName(index) })));
 }
@@ -156,9 +189,9 @@ function renderQuestions() {
     el('span', { class: 'question-text' }, q.text), el('span', { class: 'muted' }, ` — ${q.author.name}`),
     q.hidden ? el('span', { class: 'muted' }, ` (${t('roomPage.hiddenLabel')})`) : null,
     el('div', { class: 'row' },
-      el('button', { type: 'button', class: 'secondary upvote', 'aria-label': t('roomPage.upvote'),
+      el('button', { type: 'button', class: 'secondary upvote', 'aria-label': t('roomPage.upvote'), disabled: closed(),
         onclick: () => act('qa.upvote', { question_id: q.question_id }) }, `▲ ${fmtNumber(q.upvotes)}`),
-      room.me.moderator || room.me.presenter ? el('button', { type: 'button', class: 'secondary', onclick: () => answer(q) }, t('roomPage.answer')) : null,
+      (room.me.moderator || room.me.presenter) && !closed() ? el('button', { type: 'button', class: 'secondary', onclick: () => answer(q) }, t('roomPage.answer')) : null,
       room.me.moderator ? el('button', { type: 'button', class: 'secondary', onclick: () => act('qa.pin', { question_id: q.question_id, pinned: !q.pinned }) }, t(q.pinned ? 'roomPage.unpin' : 'roomPage.pin')) : null,
       room.me.moderator ? el('button', { type: 'button', class: 'secondary', onclick: () => act('qa.hide', { question_id: q.question_id, hidden: !q.hidden }) }, t(q.hidden ? 'roomPage.unhide' : 'roomPage.hide')) : null),
     q.answer ? el('p', { class: 'notice' }, `${t('roomPage.answerBy', { name: q.answer.by?.name || '' })} ${q.answer.text}`) : null)));
@@ -192,11 +225,30 @@ function renderModerator() {
     p.organisation ? `${p.name} · ${p.organisation}` : p.name, p.user_id !== room.me.user_id ? el('span', {},
       ' ', el('button', { type: 'button', class: 'secondary', onclick: () => act('participant.mute', { user_id: p.user_id, muted: true }) }, t('roomPage.mod.mute')),
       ' ', el('button', { type: 'button', class: 'danger', onclick: () => act('participant.remove', { user_id: p.user_id }) }, t('roomPage.mod.remove'))) : null))) : null;
-  modBox.replaceChildren(el('h2', {}, t(room.me.moderator ? 'roomPage.mod.title' : 'roomPage.presenter')), el('div', { class: 'row' }, ...buttons),
-    people ? el('h3', {}, t('roomPage.mod.people')) : null, people || '');
+  renderUploads();
+  // replaceChildren() writes null as the text "null": only real nodes go in.
+  modBox.replaceChildren(...[el('h2', {}, t(room.me.moderator ? 'roomPage.mod.title' : 'roomPage.presenter')),
+    buttons.length ? el('div', { class: 'row' }, ...buttons) : null,
+    people ? el('h3', {}, t('roomPage.mod.people')) : null, people, uploadBox].filter(Boolean));
+}
+
+// Slides can be uploaded (and reordered) for a pitch that has not started yet: the presenter's own,
+// or any for a moderator (the server's rule, backend/roadshows/slides.py).
+function renderUploads() {
+  const status = room.roadshow?.status;
+  const open = room.agenda.filter((a) => (room.me.moderator || a.startup_id === room.me.startup_id)
+    && (status === 'scheduled' || (status === 'live' && (room.current?.pitch_index ?? -1) < a.index)));
+  if (!open.length || !(room.me.moderator || room.me.presenter)) { uploadBox.replaceChildren(); uploadBox.dataset.pitches = ''; return; }
+  if (uploadBox.dataset.pitches === open.map((a) => a.index).join(',')) return; // keep files being chosen
+  uploadBox.dataset.pitches = open.map((a) => a.index).join(',');
+  uploadBox.replaceChildren(el('h3', {}, t('roomPage.slides.title')), ...open.map((a) => slideUploader({
+    roomId, pitch: a, name: pick(a, 'startup_name'),
+    onUploaded: (deck) => { a.slides = deck; if (room.slide && room.slide.pitch_index === a.index) renderSlide(); notify(t('roomPage.slides.uploaded', { name: pick(a, 'startup_name'), pages: deck.pages }), 'ok'); },
+    onError: showError })));
 }
 
 function renderAll() {
+  if (closed()) notify('');  // earlier messages (interest sent, muted…) no longer apply
   renderHeader(); renderCurrent(); renderSlide(); renderReactions(); renderChat(); renderQuestions(); renderModerator(); tick();
 }
 
@@ -228,32 +280,59 @@ live.onConnected(async () => {
     document.body.dataset.joined = 'true';
   } catch (error) {
     if (error instanceof LiveError && error.code === 'room.ended') { live.close(); await showRecord(); return; }
+    if (error instanceof LiveError && error.code === 'room.cancelled') {
+      live.close();
+      document.getElementById('offline').hidden = true;
+      title.textContent = t('roomPage.cancelled');
+      page.querySelector('.room')?.remove();
+      return;
+    }
     title.textContent = t('roomPage.unavailable');
     fail(error);
   }
 });
 
-// After the event: the record (attendance analytics and transcript) for organisers and presenters.
+// After the event: the record for everyone the room was open to — agenda with slides, Q&A with answers,
+// chat, interest (organisers see every investor's, a startup the interest in its pitch, an investor their
+// own), attendance analytics.
 async function showRecord() {
   document.getElementById('offline').hidden = true;
+  endedBox.hidden = true;
   let analytics = null;
   let transcript = null;
   try {
     [analytics, transcript] = await Promise.all([gql('RoadshowAnalytics', { id: roomId }), gql('RoadshowTranscript', { id: roomId })]);
   } catch (error) {
     title.textContent = t('roomPage.ended');
-    if (!(error instanceof ApiError && error.code === 'FORBIDDEN')) showError(error);
+    showError(error);
     page.querySelector('.room')?.remove();
     return;
   }
+  const r = transcript.roadshowTranscript.roadshow;
   const a = analytics.roadshowAnalytics;
-  const r = a.roadshow;
+  const entries = transcript.roadshowTranscript.entries;
   const names = new Map(r.agenda.map((x) => [x.index, pick(x, 'startupName')]));
   title.textContent = pick(r, 'title');
-  statusLine.textContent = tk('roadshow.status', r.status, 'common.none');
+  document.title = `${pick(r, 'title')} · ${t('app.name')}`;
+  statusLine.textContent = `${tk('roadshow.status', r.status, 'common.none')} · ${fmtDateTime(r.startedAt)} – ${fmtTime(r.endedAt)}`;
   viewers.hidden = true;
-  page.querySelector('.room').replaceWith(el('div', { id: 'record' },
-    el('section', { class: 'card' }, el('h2', {}, t('roomPage.analytics')),
+  document.body.dataset.roomStatus = 'record';
+  const pitchOf = (e) => (e.pitchIndex !== null && e.pitchIndex !== undefined && names.has(e.pitchIndex) ? ` · ${names.get(e.pitchIndex)}` : '');
+  const by = (e) => (e.authorOrganisation && e.authorOrganisation !== e.authorName ? `${e.authorName} · ${e.authorOrganisation}` : e.authorName);
+  const questions = entries.filter((e) => e.kind === 'question');
+  const chat = entries.filter((e) => e.kind === 'chat');
+  const interest = entries.filter((e) => e.kind === 'interest');
+  const empty = (key) => el('p', { class: 'muted' }, t(key));
+  const section = (id, key, ...body) => el('section', { class: 'card', id, 'aria-labelledby': `${id}-title` }, el('h2', { id: `${id}-title` }, t(key)), ...body);
+  const record = el('div', { id: 'record', class: 'grid grid-2' },
+    section('record-agenda', 'roomPage.agenda', el('ol', { class: 'plain', id: 'record-agenda-list' }, r.agenda.map((x) => el('li', { dataset: { pitch: x.index } },
+      el('strong', {}, pick(x, 'startupName')), el('span', { class: 'muted' }, ` · ${t('roomPage.agendaMinutes', { pitch: x.pitchMinutes, qa: x.qaMinutes })}`),
+      x.slides ? el('div', { class: 'row record-slides' }, x.slides.kind === 'pdf'
+        ? el('a', { href: x.slides.urls[0], target: '_blank', rel: 'noopener', class: 'button secondary' }, t('roomPage.openPdfPages', { pages: x.slides.pages }))
+        : x.slides.urls.map((url, i) => el('a', { href: url, target: '_blank', rel: 'noopener', 'aria-label': t('roomPage.slideAlt', { page: i + 1, pages: x.slides.pages }) },
+          el('img', { src: url, class: 'slide-thumb', alt: t('roomPage.slideAlt', { page: i + 1, pages: x.slides.pages }) }))))
+        : el('p', { class: 'muted' }, t('roomPage.noSlide')))))),
+    section('record-analytics', 'roomPage.analytics',
       el('p', { id: 'analytics-summary' }, t('roomPage.analyticsSummary', { unique: a.uniqueViewers, peak: a.peakViewers,
         average: fmtNumber(a.averageViewers, { maximumFractionDigits: 1 }), minutes: fmtNumber(a.durationSeconds / 60, { maximumFractionDigits: 0 }),
         questions: a.questions, interest: a.interestCount })),
@@ -262,11 +341,18 @@ async function showRecord() {
           .map((k, i) => el('th', { scope: 'col', class: i ? 'num' : '' }, t(k))))),
         el('tbody', {}, a.pitches.map((p) => el('tr', {}, el('td', {}, names.get(p.index) || ''),
           ...[p.viewers, p.peakViewers, p.questions, p.interestCount, p.reactions].map((v) => el('td', { class: 'num' }, fmtNumber(v))))))))),
-    el('section', { class: 'card' }, el('h2', {}, t('roomPage.transcript')),
-      el('ul', { class: 'plain', id: 'transcript' }, transcript.roadshowTranscript.entries.map((e) => el('li', {},
-        el('span', { class: 'muted' }, `${fmtTime(e.at)} · ${tk('roomPage.entry', e.kind, 'roomPage.entry.chat')} · `),
-        el('strong', {}, e.authorName), ' ', e.text,
-        e.answer ? el('p', { class: 'muted' }, t('roomPage.answerText', { text: e.answer })) : null))))));
+    section('record-qa', 'roomPage.qa', questions.length ? el('ul', { class: 'plain', id: 'record-qa-list' }, questions.map((e) => el('li', {},
+      el('p', {}, el('strong', {}, e.text), el('span', { class: 'muted' }, ` — ${by(e)}${pitchOf(e)} · ▲ ${fmtNumber(e.upvotes)}`)),
+      e.answer ? el('p', { class: 'notice' }, t('roomPage.answerText', { text: e.answer })) : el('p', { class: 'muted' }, t('roomPage.unanswered')))))
+      : empty('roomPage.noQuestions')),
+    section('record-interest', 'roomPage.interestTitle', interest.length ? el('ul', { class: 'plain', id: 'record-interest-list' }, interest.map((e) => el('li', {},
+      el('strong', {}, by(e)), el('span', { class: 'muted' }, `${pitchOf(e)} · ${fmtTime(e.at)}`))))
+      : empty('roomPage.noInterest')),
+    section('record-chat', 'roomPage.chat', chat.length ? el('ul', { class: 'plain messages', id: 'transcript' }, chat.map((e) => el('li', {},
+      el('span', { class: 'muted' }, `${fmtTime(e.at)} `), el('strong', {}, e.authorName), ' ', e.text)))
+      : empty('roomPage.noChat')));
+  const room = page.querySelector('.room');
+  if (room) room.replaceWith(record); else page.append(record);
 }
 live.on('*', (data, frame) => {
   if (frame.topic === `room:${roomId}` && typeof frame.seq === 'number') room.seq = Math.max(room.seq ?? 0, frame.seq);
@@ -289,7 +375,20 @@ live.on('qa.hidden', (d) => {
 });
 live.on('pitch.changed', (c) => { room.current = c; if (c.server_time) room.offset = new Date(c.server_time).getTime() - Date.now(); renderCurrent(); renderModerator(); tick(); });
 live.on('slide.changed', (s) => { room.slide = s; renderSlide(); });
-live.on('room.status', (d) => { if (room.roadshow) { room.roadshow.status = d.status; } renderAll(); });
+live.on('room.status', (d) => {
+  if (room.roadshow) Object.assign(room.roadshow, { status: d.status, ended_at: d.ended_at ?? room.roadshow.ended_at });
+  if (d.status === 'ended' && room.current) room.current = { ...room.current, phase: 'done', ends_at: null };
+  renderAll();
+});
+live.on('room.updated', (d) => {
+  if (!room.roadshow) return;
+  Object.assign(room.roadshow, { title_zh: d.title_zh, title_en: d.title_en, starts_at: d.starts_at });
+  const slides = new Map(room.agenda.map((a) => [a.startup_id, a.slides]));
+  room.agenda = d.agenda.map((a) => ({ ...a, slides: slides.get(a.startup_id) || null }));
+  uploadBox.dataset.pitches = '';
+  renderAll();
+  notify(t('roomPage.updated', { when: fmtDateTime(d.starts_at) }), 'info');
+});
 live.on('presence', (d) => { room.presence = d.count; renderHeader(); });
 live.on('presence.detail', (d) => { room.presence = d.count; room.people = d.people || []; renderHeader(); renderModerator(); });
 live.on('reactions', (d) => renderReactions(d.counts));

@@ -1,6 +1,7 @@
-// Incubator scorecard: radar against the benchmark threshold, indicators with contributions, the gap to
-// benchmark as a to-do list, a what-if panel recomputed as targets are edited, and the change since the
-// previous quarter explained by indicator.
+// Incubator scorecard: radar against the benchmark threshold, the official gates checked before a tier,
+// indicators with contributions, the gap to benchmark as the least-effort plan (ordered steps, each with
+// its points), a what-if panel recomputed as targets are edited, and the change since the previous
+// quarter split into own values, imputation, peers and scheme.
 import { t, tk, pick, fmtNumber, unitText } from '../i18n.js';
 import { gql, ApiError, fieldMessage } from '../api.js';
 import { initPage, el, showError } from '../shell.js';
@@ -26,6 +27,7 @@ if (me.role !== 'MANAGER') {
 const summary = el('div', { id: 'summary', class: 'row', 'aria-live': 'polite' });
 const radarBox = el('div', { class: 'chart', id: 'chart-radar', role: 'img', 'aria-label': t('scorecard.radar') });
 const gapBox = el('div', { id: 'gap' });
+const gateBox = el('div', { id: 'gates' });
 const whatIfBox = el('div', { id: 'what-if' });
 const whatIfResult = el('div', { id: 'what-if-result', 'aria-live': 'polite' });
 const changeBox = el('div', { id: 'change' });
@@ -34,6 +36,7 @@ page.replaceChildren(el('h1', {}, t('scorecard.title')), el('div', { class: 'car
   el('div', { class: 'grid grid-2' },
     el('section', { class: 'card', 'aria-labelledby': 'radar-title' }, el('h2', { id: 'radar-title' }, t('scorecard.radar')), radarBox),
     el('section', { class: 'card', 'aria-labelledby': 'gap-title' }, el('h2', { id: 'gap-title' }, t('scorecard.gap')), gapBox)),
+  el('section', { class: 'card', 'aria-labelledby': 'gates-title' }, el('h2', { id: 'gates-title' }, t('scorecard.gates')), gateBox),
   el('div', { class: 'grid grid-2' },
     el('section', { class: 'card', 'aria-labelledby': 'whatif-title' }, el('h2', { id: 'whatif-title' }, t('scorecard.whatIf')),
       el('p', { class: 'muted' }, t('scorecard.whatIfHelp')), whatIfResult, whatIfBox),
@@ -51,25 +54,55 @@ function renderSummary(card) {
     ...card.dimensions.map((d) => el('div', {}, el('span', { class: 'label' }, tk('dimension', d.dimension, 'dimension.other')), ' ', num1(d.score))));
 }
 
+function renderGates(card) {
+  const notes = card.notApplicableDimensions.length
+    ? el('p', { class: 'muted', id: 'na-dimensions' }, t('scorecard.naDimensions', {
+      dimensions: card.notApplicableDimensions.map((d) => tk('dimension', d, 'dimension.other')).join('、') })) : null;
+  if (!card.tiered) { gateBox.replaceChildren(el('p', { class: 'muted', id: 'gates-untiered' }, t('scorecard.notTiered'))); return; }
+  gateBox.replaceChildren(el('p', { class: 'muted' }, t('scorecard.gatesHelp')),
+    el('ul', { class: 'plain', id: 'gate-list' }, card.gates.map((g) => el('li', { dataset: { gate: g.gateId, status: g.status } },
+      el('span', { class: `badge gate-${g.status}` }, tk('scorecard.gateStatus', g.status, 'scorecard.status.other')), ' ',
+      pick(g, 'name'), ' ', el('span', { class: 'muted' }, g.value === null ? '' : `(${fmtNumber(g.value, { maximumFractionDigits: 3 })})`),
+      el('div', { class: 'muted small' }, g.basis)))), notes);
+}
+
+function planBlock(g, id) {
+  const intro = el('p', {}, t('scorecard.gapIntro', { tier: tk('tier', g.targetTier, 'tier.unknown'), quarter: g.quarter,
+    points: g.compositeNeeded === null ? '—' : num1(g.compositeNeeded) }));
+  const shortfalls = g.dimensionShortfalls.length ? el('p', { class: 'muted' }, t('scorecard.shortfalls'), ' ',
+    g.dimensionShortfalls.map((d) => `${tk('dimension', d.dimension, 'dimension.other')} ${num1(d.score)}`).join(' · ')) : null;
+  if (!g.reachable) return [intro, shortfalls, el('p', { class: 'notice', id: `${id}-unreachable` }, t('scorecard.planUnreachable', { reason: g.reason }))];
+  return [intro, shortfalls,
+    el('p', { class: 'muted', id: `${id}-summary` }, t('scorecard.planSummary', { steps: g.steps.length, effort: num1(g.totalEffort),
+      tier: tk('tier', g.reachesTier, 'tier.unknown'), after: num1(g.compositeAfter) })),
+    g.optimal ? null : el('p', { class: 'muted', id: `${id}-not-proven` }, t('scorecard.planNotProven')),
+    el('ol', { class: 'todo', id: `${id}-list` }, g.steps.map((step) => el('li', { dataset: { lever: step.lever, points: String(step.pointsGained) } },
+      pick(step, 'message'),
+      el('span', { class: 'muted' }, ` ${t('scorecard.stepPoints', { points: fmtNumber(step.pointsGained, { maximumFractionDigits: 2 }), ratio: fmtNumber(step.pointsPerEffort, { maximumFractionDigits: 2 }) })}`))))];
+}
+
 function renderGap(card) {
-  if (!card.gap) { gapBox.replaceChildren(el('p', { class: 'notice notice-ok', id: 'gap-none' }, t('scorecard.isBenchmark'))); return; }
-  const g = card.gap;
-  gapBox.replaceChildren(
-    el('p', {}, t('scorecard.gapIntro', { tier: tk('tier', g.targetTier, 'tier.unknown'), points: g.compositeNeeded === null ? '—' : num1(g.compositeNeeded) })),
-    g.dimensionShortfalls.length ? el('p', { class: 'muted' }, t('scorecard.shortfalls'), ' ',
-      g.dimensionShortfalls.map((d) => `${tk('dimension', d.dimension, 'dimension.other')} ${num1(d.score)}`).join(' · ')) : null,
-    el('ul', { class: 'plain todo', id: 'gap-list' }, g.items.map((item) => el('li', { dataset: { lever: item.lever } },
-      t(item.change >= 0 ? 'scorecard.todoMore' : 'scorecard.todoFewer', {
-        n: fmtNumber(Math.abs(item.change)), unit: unitText(item.unit), lever: pick(item, 'leverName'), indicator: pick(item, 'name'),
-        threshold: fmtNumber(item.threshold) }),
-      el('span', { class: 'muted' }, ` ${t('scorecard.pointsGained', { points: num1(item.pointsGained) })}`),
-      item.feasible ? null : el('span', { class: 'muted' }, ` ${t('scorecard.notFeasible')}`)))));
+  if (!card.gap) {
+    gapBox.replaceChildren(el('p', { class: card.tiered ? 'notice notice-ok' : 'muted', id: 'gap-none' },
+      t(card.tiered ? 'scorecard.isBenchmark' : 'scorecard.notTiered')));
+    return;
+  }
+  const next = card.nextTierGap ? el('details', { id: 'next-tier', open: true },
+    el('summary', {}, t('scorecard.nextTier', { tier: tk('tier', card.nextTierGap.targetTier, 'tier.unknown') })),
+    ...planBlock(card.nextTierGap, 'next-gap')) : null;
+  gapBox.replaceChildren(...[next, ...planBlock(card.gap, 'gap')].filter(Boolean));
 }
 
 let whatIfTimer = null;
 function renderWhatIf(card) {
   const levers = new Map();
-  for (const item of card.gap?.items || []) if (!levers.has(item.lever)) levers.set(item.lever, item);
+  for (const item of card.gap?.steps || []) {
+    if (!levers.has(item.lever)) levers.set(item.lever, item);
+    // a field the lever is part of moves with it (more non-rent income is more total income)
+    if (item.alsoField && !levers.has(item.alsoField)) {
+      levers.set(item.alsoField, { lever: item.alsoField, change: item.change, unit: item.unit, leverNameZh: item.alsoNameZh, leverNameEn: item.alsoNameEn });
+    }
+  }
   if (!levers.size) { whatIfBox.replaceChildren(el('p', { class: 'muted' }, t('scorecard.whatIfNone'))); whatIfResult.replaceChildren(); return; }
   whatIfBox.replaceChildren(el('div', { class: 'fields' }, [...levers.values()].map((item) => el('div', { class: 'field' },
     el('label', { for: `wi-${item.lever}` }, t('scorecard.whatIfField', { lever: pick(item, 'leverName'), unit: unitText(item.unit) })),
@@ -116,7 +149,8 @@ async function renderChange() {
         delta: `${e.delta >= 0 ? '+' : ''}${num1(e.delta)}`, rankBefore: e.rankBefore ?? '—', rankAfter: e.rankAfter ?? '—' })),
       el('ul', { class: 'plain', id: 'change-effects' }, effects.map((x) => el('li', {}, pick(x, 'name'), ': ',
         el('span', { class: x.effect >= 0 ? 'change-up' : 'change-down' }, `${x.effect >= 0 ? '+' : ''}${num1(x.effect)}`)))),
-      el('p', { class: 'muted' }, t('scorecard.peerEffect', { peer: num1(e.peerEffect), interaction: num1(e.interaction) })));
+      el('p', { class: 'muted', id: 'change-parts' }, t('scorecard.changeParts', { peer: num1(e.peerEffect), imputation: num1(e.imputationEffect),
+        scheme: num1(e.schemeEffect), interaction: num1(e.interaction) })));
   } catch (error) {
     changeBox.replaceChildren(el('p', { class: 'muted' }, error instanceof ApiError && error.code === 'NOT_FOUND' ? t('scorecard.noChange', { from }) : (error.userMessage || t('error.UNKNOWN'))));
   }
@@ -149,11 +183,11 @@ async function load() {
     state.card = null;
     const message = error instanceof ApiError && error.code === 'NOT_FOUND' ? t('scorecard.noData', { quarter: state.quarter }) : null;
     summary.replaceChildren(el('p', { class: 'notice' }, message || error.userMessage || t('error.UNKNOWN')));
-    for (const box of [gapBox, whatIfBox, whatIfResult, changeBox, indicatorBox, radarBox]) box.replaceChildren();
+    for (const box of [gapBox, gateBox, whatIfBox, whatIfResult, changeBox, indicatorBox, radarBox]) box.replaceChildren();
     if (!message) showError(error);
     return;
   }
-  renderSummary(state.card); renderGap(state.card); renderWhatIf(state.card); renderIndicators(state.card);
+  renderSummary(state.card); renderGates(state.card); renderGap(state.card); renderWhatIf(state.card); renderIndicators(state.card);
   await Promise.all([renderChange(), radar(state.incubatorId, state.quarter).then((fig) => drawFigure(radarBox, fig))
     .catch(() => radarBox.replaceChildren(el('p', { class: 'muted' }, t('common.empty'))))]);
 }

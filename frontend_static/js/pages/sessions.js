@@ -5,6 +5,7 @@ import { t, pick, fmtNumber, fmtDateTime, fmtTime } from '../i18n.js';
 import { gql, ApiError, fieldMessage } from '../api.js';
 import { initPage, el, notify, showError } from '../shell.js';
 import { param, setParams } from '../util.js';
+import { dateField, dateValue, invalidMessage } from '../datefield.js';
 
 const me = await initPage({ roles: ['ADMIN', 'MANAGER'], title: 'session.title' });
 const page = document.getElementById('page');
@@ -43,11 +44,14 @@ async function loadParties() {
 
 function errorSlot(f) { return el('span', { class: 'field-error', id: `err-s-${f}`, role: 'status' }); }
 
+let slotSerial = 0;
+// A slot typed in the page's format and language (js/datefield.js), not the browser's locale-bound picker.
 function slotRow(value = '') {
   const n = () => [...slotList.children].indexOf(row) + 1;
-  const input = el('input', { type: 'datetime-local', class: 'slot-input', value, required: true });
+  const [input, hint] = dateField(`s-slot-${++slotSerial}`, { kind: 'datetime', value });
+  input.classList.add('slot-input');
   const remove = el('button', { type: 'button', class: 'secondary slot-remove', onclick: () => { row.remove(); relabel(); } }, t('session.removeSlot'));
-  const row = el('li', { class: 'row' }, input, remove);
+  const row = el('li', { class: 'row' }, el('span', { class: 'date-pair' }, input, hint), remove);
   row.relabel = () => {
     input.setAttribute('aria-label', t('session.slotN', { n: n() }));
     remove.setAttribute('aria-label', t('session.removeSlotN', { n: n() }));
@@ -120,10 +124,10 @@ async function createSession(form) {
   const problems = [];
   const slots = [];
   for (const input of slotList.querySelectorAll('.slot-input')) {
-    if (!input.value) { problems.push(['slots', t('session.check.slot')]); break; }
+    const local = dateValue(input);
+    if (!local) { problems.push(['slots', local === null ? invalidMessage('datetime') : t('session.check.slot')]); input.setAttribute('aria-invalid', 'true'); break; }
     // typed in Beijing time, as shown in the grid (and as on the roadshow form), whatever the browser's zone
-    const local = input.value.length === 16 ? `${input.value}:00` : input.value;
-    slots.push(new Date(`${local}+08:00`).toISOString());
+    slots.push(new Date(`${local}:00+08:00`).toISOString());
   }
   const int = (id) => Number(document.getElementById(id).value);
   const input = { title: document.getElementById('s-title').value.trim(), meetingMinutes: int('s-meetingMinutes'), slots,

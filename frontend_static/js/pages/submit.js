@@ -1,5 +1,7 @@
 // Manager submission: the quarter's raw fields grouped by dimension, client checks mirroring the
 // server's (number, range, whole counts, the scheme's consistency rules), server field errors next to their fields, drafts, history, upload.
+// What is typed survives a language switch (kept in sessionStorage for that reload), and leaving with
+// unsaved changes (another page, another quarter or incubator) asks first.
 import { t, pick, fmtNumber, fmtDateTime, tk, currentLang, unitText } from '../i18n.js';
 import { gql, ApiError, fieldMessage, upload, download } from '../api.js';
 import { initPage, el, notify, showError } from '../shell.js';
@@ -11,14 +13,51 @@ const page = document.getElementById('page');
 const state = { incubatorId: me.incubatorId || param('incubator'), quarter: param('quarter') || recentQuarters(2)[1],
   fields: [], head: null, pendingKey: null };
 
-const quarterSelect = el('select', { id: 'quarter', onchange: () => { state.quarter = quarterSelect.value; load(); } },
+const TYPED_KEY = 'incubench.submit.typed';
+let switchingLanguage = false;
+
+// The form's typed values (field id → text) and whether they differ from the stored revision.
+function typedValues() {
+  return Object.fromEntries(state.fields.map((f) => [f.id, document.getElementById(`f-${f.id}`)?.value ?? '']));
+}
+function storedText(id) {
+  const value = valueOf(state.head?.metrics, id);
+  return value === null ? '' : String(value);
+}
+function dirty() {
+  return state.fields.some((f) => { const input = document.getElementById(`f-${f.id}`); return input && input.value.trim() !== storedText(f.id); });
+}
+// A change of quarter or incubator with unsaved changes: ask first; undo the picker's change if refused.
+function leaveForm(select, previous) {
+  if (!dirty() || confirm(t('submit.unsavedConfirm'))) return true;
+  select.value = previous;
+  return false;
+}
+window.addEventListener('beforeunload', (e) => {
+  if (switchingLanguage || !dirty()) return;
+  e.preventDefault();
+  e.returnValue = '';
+});
+window.addEventListener('incubench:language-switch', () => {
+  if (!dirty()) return;
+  switchingLanguage = true;
+  sessionStorage.setItem(TYPED_KEY, JSON.stringify({ incubatorId: state.incubatorId, quarter: state.quarter, values: typedValues() }));
+});
+
+const quarterSelect = el('select', { id: 'quarter', onchange: () => {
+  if (!leaveForm(quarterSelect, state.quarter)) return;
+  state.quarter = quarterSelect.value; load();
+} },
   recentQuarters(12).map((q) => el('option', { value: q, selected: q === state.quarter }, q)));
 const controls = el('div', { class: 'row' },
   el('div', { class: 'field' }, el('label', { for: 'quarter' }, t('submit.quarter')), quarterSelect));
 if (me.role === 'ADMIN') {
   const incubators = await allIncubators();
   state.incubatorId = state.incubatorId || incubators[0]?.id;
-  const select = el('select', { id: 'incubator', onchange: () => { state.incubatorId = select.value; load(); } },
+  const select = el('select', { id: 'incubator', onchange: () => {
+    if (!leaveForm(select, state.incubatorId)) return;
+    state.incubatorId = select.value; load();
+  } },
     incubators.map((i) => el('option', { value: i.id, selected: i.id === state.incubatorId }, pick(i, 'name'))));
   controls.prepend(el('div', { class: 'field' }, el('label', { for: 'incubator' }, t('submit.incubator')), select));
 }
@@ -178,6 +217,7 @@ async function load(clearNotice = true) {
     state.fields = data.rawFields;
     state.head = data.quarterlyMetrics;
     renderForm();
+    restoreTyped();
     renderHistory(data.metricsRevisions);
     const head = state.head;
     const windowText = data.reportingWindow.state === 'CLOSED' ? t('submit.windowClosed') : t('submit.windowOpen');
@@ -186,6 +226,21 @@ async function load(clearNotice = true) {
         when: fmtDateTime(head.updatedAt) }) + ' ' + windowText
       : `${t('submit.nothingYet')} ${windowText}`;
   } catch (error) { showError(error); }
+}
+
+// After a language switch: put back what was typed for this incubator and quarter (once).
+function restoreTyped() {
+  const kept = sessionStorage.getItem(TYPED_KEY);
+  if (!kept) return;
+  sessionStorage.removeItem(TYPED_KEY);
+  let typed = null;
+  try { typed = JSON.parse(kept); } catch { return; }
+  if (!typed || typed.incubatorId !== state.incubatorId || typed.quarter !== state.quarter) return;
+  for (const [id, value] of Object.entries(typed.values || {})) {
+    const input = document.getElementById(`f-${id}`);
+    if (input) input.value = value;
+  }
+  notify(t('submit.typedKept'), 'info');
 }
 
 async function doUpload() {

@@ -122,6 +122,12 @@ async function save(form) {
   const button = document.getElementById('ws-save');
   button.disabled = true;   // a double-click registers one workstation
   try {
+    // An advisor taken off takes their future consultations here with them: say how many first.
+    if (editing && editing.advisorIds.some((id) => !input.advisorIds.includes(id))) {
+      const n = (await gql('IpWorkstationAdvisorRemovalImpact', { workstationId: editing.id, advisorIds: input.advisorIds }))
+        .ipWorkstationAdvisorRemovalImpact;
+      if (n && !confirm(t('workstations.removeAdvisorsConfirm', { n }))) return;
+    }
     if (editing) {
       const updated = (await gql('UpdateIpWorkstation', { workstationId: editing.id, input })).updateIpWorkstation;
       notify(updated.cancelledBookings ? t('workstations.savedCancelled', { n: updated.cancelledBookings }) : t('common.saved'), 'ok');
