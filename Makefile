@@ -39,9 +39,12 @@ lint: $(STAMP)
 
 # Browser tests run in their own pytest process: Playwright's sync API and pytest-asyncio's session
 # event loop do not share one process well.
+# The last step runs every benchmark in quick mode (each script runs and reports; targets are judged by
+# `make bench`), so the scripts cannot rot.
 test: $(STAMP) browser lint
 	$(BIN)/python -m pytest -q -m "not e2e"
 	$(BIN)/python -m pytest -q -m e2e tests/e2e
+	$(BIN)/python -m bench.run_all --quick
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all

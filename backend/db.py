@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from pymongo import AsyncMongoClient, IndexModel, WriteConcern
 from pymongo.asynchronous.collection import AsyncCollection
@@ -16,6 +17,31 @@ log = logging.getLogger(__name__)
 DURABLE = WriteConcern(w="majority", j=True)
 
 Document = dict[str, object]
+
+# At most this many values in one ``$in``: the embedded server checks every candidate against the whole
+# list, so one large ``$in`` costs the square of its length; batches of this size keep it linear.
+MAX_IN = 50
+T = TypeVar("T")
+
+
+def in_batches(values: Iterable[T], size: int = MAX_IN) -> Iterator[list[T]]:
+    """``values`` (duplicates dropped, order kept) in lists of at most ``size``."""
+    unique = list(dict.fromkeys(values))
+    for start in range(0, len(unique), size):
+        yield unique[start:start + size]
+
+
+async def find_in(collection: AsyncCollection[Document], field: str, values: Sequence[Any],
+                  other: Mapping[str, Any] | None = None, projection: Mapping[str, Any] | None = None,
+                  sort: Sequence[tuple[str, int]] | None = None) -> AsyncIterator[dict[str, Any]]:
+    """Documents whose ``field`` is one of ``values`` (and that match ``other``), one query per batch of
+    ``MAX_IN`` values; ``sort`` orders within each batch only."""
+    for batch in in_batches(values):
+        cursor = collection.find({**(other or {}), field: {"$in": batch}}, projection)
+        if sort:
+            cursor = cursor.sort(list(sort))
+        async for document in cursor:
+            yield document
 
 
 @dataclass(frozen=True)

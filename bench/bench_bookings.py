@@ -1,9 +1,10 @@
-"""IP-workstation booking benchmarks against the embedded database (SecantusDB child process).
+"""IP-workstation booking benchmarks against the embedded database (SecantusDB child process, on disk with
+sync-on-commit as ``make run``).
 
 Run: .venv/bin/python -m bench.bench_bookings [--quick]
 
 1. Sustained throughput: 50 concurrent clients each book their own stream of free slots (distinct
-   advisors, so no contention), through the service and through GraphQL (in-process ASGI).
+   advisors, so no contention), through the service and through GraphQL (HTTP to ``incubench run``).
    Baseline in the same run: the same 50 clients doing one durable ``insert_one`` each per request
    (the least database work a booking could cost).
 2. Contention: 200 startups request the same slot at once (then join its waitlist); repeated for
@@ -12,7 +13,6 @@ Run: .venv/bin/python -m bench.bench_bookings [--quick]
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import statistics
 import sys
@@ -33,10 +33,12 @@ from backend.security import hash_password_sync, issue_token
 from backend.settings import Settings
 from backend.state import AppState
 from backend.users.models import NewUser, Role, User
+from bench.common import Targets, arguments, served_app
 from cloud_incubator.bookings.rules import PARK_TZ, local_instant
 from cloud_incubator.bookings.service import bookings
 
 CLIENTS = 50
+CONTENDERS = 200
 BOOK_OPERATION = (Path(__file__).resolve().parents[1] / "graphql" / "operations" / "BookIpSlot.graphql").read_text()
 
 
@@ -181,11 +183,15 @@ def line(label: str, seconds: float, count: int, latencies: list[float]) -> str:
             f"p50 {1000 * statistics.median(latencies):.1f} ms, p95 {1000 * pct(latencies, 95):.1f} ms)")
 
 
-async def main(quick: bool) -> None:
-    per_client = 8 if quick else 20
-    rounds = 2 if quick else 5
+async def main(quick: bool) -> int:
+    global CLIENTS, CONTENDERS
+    targets = Targets(quick)
+    if quick:
+        CLIENTS, CONTENDERS = 10, 40
+    per_client = 2 if quick else 20
+    rounds = 1 if quick else 5
     with TemporaryDirectory() as tmp:
-        server = EmbeddedDatabase(storage_path=":memory:")
+        server = EmbeddedDatabase(storage_path=str(Path(tmp) / "db"))
         await server.astart()
         try:
             settings = Settings(env="test", mongodb_uri=server.uri, database_name=f"bench_{uuid.uuid4().hex[:8]}",
@@ -193,7 +199,7 @@ async def main(quick: bool) -> None:
             app = create_app(settings)
             async with LifespanManager(app, startup_timeout=60):
                 state: AppState = app.state.incubench
-                ws_id, advisors, startups, _ = await make_park(state, advisors=CLIENTS + 1, startups=2 * CLIENTS + 200)
+                ws_id, advisors, startups, _ = await make_park(state, advisors=CLIENTS + 1, startups=2 * CLIENTS + CONTENDERS)
                 first_day = datetime.now(PARK_TZ).date() + timedelta(days=1)
                 print(f"== 1. sustained booking throughput, {CLIENTS} concurrent clients × {per_client} bookings "
                       "(embedded SecantusDB, w=majority j=true)")
@@ -202,32 +208,34 @@ async def main(quick: bool) -> None:
                 # GraphQL round: the next days' slots, with the same clients
                 for startup in startups[: 2 * CLIENTS]:
                     await state.db.ip_ledgers.update_one({"_id": startup.startup_id}, {"$set": {"open": {}}})
-                async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as http:
-                    gql = await sustained_graphql(http, state, ws_id, advisors, startups, per_client,
-                                                  first_day + timedelta(days=3))
+                # GraphQL over HTTP to `incubench run` on the same database (the user's path).
+                with served_app(server.uri, settings.database_name, settings.resolved_jwt_secret()) as (port, _):
+                    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=300) as http:
+                        gql = await sustained_graphql(http, state, ws_id, advisors, startups, per_client,
+                                                      first_day + timedelta(days=3))
                 n = CLIENTS * per_client
                 print(line("baseline: one durable insert_one", base[0], n, base[1]))
                 print(line("bookings through the service", svc[0], n, svc[1]))
-                print(line("bookings through GraphQL (ASGI, in-process)", gql[0], n, gql[1]))
+                print(line("bookings through GraphQL (HTTP, incubench run)", gql[0], n, gql[1]))
                 print(f"cost of a booking vs one durable insert: service {svc[0] / base[0]:.1f}x, "
                       f"GraphQL {gql[0] / base[0]:.1f}x")
-                print(f"\n== 2. contention: 200 startups request one slot at once (losers join the waitlist), "
+                print(f"\n== 2. contention: {CONTENDERS} startups request one slot at once (losers join the waitlist), "
                       f"{rounds} rounds")
                 walls, latencies, ok = await contention(state, ws_id, advisors[CLIENTS], startups[2 * CLIENTS:],
                                                         rounds, first_day + timedelta(days=6))
                 print(f"round wall time: median {1000 * statistics.median(walls):.0f} ms "
                       f"(min {1000 * min(walls):.0f}, max {1000 * max(walls):.0f}); "
-                      f"{200 / statistics.median(walls):.0f} requests/s")
+                      f"{CONTENDERS / statistics.median(walls):.0f} requests/s")
                 print(f"request latency (book, then join waitlist on SLOT_TAKEN): p50 "
                       f"{1000 * statistics.median(latencies):.0f} ms, p95 {1000 * pct(latencies, 95):.0f} ms")
-                print(f"exactly one winner and 199 consistent waitlist entries every round: {ok}")
+                print(f"exactly one winner and {CONTENDERS - 1} consistent waitlist entries every round: {ok}")
+                targets.check("exactly one winner, the others consistently waitlisted, every round", ok,
+                              f"{rounds} rounds")
                 await state.client.drop_database(settings.database_name)
         finally:
             await server.astop()
+    return targets.exit_code()
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer bookings and rounds")
-    asyncio.run(main(parser.parse_args().quick))
-    sys.exit(0)
+    sys.exit(asyncio.run(main(arguments(__doc__.splitlines()[0]).parse_args().quick)))

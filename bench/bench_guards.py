@@ -10,14 +10,12 @@ Exits 1 when a target is missed: guarded / unguarded p50 ≤ 1.15 on the ranking
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
-from datetime import timedelta
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -30,10 +28,9 @@ from backend.app import create_app
 from backend.edge.guard import EdgeGuard
 from backend.edge.headers import SecurityHeaders
 from backend.embedded_db import EmbeddedDatabase
-from backend.security import hash_password_sync, issue_token
 from backend.settings import Settings
-from backend.users.models import NewUser, Role
-from bench.bench_ranking import QUARTER, QUERY, pct, seed
+from bench.bench_ranking import OPERATION, QUARTER, SECRET, prepare
+from bench.common import pct
 
 ME = "{ me { id } }"
 TARGETS = {"ranking": 1.15, "me": 2.0}
@@ -62,8 +59,9 @@ async def main(n: int, runs: int) -> int:
     server.start()
     try:
         with TemporaryDirectory() as tmp:
+            token = await prepare(server.uri, "bench_guards", n)
             settings = Settings(env="test", mongodb_uri=server.uri, database_name="bench_guards",
-                                jwt_secret="bench-" + "x" * 40, var_dir=Path(tmp) / "var", log_level="WARNING",
+                                jwt_secret=SECRET, var_dir=Path(tmp) / "var", log_level="WARNING",
                                 requests_per_user=10 ** 9, requests_per_address=10 ** 9)
             guarded = create_app(settings)
             plain = without_guards(create_app(settings))
@@ -73,12 +71,6 @@ async def main(n: int, runs: int) -> int:
                 # The cost limit is a schema extension: take it out of the unguarded app's schema.
                 for schema in _schemas(plain):
                     schema.extensions = [e for e in schema.extensions if e is not CostLimit]  # type: ignore[attr-defined]
-                state = guarded.state.incubench
-                await seed(state, n)
-                evaluator = await state.user_service.create_user(
-                    NewUser(username="bench-evaluator", display_name="evaluator", role=Role.evaluator,
-                            password="x" * 12), password_hash=hash_password_sync("x" * 12))
-                token, _ = issue_token(evaluator.id, "evaluator", settings.resolved_jwt_secret(), timedelta(hours=1))
                 headers = {"Authorization": f"Bearer {token}"}
                 clients = {}
                 for name, app in (("guarded", guarded), ("plain", plain)):
@@ -87,15 +79,18 @@ async def main(n: int, runs: int) -> int:
                         httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1"))
 
                 def call(client: httpx.AsyncClient, query: str, variables: dict) -> Callable[[], Awaitable[None]]:
+                    request = {"query": query, "variables": variables}
+                    if query is OPERATION:
+                        request["operationName"] = "DashboardRanking"
+
                     async def run() -> None:
-                        response = await client.post("/graphql", json={"query": query, "variables": variables},
-                                                     headers=headers)
+                        response = await client.post("/graphql", json=request, headers=headers)
                         body = response.json()
                         assert response.status_code == 200 and "errors" not in body, body
                     return run
 
                 calls = {f"{kind}/{name}": call(clients[name], query, variables)
-                         for kind, query, variables in (("ranking", QUERY, {"quarter": QUARTER, "first": n}),
+                         for kind, query, variables in (("ranking", OPERATION, {"quarter": QUARTER}),
                                                         ("me", ME, {}))
                          for name in ("guarded", "plain")}
                 guarded_response = await clients["guarded"].post("/graphql", json={"query": ME}, headers=headers)
@@ -129,8 +124,13 @@ async def main(n: int, runs: int) -> int:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
+    from bench.common import arguments
+
+    parser = arguments(__doc__)
     parser.add_argument("--incubators", type=int, default=500)
     parser.add_argument("--runs", type=int, default=200)
     args = parser.parse_args()
-    sys.exit(asyncio.run(main(args.incubators, args.runs)))
+    if args.quick:
+        args.incubators, args.runs = 30, 10
+    code = asyncio.run(main(args.incubators, args.runs))
+    sys.exit(0 if args.quick else code)

@@ -1,6 +1,7 @@
-"""50 concurrent managers submitting quarterly metrics over GraphQL (in-process ASGI, embedded database).
+"""50 concurrent managers submitting quarterly metrics over GraphQL (HTTP to `incubench run`, on-disk database).
 
-Run: .venv/bin/python -m bench.bench_submissions [--managers 50] [--quarters 8]
+Run: .venv/bin/python -m bench.bench_submissions [--quick] [--managers 50] [--quarters 8]
+(The app starts its embedded database on disk with sync-on-commit, as ``make run``.)
 
 Each manager submits its own incubator's quarters one after another (final submissions with an
 idempotencyKey); every third submission is also sent twice more at once (a double click) and once again
@@ -12,7 +13,6 @@ the same 50 clients doing one durable ``insert_one`` per request (the least work
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import statistics
 import sys
@@ -30,6 +30,7 @@ from backend.db import durable
 from backend.security import hash_password_sync, issue_token
 from backend.settings import Settings
 from backend.users.models import NewUser, Role
+from bench.common import Targets, arguments, on_disk_database, served_app
 from evaluation import shift_quarter
 from tests.submissions.helpers import BASE_METRICS
 
@@ -54,9 +55,9 @@ def body(incubator: str, quarter: str, mentors: float, key: str | None, base: in
 
 async def main(managers: int, quarters: int) -> int:
     quarter_list = [shift_quarter("2026Q3", -k) for k in range(quarters)][::-1]
-    with TemporaryDirectory() as tmp:
-        settings = Settings(env="test", database_name="bench_submissions", jwt_secret="bench-" + "x" * 40,
-                            var_dir=Path(tmp) / "var", log_level="WARNING")
+    with TemporaryDirectory() as tmp, on_disk_database() as uri:
+        settings = Settings(env="test", mongodb_uri=uri, database_name="bench_submissions",
+                            jwt_secret="bench-" + "x" * 40, var_dir=Path(tmp) / "var", log_level="WARNING")
         app = create_app(settings)
         async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60):
             state = app.state.incubench
@@ -72,44 +73,46 @@ async def main(managers: int, quarters: int) -> int:
                     incubator_id=incubator), password_hash=password)
                 tokens.append(issue_token(user.id, "manager", settings.resolved_jwt_secret(), timedelta(hours=1))[0])
                 incubators.append(incubator)
-            transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
             latencies: list[float] = []
             replay_mismatch = 0
-            async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=120) as http:
-                async def post(payload: dict[str, Any], token: str) -> dict[str, Any]:
-                    start = time.perf_counter()
-                    response = await http.post("/graphql", json=payload, headers={"Authorization": f"Bearer {token}"})
-                    latencies.append((time.perf_counter() - start) * 1000)
-                    result = response.json()
-                    if "errors" in result:
-                        raise RuntimeError(result["errors"])
-                    return result["data"]["submitQuarterlyMetrics"]
+            # The requests go over HTTP to `incubench run` on the same database (this process only seeds and
+            # checks the stored result).
+            with served_app(uri, settings.database_name, settings.resolved_jwt_secret()) as (port, _):
+                async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=300) as http:
+                    async def post(payload: dict[str, Any], token: str) -> dict[str, Any]:
+                        start = time.perf_counter()
+                        response = await http.post("/graphql", json=payload, headers={"Authorization": f"Bearer {token}"})
+                        latencies.append((time.perf_counter() - start) * 1000)
+                        result = response.json()
+                        if "errors" in result:
+                            raise RuntimeError(result["errors"])
+                        return result["data"]["submitQuarterlyMetrics"]
 
-                async def manager(k: int) -> None:
-                    nonlocal replay_mismatch
-                    for n, quarter in enumerate(quarter_list):
-                        payload = body(incubators[k], quarter, 18 + n, f"m{k}-{quarter}")
-                        first = await post(payload, tokens[k])
-                        if n % 3 == 0:
-                            again = await asyncio.gather(post(payload, tokens[k]), post(payload, tokens[k]))
-                            later = await post(payload, tokens[k])
-                            ids = {first["revision"]["id"], later["revision"]["id"],
-                                   *[a["revision"]["id"] for a in again]}
-                            replay_mismatch += len(ids) - 1
+                    async def manager(k: int) -> None:
+                        nonlocal replay_mismatch
+                        for n, quarter in enumerate(quarter_list):
+                            payload = body(incubators[k], quarter, 18 + n, f"m{k}-{quarter}")
+                            first = await post(payload, tokens[k])
+                            if n % 3 == 0:
+                                again = await asyncio.gather(post(payload, tokens[k]), post(payload, tokens[k]))
+                                later = await post(payload, tokens[k])
+                                ids = {first["revision"]["id"], later["revision"]["id"],
+                                       *[a["revision"]["id"] for a in again]}
+                                replay_mismatch += len(ids) - 1
 
-                async def amend(k: int) -> None:
-                    for n in range(3):
-                        await post(body(incubators[k], quarter_list[-1], 40 + n, None, base=1 + n), tokens[k])
+                    async def amend(k: int) -> None:
+                        for n in range(3):
+                            await post(body(incubators[k], quarter_list[-1], 40 + n, None, base=1 + n), tokens[k])
 
-                started = time.perf_counter()
-                await asyncio.gather(*[manager(k) for k in range(managers)])
-                phase1 = time.perf_counter() - started
-                requests1 = len(latencies)
-                lat1 = list(latencies)
-                latencies.clear()
-                started = time.perf_counter()
-                await asyncio.gather(*[amend(k) for k in range(managers)])
-                phase2 = time.perf_counter() - started
+                    started = time.perf_counter()
+                    await asyncio.gather(*[manager(k) for k in range(managers)])
+                    phase1 = time.perf_counter() - started
+                    requests1 = len(latencies)
+                    lat1 = list(latencies)
+                    latencies.clear()
+                    started = time.perf_counter()
+                    await asyncio.gather(*[amend(k) for k in range(managers)])
+                    phase2 = time.perf_counter() - started
             revisions = state.db["metric_revisions"]
             stored = await revisions.count_documents({})
             per_key: dict[tuple[str, str], list[int]] = {}
@@ -132,7 +135,7 @@ async def main(managers: int, quarters: int) -> int:
             started = time.perf_counter()
             await asyncio.gather(*[baseline(k) for k in range(managers)])
             base_time = time.perf_counter() - started
-        print(f"== {managers} concurrent managers × {quarters} quarters, GraphQL in-process, embedded database")
+        print(f"== {managers} concurrent managers × {quarters} quarters, GraphQL over HTTP, on-disk database")
         print(f"phase 1: {requests1} requests ({managers * quarters} distinct submissions + retries/double clicks) "
               f"in {phase1:.2f} s → {requests1 / phase1:.0f} req/s, {managers * quarters / phase1:.0f} stored/s; "
               f"p50 {statistics.median(lat1):.1f} ms, p95 {pct(lat1, 95):.1f} ms")
@@ -145,13 +148,16 @@ async def main(managers: int, quarters: int) -> int:
         print(f"revisions stored {stored} (expected {expected}); duplicated submissions {duplicates}; "
               f"lost amendments {lost}; replays that returned another revision {replay_mismatch}")
         ok = stored == expected and duplicates == 0 and lost == 0 and replay_mismatch == 0
-        print("no lost or duplicated submission:", "yes" if ok else "NO")
-        return 0 if ok else 1
+        targets.check("no lost or duplicated submission", ok, f"{stored}/{expected} stored, {duplicates} duplicated, "
+                                                              f"{lost} lost, {replay_mismatch} replay mismatches")
+        return targets.exit_code()
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
+    parser = arguments(__doc__.splitlines()[0])
     parser.add_argument("--managers", type=int, default=50)
     parser.add_argument("--quarters", type=int, default=8)
     args = parser.parse_args()
-    sys.exit(asyncio.run(main(args.managers, args.quarters)))
+    targets = Targets(args.quick)
+    managers, quarters = (10, 2) if args.quick else (args.managers, args.quarters)
+    sys.exit(asyncio.run(main(managers, quarters)))

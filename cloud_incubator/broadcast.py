@@ -23,7 +23,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import BulkWriteError, PyMongoError
 
 from cloud_incubator.protocol import event_frame, wire_text
 from cloud_incubator.store import EventStore, event_key
@@ -82,6 +82,29 @@ class Hub:
         return len(members)
 
 
+class TopicLog:
+    """One topic's log writer. ``publish_logged`` numbers an event at once (the next ``seq``, no lock held
+    across I/O); a committer task stores the numbered events in batches (one insert for whatever arrived while
+    the previous batch was being written: a group commit) and hands each batch on in ``seq`` order."""
+
+    def __init__(self) -> None:
+        self.next_seq: int | None = None
+        self.numbering = asyncio.Lock()  # only while the log's current end is read
+        self.pending: list[tuple[dict[str, Any], asyncio.Future[int]]] = []
+        self.committer: asyncio.Task[None] | None = None
+
+    def renumber(self, documents: list[dict[str, Any]], start: int) -> None:
+        """Give ``documents`` and every event still pending the numbers from ``start`` on, in their order."""
+        seq = start
+        for document in [*documents, *(d for d, _ in self.pending)]:
+            document["seq"], document["_id"] = seq, event_key(document["topic"], seq)
+            seq += 1
+        self.next_seq = seq
+
+
+MAX_BATCH = 500
+
+
 class Broadcaster:
     """Interface: ``publish`` (not stored) and ``publish_logged`` (stored with the next seq)."""
 
@@ -92,44 +115,79 @@ class Broadcaster:
         self.hub = Hub()
         self.store = EventStore(state.db)
         self.origin = uuid.uuid4().hex[:12]
-        self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._logs: dict[str, TopicLog] = {}
+        # Last seq of each topic that is stored and handed on (a join's snapshot names it: every event at or
+        # below it is in the log, every later one reaches the joining socket).
         self._last_seq: dict[str, int] = {}
 
     async def start(self) -> None:
         return None
 
     async def stop(self) -> None:
-        return None
+        for log_ in self._logs.values():
+            if log_.committer is not None and not log_.committer.done():
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await log_.committer
 
     async def publish(self, topic: str, event: str, data: dict[str, Any]) -> None:
         raise NotImplementedError
 
     async def publish_logged(self, topic: str, event: str, data: dict[str, Any],
                              extra: dict[str, Any] | None = None) -> int:
-        """Store the event with the topic's next seq, then deliver it; returns the seq."""
-        raise NotImplementedError
+        """Store the event with the topic's next seq, then deliver it; returns the seq. Events of one topic
+        are stored and delivered in the order of their calls; a call returns once its event is stored."""
+        log_ = self._logs.get(topic)
+        if log_ is None:
+            log_ = self._logs[topic] = TopicLog()
+        if log_.next_seq is None:
+            async with log_.numbering:
+                if log_.next_seq is None:
+                    log_.next_seq = await self.store.last_seq(topic) + 1
+        seq = log_.next_seq
+        log_.next_seq = seq + 1
+        document = {"_id": event_key(topic, seq), "topic": topic, "seq": seq, "event": event, "data": data,
+                    "at": datetime.now(UTC), "origin": self.origin, **(extra or {})}
+        stored: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        log_.pending.append((document, stored))
+        if log_.committer is None or log_.committer.done():
+            log_.committer = asyncio.get_running_loop().create_task(self._commit(topic, log_),
+                                                                    name=f"log-commit {topic}")
+        return await asyncio.shield(stored)
 
-    def topic_lock(self, topic: str) -> asyncio.Lock:
-        """Held while an event of ``topic`` is numbered, stored and delivered (join snapshots take it too)."""
-        return self._locks[topic]
-
-    async def _store_next(self, topic: str, event: str, data: dict[str, Any],
-                          extra: dict[str, Any] | None) -> dict[str, Any]:
-        seq = self._last_seq.get(topic)
-        if seq is None:
-            seq = await self.store.last_seq(topic)
-        while True:
-            seq += 1
-            document = {"_id": event_key(topic, seq), "topic": topic, "seq": seq, "event": event, "data": data,
-                        "at": datetime.now(UTC), "origin": self.origin, **(extra or {})}
+    async def _commit(self, topic: str, log_: TopicLog) -> None:
+        while log_.pending:
+            batch, log_.pending = log_.pending[:MAX_BATCH], log_.pending[MAX_BATCH:]
+            documents = [document for document, _ in batch]
             try:
-                await self.store.insert(document)
-            except DuplicateKeyError:
-                # Another process numbered this one: read the current end and go on from there.
-                seq = await self.store.last_seq(topic)
+                await self._insert(topic, log_, documents)
+            except Exception as error:
+                # Not stored: these callers get the error, and the events after them take their numbers.
+                log_.renumber([], documents[0]["seq"])
+                for _, stored in batch:
+                    if not stored.done():
+                        stored.set_exception(error)
                 continue
-            self._last_seq[topic] = seq
-            return document
+            for document, stored in batch:
+                self._last_seq[topic] = document["seq"]
+                self.stored(document)
+                if not stored.done():
+                    stored.set_result(int(document["seq"]))
+
+    async def _insert(self, topic: str, log_: TopicLog, documents: list[dict[str, Any]]) -> None:
+        while documents:
+            try:
+                await self.store.insert_many(documents)
+                return
+            except BulkWriteError as error:
+                details = error.details or {}
+                if any(e.get("code") != 11000 for e in details.get("writeErrors", [])):
+                    raise
+                # Another process numbered some of these: go on after the log's current end.
+                documents = documents[int(details.get("nInserted", 0)):]
+                log_.renumber(documents, await self.store.last_seq(topic) + 1)
+
+    def stored(self, document: dict[str, Any]) -> None:
+        """A logged event is in the log (called in seq order)."""
 
 
 class MemoryBroadcaster(Broadcaster):
@@ -139,14 +197,11 @@ class MemoryBroadcaster(Broadcaster):
         self.hub.deliver(topic, event_frame(topic, event, data))
         self.hub.notify(topic, event, data)
 
-    async def publish_logged(self, topic: str, event: str, data: dict[str, Any],
-                             extra: dict[str, Any] | None = None) -> int:
-        async with self.topic_lock(topic):
-            document = await self._store_next(topic, event, data, extra)
-            self.hub.deliver(topic, event_frame(topic, event, data, document["seq"], document["at"]),
-                             document["seq"])
-        self.hub.notify(topic, event, data)
-        return int(document["seq"])
+    def stored(self, document: dict[str, Any]) -> None:
+        topic, data = document["topic"], document["data"]
+        self.hub.deliver(topic, event_frame(topic, document["event"], data, document["seq"], document["at"]),
+                         document["seq"])
+        self.hub.notify(topic, document["event"], data)
 
 
 class MongoBroadcaster(Broadcaster):
@@ -166,6 +221,7 @@ class MongoBroadcaster(Broadcaster):
         await asyncio.wait_for(self._ready.wait(), 30)
 
     async def stop(self) -> None:
+        await super().stop()
         for task in (self._task, getattr(self, "_sweeper", None)):
             if task is not None:
                 task.cancel()
@@ -184,12 +240,6 @@ class MongoBroadcaster(Broadcaster):
     async def publish(self, topic: str, event: str, data: dict[str, Any]) -> None:
         await self.store.insert({"_id": f"~{uuid.uuid4().hex}", "topic": topic, "event": event, "data": data,
                                  "at": datetime.now(UTC), "origin": self.origin, "ephemeral": True})
-
-    async def publish_logged(self, topic: str, event: str, data: dict[str, Any],
-                             extra: dict[str, Any] | None = None) -> int:
-        async with self.topic_lock(topic):
-            document = await self._store_next(topic, event, data, extra)
-            return int(document["seq"])
 
     async def _follow(self) -> None:
         pipeline = [{"$match": {"operationType": "insert"}}]

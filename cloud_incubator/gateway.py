@@ -323,6 +323,13 @@ def _closer_of_disabled(hub: Any) -> Callable[[str, dict[str, Any]], None]:
     return on_account_disabled
 
 
+def _forgetter_of_disabled(state: AppState) -> Callable[[str, dict[str, Any]], None]:
+    def on_account_disabled(topic: str, data: dict[str, Any]) -> None:
+        """Disabled in any process: this process's cached account goes too (the next request reads it)."""
+        state.user_service.sessions.forget(str(data.get("user_id")))
+    return on_account_disabled
+
+
 async def _session_still_valid(connection: Connection) -> bool:
     try:
         await connection.state.user_service.user_from_token(connection.token or "")
@@ -494,6 +501,7 @@ async def _on_startup(state: AppState) -> None:
     await start_broadcaster(state)
     hub = broadcaster(state).hub
     hub.listen(ACCOUNT_DISABLED, _closer_of_disabled(hub))
+    hub.listen(ACCOUNT_DISABLED, _forgetter_of_disabled(state))
 
 
 def install(app: Any) -> None:

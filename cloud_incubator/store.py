@@ -30,6 +30,10 @@ class EventStore:
     async def insert(self, document: dict[str, Any]) -> None:
         await self.collection.insert_one(document)
 
+    async def insert_many(self, documents: list[dict[str, Any]]) -> None:
+        """In order, in one command (one commit): stops at the first refused document."""
+        await self.collection.insert_many(documents, ordered=True)
+
     async def delete_ephemeral_before(self, before: datetime) -> int:
         result = await self.collection.delete_many({"ephemeral": True, "at": {"$lt": before}})
         return result.deleted_count

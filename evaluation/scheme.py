@@ -25,6 +25,7 @@ __all__ = [
     "DIMENSION_IDS",
     "NOT_TIERED",
     "Constraint",
+    "DeaSpec",
     "Dimension",
     "Gate",
     "GateCondition",
@@ -48,6 +49,8 @@ FIELD_SOURCES = ("reported", "platform")
 ZERO_DENOMINATOR_RULES = ("error", "not_applicable")
 ENTROPY_VARIANTS = ("minmax_sum", "sum")
 NOT_APPLICABLE_DIMENSION_RULES = ("fail", "skip")
+DEA_MODELS = ("ccr", "bcc")
+DEA_ORIENTATIONS = ("input", "output")
 WEIGHT_TOL = 1e-9
 _DEFAULT_PATH = Path(__file__).with_name("schemes") / "default.toml"
 
@@ -203,6 +206,17 @@ class MissingPolicy:
 
 
 @dataclass(frozen=True)
+class DeaSpec:
+    """The scheme's ``[dea]`` table: which raw fields or indicators are the inputs and outputs of the
+    efficiency view (see :mod:`evaluation.dea`), and the model and orientation shown first."""
+
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    model: str = "bcc"
+    orientation: str = "input"
+
+
+@dataclass(frozen=True)
 class Scheme:
     """A validated indicator scheme. Use :func:`load_scheme_text`/:func:`load_scheme` to build one."""
 
@@ -227,6 +241,7 @@ class Scheme:
 
     def gates_for(self, tier_id: str) -> tuple[Gate, ...]:
         return tuple(g for g in self.gates if tier_id in g.tiers)
+    dea: DeaSpec | None = None
 
     # ----- convenience lookups -------------------------------------------------------------------
     @property
@@ -679,12 +694,14 @@ def load_scheme_text(text: str) -> Scheme:
         gates.append(Gate(gid, b.get(t, "name_zh", str, path, h, k) or "", b.get(t, "name_en", str, path, h, k)
                           or "", tuple(conditions), tuple(str(x) for x in gtiers), gbasis or ""))
 
+    dea = _parse_dea(b, doc, field_ids, {i.id for i in indicators})
+
     if b.issues:
         raise SchemeError(b.issues)
     return Scheme(version=version, title=title, raw_fields=tuple(raw_fields), constraints=tuple(constraints),
                   dimensions=tuple(dimensions), indicators=tuple(indicators), tiers=tuple(tiers),
                   insufficient_data=insufficient, missing=policy, method=dict(method), weights_note=weights_note,
-                  gates=tuple(gates), not_applicable_dimension=na_rule)
+                  gates=tuple(gates), not_applicable_dimension=na_rule, dea=dea)
 
 
 def _gate_condition(b: _Builder, t: Mapping[str, Any], path: str, h: str, k: int,
@@ -743,3 +760,46 @@ def scheme_summary(scheme: Scheme) -> Sequence[dict[str, Any]]:
     """Plain rows describing the indicators (for docs/UI)."""
     return [{"id": i.id, "dimension": i.dimension, "formula": i.formula.text, "direction": i.direction,
              "weight": i.weight, "threshold": i.threshold, "unit": i.unit, "basis": i.basis} for i in scheme.indicators]
+
+
+def _parse_dea(b: _Builder, doc: Mapping[str, Any], field_ids: set[str], indicator_ids: set[str]) -> DeaSpec | None:
+    """The optional ``[dea]`` table: ``inputs`` and ``outputs`` (non-empty lists of raw field or indicator
+    ids, no id on both sides), ``model`` (ccr/bcc) and ``orientation`` (input/output)."""
+    t = doc.get("dea")
+    if t is None:
+        return None
+    if not isinstance(t, dict):
+        b.err("SCHEME_INVALID", "dea", "[dea] must be a table", None, None, None)
+        return None
+    sides: dict[str, tuple[str, ...]] = {}
+    for key in ("inputs", "outputs"):
+        ids = b.get(t, key, list, "dea", "dea", None)
+        if ids is None:
+            continue
+        if not ids or not all(isinstance(i, str) for i in ids):
+            b.err("SCHEME_INVALID", f"dea.{key}", "must be a non-empty list of raw field or indicator ids",
+                  "dea", None, key)
+            continue
+        for i in ids:
+            if i not in field_ids and i not in indicator_ids:
+                b.err("UNKNOWN_FIELD", f"dea.{key}", f"{i!r} is neither a raw field nor an indicator", "dea", None, key)
+        if len(set(ids)) != len(ids):
+            b.err("SCHEME_INVALID", f"dea.{key}", "an id is listed twice", "dea", None, key)
+        sides[key] = tuple(ids)
+    both = set(sides.get("inputs", ())) & set(sides.get("outputs", ()))
+    if both:
+        b.err("SCHEME_INVALID", "dea.outputs", f"{sorted(both)} cannot be both input and output", "dea", None, "outputs")
+    model = b.get(t, "model", str, "dea", "dea", None, required=False, default="bcc")
+    if model is not None and model not in DEA_MODELS:
+        b.err("SCHEME_INVALID", "dea.model", f"model must be one of {DEA_MODELS}", "dea", None, "model")
+    orientation = b.get(t, "orientation", str, "dea", "dea", None, required=False, default="input")
+    if orientation is not None and orientation not in DEA_ORIENTATIONS:
+        b.err("SCHEME_INVALID", "dea.orientation", f"orientation must be one of {DEA_ORIENTATIONS}", "dea", None,
+              "orientation")
+    unknown = set(t) - {"inputs", "outputs", "model", "orientation"}
+    if unknown:
+        b.err("SCHEME_INVALID", "dea", f"unknown key(s) {sorted(unknown)}", "dea", None, None)
+    if len(sides) < 2:
+        return None
+    return DeaSpec(inputs=sides["inputs"], outputs=sides["outputs"], model=model or "bcc",
+                   orientation=orientation or "input")

@@ -65,6 +65,8 @@ def every_query_uses_an_index() -> Iterator[None]:
     unindexed = sorted(QUERY_PLANS.unindexed.values())
     Path(os.environ.get("INCUBENCH_QUERY_PLAN_REPORT", "/tmp/incubench-unindexed.txt")).write_text("\n".join(unindexed))
     assert not unindexed, "queries without an index (add one with register_indexes):\n" + "\n".join(unindexed)
+    large_in = sorted(QUERY_PLANS.large_in.values())
+    assert not large_in, "queries with a large $in (batch them with backend.db.find_in):\n" + "\n".join(large_in)
 
 
 

@@ -4,6 +4,10 @@ A command listener sees every database command of the test session. For each new
 filter with its values blanked, sort) it asks the server to explain the equivalent ``find`` on the same
 database, whose indexes were created at start-up, and remembers the shapes that would scan the whole
 collection. A filterless read without sort (a deliberate full read) is not a query and is not checked.
+
+Every query is also checked for the size of its ``$in`` lists: the embedded server compares each candidate
+with the whole list, so a query may send at most ``MAX_IN`` values in one ``$in`` (``backend.db.find_in``
+batches them).
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from pymongo import MongoClient, monitoring
+
+from backend.db import MAX_IN
 
 FILTER_KEYS = {"find": "filter", "findAndModify": "query", "count": "query", "distinct": "query"}
 
@@ -49,6 +55,16 @@ def queries(command_name: str, command: dict[str, Any]) -> Iterator[tuple[str, d
         yield collection, match, sort
 
 
+def largest_in(value: Any) -> int:
+    """The length of the longest ``$in`` list anywhere in a filter."""
+    if isinstance(value, dict):
+        own = len(value["$in"]) if isinstance(value.get("$in"), list | tuple) else 0
+        return max([own, *(largest_in(item) for item in value.values())])
+    if isinstance(value, list | tuple):
+        return max((largest_in(item) for item in value), default=0)
+    return 0
+
+
 def _id_point_lookup(filter_: dict[str, Any]) -> bool:
     value = filter_.get("_id")
     if value is None:
@@ -63,6 +79,7 @@ class QueryPlanChecker(monitoring.CommandListener):
         self.lock = threading.Lock()
         self.seen: set[tuple[Any, ...]] = set()
         self.unindexed: dict[tuple[Any, ...], str] = {}
+        self.large_in: dict[tuple[Any, ...], str] = {}
         self.clients: dict[tuple[str, int], MongoClient[dict[str, Any]]] = {}
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
@@ -71,6 +88,11 @@ class QueryPlanChecker(monitoring.CommandListener):
         for collection, filter_, sort in queries(event.command_name, dict(event.command)):
             if not filter_ and not sort:
                 continue
+            longest = largest_in(filter_)
+            if longest > MAX_IN:
+                with self.lock:
+                    self.large_in[(collection, query_shape(filter_))] = (
+                        f"{collection}: {event.command_name} with {longest} values in one $in (at most {MAX_IN})")
             if _id_point_lookup(filter_):
                 continue  # the documents table is keyed by _id: a point lookup, whatever else the filter says
             if not filter_ and list(sort) == ["_id"]:

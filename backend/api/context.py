@@ -21,7 +21,7 @@ class DataLoaders:
 
     def __init__(self, state: AppState) -> None:
         self.user = DataLoader[str, User | None](load_fn=state.users.by_ids)
-        self.incubator = DataLoader[str, Incubator | None](load_fn=state.incubators.by_ids)
+        self.incubator = DataLoader[str, Incubator | None](load_fn=state.incubator_service.directory.by_ids)
         self.ip_workstation = DataLoader(load_fn=bookings(state).repo.workstations_by_ids)
         self.startup = DataLoader(load_fn=state.startups.by_ids)
         self.roadshow_decks = DataLoader(load_fn=roadshow_service(state).repo.decks_of_many)

@@ -14,6 +14,7 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -26,6 +27,7 @@ from backend.api.resolvers.rankings import RankingMutations, RankingQueries, Ran
 from backend.api.resolvers.roadshows import RoadshowMutations, RoadshowQueries
 from backend.api.resolvers.submissions import SubmissionMutations, SubmissionQueries
 from backend.api.resolvers.users import UserMutations, UserQueries
+from backend.api.types.rankings import RANKING_ROWS, RankingRows
 from backend.errors import AppError
 from graphql import GraphQLError
 
@@ -65,6 +67,7 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
         query=query,
         mutation=mutation,
         subscription=subscription,
+        config=StrawberryConfig(scalar_map={RankingRows: RANKING_ROWS}),
         extensions=[
             # Classes or factories, never instances: instances would share state between requests.
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),

@@ -9,7 +9,7 @@ from typing import Any
 from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
-from backend.db import Document, durable, register_indexes
+from backend.db import Document, durable, find_in, register_indexes
 from backend.incubators.models import Incubator, IncubatorFilter
 
 COLLECTION = "incubators"
@@ -59,7 +59,7 @@ class IncubatorRepository:
         return _from_storage(document) if document else None
 
     async def by_ids(self, ids: Sequence[str]) -> list[Incubator | None]:
-        found = {d["_id"]: _from_storage(d) async for d in self._collection.find({"_id": {"$in": list(ids)}})}
+        found = {d["_id"]: _from_storage(d) async for d in find_in(self._collection, "_id", ids)}
         return [found.get(i) for i in ids]
 
     async def page(self, filters: IncubatorFilter, after_sort_key: str | None, limit: int) -> list[Incubator]:

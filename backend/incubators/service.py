@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -53,9 +54,58 @@ def validate_incubator_fields(values: dict[str, Any], issues: IssueCollector, *,
                    "场地面积须大于 0 且不超过 1,000,000 平方米。")
 
 
+class IncubatorDirectory:
+    """The registry held in this process (a few thousand small records, read on every ranking): loaded in
+    one read, updated by this process's writes, and told of other processes' writes with ``forget``.
+
+    Reads never send a long ``$in``: ids not held are looked up in batches."""
+
+    def __init__(self, repository: IncubatorRepository) -> None:
+        self.repository = repository
+        self._held: dict[str, Incubator] = {}
+        self._loaded = False
+        self._load_lock = asyncio.Lock()
+        self.version = 0  # bumped on every change (caches of derived views compare it)
+
+    async def _load(self) -> None:
+        async with self._load_lock:
+            if self._loaded:
+                return
+            version = self.version
+            everything = await self.repository.all()
+            if version == self.version:  # no change arrived while reading: the copy is current
+                self._held = {i.id: i for i in everything}
+                self._loaded = True
+
+    async def by_ids(self, ids: Sequence[str]) -> list[Incubator | None]:
+        if not self._loaded:
+            await self._load()
+        missing = [i for i in dict.fromkeys(ids) if i not in self._held]
+        if missing:  # created or changed by another process since the load
+            for found in await self.repository.by_ids(missing):
+                if found is not None:
+                    self._held[found.id] = found
+        return [self._held.get(i) for i in ids]
+
+    async def get(self, incubator_id: str) -> Incubator | None:
+        return (await self.by_ids([incubator_id]))[0]
+
+    def put(self, incubator: Incubator) -> None:
+        self._held[incubator.id] = incubator
+        self.version += 1
+
+    def forget(self, incubator_id: str) -> None:
+        """Another process changed this incubator: read it again when next asked."""
+        self._held.pop(incubator_id, None)
+        self.version += 1
+
+
 class IncubatorService:
     def __init__(self, repository: IncubatorRepository) -> None:
         self.repository = repository
+        self.directory = IncubatorDirectory(repository)
+        # Called with the incubator's id after any change (other processes are told through the bus).
+        self.change_listeners: list[Callable[[str], Awaitable[None]]] = []
         # Called with the incubator's id after its name changed (caches holding names drop them).
         self.rename_listeners: list[Callable[[str], Awaitable[None]]] = []
 
@@ -79,12 +129,19 @@ class IncubatorService:
             "updated_at": now,
         }
         try:
-            return await self.repository.insert(document)
+            created = await self.repository.insert(document)
         except Exception as error:
             if getattr(error, "code", None) == 11000:
                 raise Conflict("An incubator with this English name exists.", "已存在同英文名称的孵化器。",
                                field="nameEn") from error
             raise
+        await self._changed(created)
+        return created
+
+    async def _changed(self, incubator: Incubator) -> None:
+        self.directory.put(incubator)
+        for listener in self.change_listeners:
+            await listener(incubator.id)
 
     async def update(self, incubator_id: str, changes: dict[str, Any]) -> Incubator:
         changes = {k: v for k, v in changes.items() if v is not None}
@@ -112,6 +169,7 @@ class IncubatorService:
         if "name_zh" in changes or "name_en" in changes:
             for listener in self.rename_listeners:
                 await listener(incubator_id)
+        await self._changed(updated)
         return updated
 
     async def page(self, filters: IncubatorFilter, first: int, after: str | None

@@ -9,7 +9,7 @@ import math
 import secrets
 import warnings
 from collections import defaultdict
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -19,9 +19,10 @@ import numpy as np
 from pymongo.errors import DuplicateKeyError
 
 from backend.errors import BadUserInput, IssueCollector, NotFound
+from backend.incubators.events import follow_changes
 from backend.platform_inputs.service import platform_inputs
-from backend.rankings.repository import SnapshotRepository
-from backend.submissions.service import metrics_rows, scheme, submission_service, validate_quarter
+from backend.rankings.repository import RankRepository, SnapshotRepository
+from backend.submissions.service import scheme, submission_service, validate_quarter
 from backend.users.models import User
 from evaluation import (
     NOT_TIERED,
@@ -44,6 +45,7 @@ LOOKBACK = 4  # ttm() reaches 3 quarters back, previous-quarter imputation one m
 ROBUSTNESS_DRAWS = 200
 ROBUSTNESS_SEED = 20251
 MAX_CACHED = 64
+MAX_PUBLISHED_CACHED = 32
 EVENT = "ranking.updated"
 TOPIC = "rankings"  # on the app's broadcaster (also reaches /ws/v1 clients subscribed to it)
 
@@ -55,6 +57,19 @@ def window(quarter: str) -> list[str]:
 def stamp_window(quarter: str) -> list[str]:
     """Quarters whose inputs a cached ranking depends on: its window, plus the previous quarter's (rank change)."""
     return [shift_quarter(quarter, -k) for k in range(LOOKBACK + 2)]
+
+
+def submitted_rows(heads: Iterable[dict[str, Any]]) -> dict[str, dict[str, dict[str, float | None]]]:
+    """Submitted metrics (heads as stored) as the engine's ``{incubator: {quarter: {field: value}}}``."""
+    out: dict[str, dict[str, dict[str, float | None]]] = {}
+    for head in heads:
+        out.setdefault(head["incubator_id"], {})[head["quarter"]] = dict(head["submitted_metrics"])
+    return out
+
+
+def _only(stamps: dict[str, int], quarters: list[str]) -> dict[str, int]:
+    wanted = set(quarters) | {f"platform:{q}" for q in quarters}
+    return {k: v for k, v in stamps.items() if k in wanted}
 
 
 def affected_by(quarter: str) -> list[str]:
@@ -80,9 +95,18 @@ class Evaluated:
     rows: list[dict[str, Any]]
     inputs: dict[str, dict[str, dict[str, float | None]]]
     computed_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    by_dimension: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def row(self, incubator_id: str) -> dict[str, Any] | None:
         return next((r for r in self.rows if r["incubator_id"] == incubator_id), None)
+
+    def ranked_by(self, dimension: str | None) -> list[dict[str, Any]]:
+        """The rows, or the rows ranked by one dimension (built once per cached ranking)."""
+        if dimension is None:
+            return self.rows
+        if dimension not in self.by_dimension:
+            self.by_dimension[dimension] = rank_by_dimension(self.rows, dimension)
+        return self.by_dimension[dimension]
 
 
 def ranking_rows(result: EvaluationResult, robust: RobustnessResult | None,
@@ -120,17 +144,14 @@ def method_spec(method: str, scheme_: Scheme | None = None) -> MethodSpec:
     return MethodSpec.headline(scheme_ or scheme()) if method == "arithmetic" else MethodSpec.from_name(method)
 
 
-def compute(inputs: dict[str, dict[str, dict[str, float | None]]], quarter: str, method: str,
-            previous: Mapping[str, int], names: Mapping[str, tuple[str, str]]
-            ) -> tuple[EvaluationResult, RobustnessResult | None, list[dict[str, Any]]]:
-    """The pure part (run in a worker thread): evaluate, robustness, rows."""
+def score(inputs: dict[str, dict[str, dict[str, float | None]]], quarter: str, method: str) -> EvaluationResult:
+    """Evaluate ``quarter`` (pure; run in a worker thread)."""
     with warnings.catch_warnings():  # numpy's all-NaN-column warnings (a value not reported by anyone)
         warnings.simplefilter("ignore", RuntimeWarning)
         inputs = dict(inputs)
         while True:
             try:
-                result = evaluate(inputs, scheme(), quarter, method_spec(method))
-                break
+                return evaluate(inputs, scheme(), quarter, method_spec(method))
             except EvaluationError as error:
                 # One incubator's unscoreable data (stored before a check existed) must not sink the
                 # quarter for everyone: leave it out of this quarter and say so in the log.
@@ -138,6 +159,19 @@ def compute(inputs: dict[str, dict[str, dict[str, float | None]]], quarter: str,
                     raise
                 log.warning("left %s out of the %s ranking: %s", error.incubator_id, quarter, error)
                 inputs[error.incubator_id] = {q: v for q, v in inputs[error.incubator_id].items() if q != quarter}
+
+
+def ranks_of(result: EvaluationResult) -> dict[str, int]:
+    return {inc: int(result.ranks[i]) for i, inc in enumerate(result.incubator_ids)}
+
+
+def compute(inputs: dict[str, dict[str, dict[str, float | None]]], quarter: str, method: str,
+            previous: Mapping[str, int], names: Mapping[str, tuple[str, str]]
+            ) -> tuple[EvaluationResult, RobustnessResult | None, list[dict[str, Any]]]:
+    """The pure part (run in a worker thread): evaluate, robustness, rows."""
+    result = score(inputs, quarter, method)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         robust = robustness(result, ROBUSTNESS_DRAWS, seed=ROBUSTNESS_SEED) if len(result.incubator_ids) > 1 else None
     return result, robust, ranking_rows(result, robust, previous, names)
 
@@ -172,13 +206,19 @@ class RankingService:
         self.state = state
         self.submissions = submission_service(state)
         self.snapshots = SnapshotRepository(state.db)
+        self.ranks = RankRepository(state.db)
+        self.directory = state.incubator_service.directory
         self.events = RankingEvents()
         self._cache: dict[tuple[str, str, str], Evaluated] = {}
+        # Published rows by snapshot id (snapshots are immutable), and by (snapshot id, dimension).
+        self._published: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
+        self._rank_locks: dict[tuple[str, str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
         # Cached rankings carry incubator names: a rename in this process drops them.
         state.incubator_service.rename_listeners.append(self._incubator_renamed)
         self._locks: dict[tuple[str, str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
         self._replays: dict[str, EvaluationResult] = {}
         self.computations = 0  # evaluations actually run (tests check the cache with it)
+        self.rank_computations = 0  # previous quarters scored for rank changes (no robustness)
         self.submissions.listeners.append(self.inputs_changed)
         # Fields the platform counts itself (IP consultations, signed cooperations) change rankings too.
         self.platform = platform_inputs(state)
@@ -188,6 +228,8 @@ class RankingService:
         self.broadcaster = state.extras.get("broadcaster")
         if self.broadcaster is not None:
             self.broadcaster.hub.listen(EVENT, self._delivered)
+            # The registry the rankings read is held in memory: keep every process's copy current.
+            follow_changes(state.incubator_service, self.broadcaster)
 
     async def emit(self, event: dict[str, Any]) -> None:
         """One event per change, naming every quarter whose ranking it changes."""
@@ -227,7 +269,10 @@ class RankingService:
         """Scores of ``quarter`` from the cache, recomputed only when a submitted input changed."""
         self.check(quarter, method)
         key = (quarter, scheme().version, method)
-        stamps = await self._stamps(quarter)
+        # One read of the stamps also serves the previous quarter's (rank changes).
+        reach = [quarter, *stamp_window(shift_quarter(quarter, -1))]
+        every_stamp = await self._stamps(reach)
+        stamps = _only(every_stamp, stamp_window(quarter))
         cached = self._cache.get(key)
         if cached is not None and cached.stamps == stamps:
             return cached
@@ -235,16 +280,24 @@ class RankingService:
             cached = self._cache.get(key)
             if cached is not None and cached.stamps == stamps:
                 return cached
-            heads = await self.submissions.repository.heads_for_quarters(window(quarter))
-            submitted = metrics_rows(heads)
+            previous = shift_quarter(quarter, -1)
+            heads = await self.submissions.repository.submitted_for_quarters(window(quarter))
+            submitted = submitted_rows(heads)
             if not any(quarter in quarters for quarters in submitted.values()):
                 return None
-            previous = await self.evaluated(shift_quarter(quarter, -1), method) if any(
-                shift_quarter(quarter, -1) in q for q in submitted.values()) else None
-            prev_ranks = {r["incubator_id"]: r["rank"] for r in previous.rows} if previous else {}
+
+            async def previous_submitted() -> dict[str, dict[str, dict[str, float | None]]]:
+                """The previous quarter's window: these heads and the one quarter before them."""
+                oldest = window(previous)[-1]
+                earlier = await self.submissions.repository.submitted_for_quarters([oldest])
+                previous_window = set(window(previous))
+                return submitted_rows(h for h in [*heads, *earlier] if h["quarter"] in previous_window)
+
+            prev_ranks = await self.previous_ranks(quarter, method, _only(every_stamp, stamp_window(previous)),
+                                                   previous_submitted)
             inputs = await self._with_platform_counts(submitted, quarter)
             ids = sorted(inputs)
-            names = {i.id: (i.name_zh, i.name_en) for i in await self.state.incubators.by_ids(ids) if i is not None}
+            names = {i.id: (i.name_zh, i.name_en) for i in await self.directory.by_ids(ids) if i is not None}
             try:
                 result, robust, rows = await anyio.to_thread.run_sync(compute, inputs, quarter, method,
                                                                       prev_ranks, names)
@@ -256,11 +309,41 @@ class RankingService:
             if len(self._cache) >= MAX_CACHED:
                 self._cache.pop(next(iter(self._cache)))
             self._cache[key] = entry
+            await self.ranks.put(RankRepository.key(*key), stamps, ranks_of(result))
             return entry
 
-    async def _stamps(self, quarter: str) -> dict[str, int]:
-        """What a cached ranking of ``quarter`` depends on: submissions and platform counts of its window."""
-        quarters = stamp_window(quarter)
+    async def previous_ranks(self, quarter: str, method: str, stamps: dict[str, int],
+                             load_submitted: Callable[[], Awaitable[dict[str, dict[str, dict[str, float | None]]]]]
+                             ) -> dict[str, int]:
+        """Ranks of the quarter before ``quarter`` (rank changes), given that quarter's input stamps: from the
+        cache or the stored ranks of the same inputs; else scored once from its submitted metrics (read only
+        then, without robustness) and stored."""
+        previous = shift_quarter(quarter, -1)
+        key = (previous, scheme().version, method)
+        cached = self._cache.get(key)
+        if cached is not None and cached.stamps == stamps:
+            return ranks_of(cached.result)
+        stored_key = RankRepository.key(*key)
+        async with self._rank_locks[key]:
+            stored = await self.ranks.get(stored_key, stamps)
+            if stored is not None:
+                return stored
+            submitted = await load_submitted()
+            if not any(previous in quarters for quarters in submitted.values()):
+                return {}
+            inputs = await self._with_platform_counts(submitted, previous)
+            try:
+                result = await anyio.to_thread.run_sync(score, inputs, previous, method)
+            except EvaluationError:
+                return {}  # an unscoreable earlier quarter: no rank changes rather than no ranking
+            self.rank_computations += 1
+            ranks = ranks_of(result)
+            await self.ranks.put(stored_key, stamps, ranks)
+            return ranks
+
+    async def _stamps(self, quarters: list[str]) -> dict[str, int]:
+        """What a cached ranking depends on: submissions and platform counts of its quarters
+        (``stamp_window``)."""
         stamps, platform = await asyncio.gather(self.submissions.repository.stamps_for(quarters),
                                                 self.platform.stamps_for(quarters))
         return {**stamps, **{f"platform:{q}": v for q, v in platform.items()}}
@@ -323,6 +406,27 @@ class RankingService:
         if version is None:
             return await self.snapshots.latest(quarter)
         return await self.snapshots.version(quarter, version)
+
+    async def published_header(self, quarter: str, version: int | None = None) -> dict[str, Any] | None:
+        """A published snapshot without its inputs and rows (see ``published_rows``)."""
+        self.check(quarter)
+        if version is None:
+            return await self.snapshots.latest(quarter, with_outputs=False)
+        return await self.snapshots.version(quarter, version, with_outputs=False)
+
+    async def published_rows(self, header: dict[str, Any], dimension: str | None = None) -> list[dict[str, Any]]:
+        """A snapshot's rows (or its rows ranked by one dimension), read once per process: snapshots never change."""
+        key = (str(header["_id"]), dimension)
+        rows = self._published.get(key)
+        if rows is None:
+            if dimension is None:
+                rows = await self.snapshots.outputs(key[0])
+            else:
+                rows = rank_by_dimension(await self.published_rows(header), dimension)
+            if len(self._published) >= MAX_PUBLISHED_CACHED:
+                self._published.pop(next(iter(self._published)))
+            self._published[key] = rows
+        return rows
 
     async def replay(self, snapshot_id: str, quarter: str, version: int) -> EvaluationResult:
         """The published snapshot re-evaluated from its stored inputs (for charts of published rankings)."""

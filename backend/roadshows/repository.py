@@ -11,7 +11,7 @@ from gridfs import AsyncGridFSBucket
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
-from backend.db import Document, durable, register_indexes
+from backend.db import Document, durable, find_in, register_indexes
 from backend.roadshows.models import Roadshow, SlideDeck
 
 ROADSHOWS = "roadshows"
@@ -79,7 +79,7 @@ class RoadshowRepository:
         return Roadshow.model_validate(doc) if doc else None
 
     async def by_ids(self, ids: list[str]) -> list[Roadshow | None]:
-        found = {d["_id"]: Roadshow.model_validate(d) async for d in self.roadshows.find({"_id": {"$in": ids}})}
+        found = {d["_id"]: Roadshow.model_validate(d) async for d in find_in(self.roadshows, "_id", ids)}
         return [found.get(i) for i in ids]
 
     async def listing(self, status: str | None, limit: int, before: tuple[datetime, str] | None = None
@@ -151,7 +151,7 @@ class RoadshowRepository:
 
     async def hidden_question_ids(self, roadshow_id: str, ids: set[str]) -> set[str]:
         """Those of ``ids`` that moderators have hidden (by primary key)."""
-        cursor = self.questions.find({"_id": {"$in": sorted(ids)}}, projection={"roadshow_id": 1, "hidden": 1})
+        cursor = find_in(self.questions, "_id", sorted(ids), projection={"roadshow_id": 1, "hidden": 1})
         return {d["_id"] async for d in cursor if d.get("roadshow_id") == roadshow_id and d.get("hidden")}
 
     async def questions_of(self, roadshow_id: str) -> list[dict[str, Any]]:
@@ -213,8 +213,8 @@ class RoadshowRepository:
 
     async def last_presence(self, roadshow_ids: Sequence[str]) -> dict[tuple[str, str], datetime]:
         """(roadshow, process origin) → when that process last wrote its presence row for that room."""
-        cursor = self.presence.find({"roadshow_id": {"$in": list(roadshow_ids)}},
-                                    projection={"roadshow_id": 1, "origin": 1, "at": 1})
+        cursor = find_in(self.presence, "roadshow_id", roadshow_ids,
+                         projection={"roadshow_id": 1, "origin": 1, "at": 1})
         return {(d["roadshow_id"], d["origin"]): d["at"] async for d in cursor}
 
     # -- slides ----------------------------------------------------------------------------------
@@ -228,8 +228,8 @@ class RoadshowRepository:
     async def decks_of_many(self, roadshow_ids: Sequence[str]) -> list[list[SlideDeck]]:
         """The decks of several roadshows in one query (a DataLoader batch), in the order asked."""
         grouped: dict[str, list[SlideDeck]] = {i: [] for i in roadshow_ids}
-        cursor = self.decks.find({"roadshow_id": {"$in": list(roadshow_ids)}},
-                                 sort=[("roadshow_id", ASCENDING), ("pitch_index", ASCENDING)])
+        cursor = find_in(self.decks, "roadshow_id", roadshow_ids,
+                         sort=[("roadshow_id", ASCENDING), ("pitch_index", ASCENDING)])
         async for document in cursor:
             grouped[document["roadshow_id"]].append(SlideDeck.model_validate(document))
         return [grouped[i] for i in roadshow_ids]

@@ -8,7 +8,7 @@ from typing import Any
 from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
-from backend.db import Document, durable, register_indexes
+from backend.db import Document, durable, find_in, register_indexes
 from backend.startups.models import StartupProfile
 
 COLLECTION = "startups"
@@ -30,7 +30,7 @@ class StartupRepository:
 
     async def by_ids(self, ids: Sequence[str]) -> list[StartupProfile | None]:
         found = {d["_id"]: StartupProfile.model_validate(d)
-                 async for d in self._collection.find({"_id": {"$in": list(ids)}})}
+                 async for d in find_in(self._collection, "_id", ids)}
         return [found.get(i) for i in ids]
 
     async def update(self, startup_id: str, changes: dict[str, Any]) -> StartupProfile | None:
@@ -40,7 +40,7 @@ class StartupRepository:
 
     async def documents(self, ids: Sequence[str]) -> list[dict[str, Any]]:
         """Profiles as stored, for these ids."""
-        return [d async for d in self._collection.find({"_id": {"$in": list(ids)}})]
+        return [d async for d in find_in(self._collection, "_id", ids)]
 
     async def all_documents(self) -> list[dict[str, Any]]:
         """Every profile as stored (matchmaking scores them all), by English name."""

@@ -9,7 +9,7 @@ from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from backend.db import Document, durable, register_indexes
+from backend.db import Document, durable, find_in, register_indexes
 from backend.errors import Conflict
 from backend.users.models import User, matches_search, normalise_search, search_keys
 
@@ -49,7 +49,7 @@ class UserRepository:
         return User.model_validate(document) if document else None
 
     async def by_ids(self, ids: Sequence[str]) -> list[User | None]:
-        found = {d["_id"]: User.model_validate(d) async for d in self._collection.find({"_id": {"$in": list(ids)}})}
+        found = {d["_id"]: User.model_validate(d) async for d in find_in(self._collection, "_id", ids)}
         return [found.get(i) for i in ids]
 
     async def list(self, role: str | None, after_username: str | None, limit: int) -> list[User]:

@@ -27,6 +27,7 @@ from backend.startups.repository import StartupRepository
 from backend.users.models import NewUser, Role, User
 from backend.users.passwords import check_password
 from backend.users.repository import UserRepository
+from backend.users.sessions import SessionCache
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,39}$")
 
@@ -55,6 +56,7 @@ class UserService:
         self.startups = startups
         self.settings = settings
         self.limiter = limiter
+        self.sessions = SessionCache()
 
     async def create_user(self, new: NewUser, *, password_hash: str | None = None) -> User:
         issues = IssueCollector()
@@ -188,6 +190,7 @@ class UserService:
         if user_id == admin.id and not active:
             raise BadUserInput.single("userId", "You cannot disable your own account.", "不能停用自己的账号。")
         updated = await self.users.set_active(user_id, active)
+        self.sessions.forget(user_id)
         if updated is None:
             raise NotFound("No account has this id.", "不存在此编号的账号。", field="userId")
         if not active and updated.role is Role.admin and await self.users.count_active(Role.admin.value) == 0:
@@ -198,9 +201,12 @@ class UserService:
                            "这是最后一个启用的管理员账号，不能停用。", field="userId", reason="LAST_ADMIN")
         return updated
 
+    async def _account(self, user_id: str) -> User | None:
+        return (await self.users.by_ids([user_id]))[0]
+
     async def user_from_token(self, token: str) -> User:
         claims = decode_token(token, self.settings.resolved_jwt_secret())
-        user = (await self.users.by_ids([claims.user_id]))[0]
+        user = await self.sessions.user(claims.user_id, self._account)
         if user is None or not user.active:
             raise Unauthenticated("This account no longer exists or is disabled.", "此账号不存在或已停用。",
                                   reason="ACCOUNT_DISABLED")

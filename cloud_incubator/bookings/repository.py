@@ -24,7 +24,7 @@ from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from backend.db import Document, durable, register_indexes
+from backend.db import Document, durable, find_in, register_indexes
 from cloud_incubator.bookings.models import (
     Attachment,
     Booking,
@@ -120,7 +120,7 @@ class BookingRepository:
 
     async def workstations_by_ids(self, ids: Sequence[str]) -> list[Workstation | None]:
         found = {d["_id"]: Workstation.model_validate(d)
-                 async for d in self.workstations.find({"_id": {"$in": list(ids)}})}
+                 async for d in find_in(self.workstations, "_id", ids)}
         return [found.get(i) for i in ids]
 
     async def workstation(self, workstation_id: str) -> Workstation | None:
@@ -141,7 +141,7 @@ class BookingRepository:
     # --- schedules ------------------------------------------------------------------------------
     async def schedules_of(self, advisor_ids: Sequence[str]) -> dict[str, Schedule]:
         found = {d["_id"]: Schedule.model_validate(d)
-                 async for d in self.schedules.find({"_id": {"$in": list(advisor_ids)}})}
+                 async for d in find_in(self.schedules, "_id", advisor_ids)}
         return {a: found.get(a) or Schedule(_id=a) for a in advisor_ids}
 
     async def replace_schedule(self, schedule: Schedule, expected_version: int) -> bool:

@@ -10,7 +10,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from backend.db import Document, durable, register_indexes
+from backend.db import Document, durable, find_in, register_indexes
 from backend.startups.models import StartupProfile
 from cloud_incubator.matchmaking.models import Cooperation, Counterpart, Match, Message, Session
 
@@ -126,7 +126,7 @@ class MatchmakingRepository:
 
     async def counterparts_by_ids(self, ids: Sequence[str]) -> list[Counterpart | None]:
         found = {d["_id"]: Counterpart.model_validate(d)
-                 async for d in self.counterparts.find({"_id": {"$in": list(ids)}})}
+                 async for d in find_in(self.counterparts, "_id", ids)}
         return [found.get(i) for i in ids]
 
     async def counterpart_of_user(self, user_id: str) -> Counterpart | None:
@@ -168,19 +168,16 @@ class MatchmakingRepository:
                         counterpart_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
         """Decisions touching these startups (or these counterparts)."""
         if startup_ids is not None:
-            query: dict[str, Any] = {"startup_id": {"$in": list(startup_ids)}}
-        else:
-            query = {"counterpart_id": {"$in": list(counterpart_ids or [])}}
-        return [d async for d in self.interests.find(query)]
+            return [d async for d in find_in(self.interests, "startup_id", startup_ids)]
+        return [d async for d in find_in(self.interests, "counterpart_id", counterpart_ids or [])]
 
     async def leads_for(self, *, startup_ids: Sequence[str] | None = None,
                         investor_user_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        projection = {"startup_id": 1, "investor_user_id": 1, "at": 1, "roadshow_id": 1}
         if startup_ids is not None:
-            query: dict[str, Any] = {"startup_id": {"$in": list(startup_ids)}}
-        else:
-            query = {"investor_user_id": {"$in": list(investor_user_ids or [])}}
-        return [d async for d in self.leads.find(query, {"startup_id": 1, "investor_user_id": 1, "at": 1,
-                                                          "roadshow_id": 1})]
+            return [d async for d in find_in(self.leads, "startup_id", startup_ids, projection=projection)]
+        return [d async for d in find_in(self.leads, "investor_user_id", investor_user_ids or [],
+                                         projection=projection)]
 
     # -- startup profiles (edits conditional on the incubator the editor's rights were checked on) ----
     async def update_startup_in(self, startup_id: str, incubator_id: str | None, changes: dict[str, Any]

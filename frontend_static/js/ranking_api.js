@@ -26,12 +26,15 @@ export async function ranking(options) {
   return {
     schemeVersion: r.schemeVersion, computedAt: r.computedAt, source: r.source,
     published: latest ? { at: latest.publishedAt, version: latest.version } : null,
-    rows: r.entries.map((e) => ({
+    rows: r.rows.map((e) => ({
       rank: e.rank, change: e.rankChange, composite: e.composite, tier: e.tier,
       tierOrder: TIER_ORDER.indexOf(e.tier), interval: e.rankLow !== null && e.rankHigh !== null ? [e.rankLow, e.rankHigh] : null,
       imputed: e.imputed.length > 0,
-      dimensions: Object.fromEntries(e.dimensions.map((d) => [d.dimension, d.score])),
-      incubator: { id: e.incubatorId, nameZh: e.nameZh, nameEn: e.nameEn, subArea: e.incubator?.subArea, industries: e.incubator?.industries || [] },
+      dimensions: {
+        tech_conversion: e.techConversion, investment: e.investment, mentoring: e.mentoring,
+        supply_chain: e.supplyChain, global_services: e.globalServices,
+      },
+      incubator: { id: e.incubatorId, nameZh: e.nameZh, nameEn: e.nameEn, subArea: e.subArea, industries: e.industries || [] },
     })),
   };
 }

@@ -34,10 +34,11 @@ from backend.api.types.rankings import (
     RankingSource,
     Scorecard,
     WhatIfResult,
+    table_row,
 )
 from backend.errors import BadUserInput, Forbidden, IssueCollector, NotFound, Unauthenticated
 from backend.pagination import check_page_size, encode_cursor
-from backend.rankings.service import Evaluated, rank_by_dimension, ranking_service
+from backend.rankings.service import Evaluated, ranking_service
 from backend.security import decode_token
 from backend.submissions.models import camel
 from backend.submissions.service import field_aliases, scheme
@@ -118,26 +119,36 @@ async def live(info: Info, quarter: str, method: str) -> Evaluated:
     return evaluated
 
 
-# Entries built once per cached ranking (the rows list of a cache entry keeps its identity until replaced).
-_ENTRIES: dict[int, tuple[list[dict[str, Any]], list[RankingEntry]]] = {}
+# Entries built once per cached ranking view: the service keeps one rows list per (quarter, scheme, method,
+# dimension, live or published snapshot) until its inputs change, and the registry's version says whether
+# the registry fields copied into the entries are still current.
+_ENTRIES: dict[int, tuple[list[dict[str, Any]], int, list[RankingEntry], list[dict[str, Any]]]] = {}
 
 
-def entries_for(rows: list[dict[str, Any]]) -> list[RankingEntry]:
+async def entries_for(info: Info, rows: list[dict[str, Any]]) -> tuple[list[RankingEntry], list[dict[str, Any]]]:
+    """The view's entries and its ``RankingRows`` items, built once per cached view."""
+    directory = info.context.state.incubator_service.directory
     cached = _ENTRIES.get(id(rows))
-    if cached is not None and cached[0] is rows:
-        return cached[1]
+    if cached is not None and cached[0] is rows and cached[1] == directory.version:
+        return cached[2], cached[3]
+    version = directory.version
     names = dimension_names()
-    entries = [RankingEntry.from_row(r, names) for r in rows]
+    registry = await directory.by_ids([r["incubator_id"] for r in rows])
+    entries = [RankingEntry.from_row(r, names, incubator) for r, incubator in zip(rows, registry, strict=True)]
+    table = [table_row(r, incubator) for r, incubator in zip(rows, registry, strict=True)]
     if len(_ENTRIES) >= 32:
         _ENTRIES.pop(next(iter(_ENTRIES)))
-    _ENTRIES[id(rows)] = (rows, entries)
-    return entries
+    _ENTRIES[id(rows)] = (rows, version, entries, table)
+    return entries, table
 
 
-def page_of(rows: list[dict[str, Any]], first: int, after: str | None) -> tuple[list[RankingEntry], str | None, bool]:
+async def page_of(info: Info, rows: list[dict[str, Any]], first: int, after: str | None
+                  ) -> tuple[list[RankingEntry], list[dict[str, Any]], str | None, bool]:
     start = offset_from(after)
-    chunk = entries_for(rows)[start:start + first]
-    return chunk, encode_cursor(str(start + len(chunk))) if chunk else None, start + first < len(rows)
+    entries, table = await entries_for(info, rows)
+    chunk = entries[start:start + first]
+    return (chunk, table[start:start + first], encode_cursor(str(start + len(chunk))) if chunk else None,
+            start + first < len(rows))
 
 
 async def build_ranking(info: Info, quarter: str, method: str, dimension: str | None, source: str | None,
@@ -153,13 +164,13 @@ async def build_ranking(info: Info, quarter: str, method: str, dimension: str | 
             raise Forbidden("Only evaluators see live rankings; published rankings are open to everyone.",
                             "只有评估人员可查看实时排名；已发布的排名对所有人开放。", field="source")
         evaluated = await service.evaluated(quarter, method)
-        rows = evaluated.rows if evaluated else []
+        rows = evaluated.ranked_by(dimension) if evaluated else []
         published_at = None
         computed_at = evaluated.computed_at if evaluated else None
         number = None
         scheme_v = scheme().version
     else:
-        snapshot = await service.published(quarter, version)
+        snapshot = await service.published_header(quarter, version)
         if snapshot is None:
             raise NotFound(f"No ranking of {quarter} has been published yet." if version is None else
                            f"Version {version} of the {quarter} ranking does not exist.",
@@ -169,14 +180,13 @@ async def build_ranking(info: Info, quarter: str, method: str, dimension: str | 
             raise NotFound(f"The published {quarter} ranking uses the {snapshot['method']} method.",
                            f"{quarter} 已发布排名使用的方法为 {snapshot['method']}。", field="method")
         method = snapshot["method"]
-        rows, published_at, number = snapshot["outputs"], snapshot["published_at"], snapshot["version"]
+        rows = await service.published_rows(snapshot, dimension)
+        published_at, number = snapshot["published_at"], snapshot["version"]
         computed_at, scheme_v = snapshot.get("computed_at"), snapshot["scheme_version"]
-    if dimension is not None:
-        rows = rank_by_dimension(rows, dimension)
-    entries, end_cursor, has_next = page_of(rows, first, after)
+    entries, table, end_cursor, has_next = await page_of(info, rows, first, after)
     return RankingPage(quarter=quarter, scheme_version=scheme_v, method=RankingMethod(method), dimension=dimension,
                        source=RankingSource(source), version=number, published_at=published_at,
-                       computed_at=computed_at, total_count=len(rows), entries=entries, end_cursor=end_cursor,
+                       computed_at=computed_at, total_count=len(rows), entries=entries, rows=table, end_cursor=end_cursor,
                        has_next_page=has_next)
 
 

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, NewType
 
 import strawberry
 from strawberry import Info
 
-from backend.api.types.incubator import Incubator
+from backend.api.types.incubator import Incubator, Industry, SubArea
+from backend.incubators import models as incubator_models
 
 RankingMethod = strawberry.enum(Enum("RankingMethod", {"ARITHMETIC": "arithmetic", "GEOMETRIC": "geometric",
                                                        "TOPSIS": "topsis"}),
@@ -19,6 +20,31 @@ ChartKind = strawberry.enum(Enum("ChartKind", {"RANKING_BARS": "ranking_bars", "
                                                "DIMENSION_HEATMAP": "dimension_heatmap"}))
 
 
+RankingRows = NewType("RankingRows", object)
+RANKING_ROWS = strawberry.scalar(
+    name="RankingRows", serialize=lambda rows: rows, parse_value=lambda value: value,
+    description="A ranking page's rows as one JSON value (what a ranking table reads, with no per-field "
+                "resolution): a list, in rank order, of objects with the RankingEntry fields of the same names — "
+                "rank, incubatorId, nameZh, nameEn, subArea and industries (enum names, e.g. DESHENG, FINTECH; "
+                "subArea null if the incubator left the registry), composite, techConversion, investment, "
+                "mentoring, supplyChain, globalServices, tier, tierNameZh, tierNameEn, previousRank, rankChange, "
+                "rankLow, rankHigh, medianRank, imputed, missingWeightShare.")
+
+
+def table_row(row: dict[str, Any], incubator: incubator_models.Incubator | None) -> dict[str, Any]:
+    """One ``RankingRows`` item (keys as the RankingEntry fields)."""
+    d = row["dimensions"]
+    return {"rank": row["rank"], "incubatorId": row["incubator_id"], "nameZh": row["name_zh"], "nameEn": row["name_en"],
+            "subArea": incubator.sub_area.name.upper() if incubator else None,
+            "industries": [i.name.upper() for i in incubator.industries] if incubator else [],
+            "composite": row["composite"], "techConversion": d.get("tech_conversion"),
+            "investment": d.get("investment"), "mentoring": d.get("mentoring"), "supplyChain": d.get("supply_chain"),
+            "globalServices": d.get("global_services"), "tier": row["tier"], "tierNameZh": row["tier_zh"],
+            "tierNameEn": row["tier_en"], "previousRank": row["previous_rank"], "rankChange": row["rank_change"],
+            "rankLow": row["rank_low"], "rankHigh": row["rank_high"], "medianRank": row["median_rank"],
+            "imputed": row["imputed"], "missingWeightShare": row["missing_weight_share"]}
+
+
 @strawberry.type
 class DimensionScore:
     dimension: str
@@ -27,12 +53,15 @@ class DimensionScore:
     score: float | None
 
 
-@strawberry.type(description="One row of a ranking (dimension scores also as flat fields for light queries).")
+@strawberry.type(description="One row of a ranking. Dimension scores and the registry fields a ranking page shows "
+                              "are flat fields: a 500-row page resolves no nested object per row.")
 class RankingEntry:
     rank: int
     incubator_id: strawberry.ID
     name_zh: str
     name_en: str
+    sub_area: SubArea | None = strawberry.field(description="From the registry")  # type: ignore[valid-type]
+    industries: list[Industry] = strawberry.field(description="From the registry")  # type: ignore[valid-type]
     composite: float | None
     tech_conversion: float | None
     investment: float | None
@@ -62,10 +91,14 @@ class RankingEntry:
         return Incubator.from_model(found) if found else None
 
     @classmethod
-    def from_row(cls, row: dict[str, Any], dimension_names: dict[str, tuple[str, str]]) -> RankingEntry:
+    def from_row(cls, row: dict[str, Any], dimension_names: dict[str, tuple[str, str]],
+                 incubator: incubator_models.Incubator | None = None) -> RankingEntry:
         d = row["dimensions"]
         return cls(rank=row["rank"], incubator_id=strawberry.ID(row["incubator_id"]), name_zh=row["name_zh"],
-                   name_en=row["name_en"], composite=row["composite"], tech_conversion=d.get("tech_conversion"),
+                   name_en=row["name_en"],
+                   sub_area=SubArea(incubator.sub_area.value) if incubator else None,
+                   industries=[Industry(i.value) for i in incubator.industries] if incubator else [],
+                   composite=row["composite"], tech_conversion=d.get("tech_conversion"),
                    investment=d.get("investment"), mentoring=d.get("mentoring"), supply_chain=d.get("supply_chain"),
                    global_services=d.get("global_services"), tier=row["tier"], tier_name_zh=row["tier_zh"],
                    tier_name_en=row["tier_en"], previous_rank=row["previous_rank"], rank_change=row["rank_change"],
@@ -86,6 +119,8 @@ class RankingPage:
     computed_at: datetime | None
     total_count: int
     entries: list[RankingEntry]
+    rows: RankingRows = strawberry.field(  # type: ignore[valid-type]
+        description="The same page as `entries`, as one JSON value (see RankingRows): for tables of many rows")
     end_cursor: str | None
     has_next_page: bool
 

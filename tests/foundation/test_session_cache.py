@@ -1,0 +1,48 @@
+"""The account behind a token is held briefly: small requests skip the read, a disabled account is still
+cut off at once, here and (through ``account.disabled``) in other processes."""
+
+from __future__ import annotations
+
+from backend.users.models import Role
+from tests.conftest import error_codes
+from tests.submissions.helpers import token_for
+
+ME = "{ me { id } }"
+
+
+async def test_repeated_requests_do_not_read_the_account_again(gql, people, state):
+    from tests.conftest import COUNTER
+
+    user = await people.make("dora", Role.evaluator)
+    token = token_for(user)
+    state.user_service.sessions.ttl = 3600.0  # a slow machine must not see the entry expire between requests
+    database = state.settings.database_name
+    assert (await gql(ME, token=token))["data"]["me"]["id"] == user.id
+    before = COUNTER.counts.get(database, 0)
+    for _ in range(3):
+        assert (await gql(ME, token=token))["data"]["me"]["id"] == user.id
+    assert COUNTER.counts.get(database, 0) == before
+
+
+async def test_a_disabled_account_is_cut_off_at_once(gql, people):
+    admin = await people.make("root", Role.admin)
+    user = await people.make("erin", Role.evaluator)
+    token = token_for(user)
+    assert (await gql(ME, token=token))["data"]["me"]["id"] == user.id  # now held
+    disabled = await gql.op("SetUserActive", {"userId": user.id, "active": False}, token=token_for(admin))
+    assert "errors" not in disabled, disabled
+    refused = await gql(ME, token=token)
+    assert error_codes(refused) == ["UNAUTHENTICATED"]
+    assert refused["errors"][0]["extensions"]["reason"] == "ACCOUNT_DISABLED"
+    enabled = await gql.op("SetUserActive", {"userId": user.id, "active": True}, token=token_for(admin))
+    assert "errors" not in enabled, enabled
+    assert (await gql(ME, token=token))["data"]["me"]["id"] == user.id
+
+
+async def test_an_account_disabled_by_another_process_is_cut_off_when_its_event_arrives(gql, people, state):
+    user = await people.make("fred", Role.evaluator)
+    token = token_for(user)
+    assert (await gql(ME, token=token))["data"]["me"]["id"] == user.id  # now held
+    await state.users.set_active(user.id, False)  # written by another process
+    state.extras["broadcaster"].hub.notify(f"user:{user.id}", "account.disabled", {"user_id": user.id})
+    assert error_codes(await gql(ME, token=token)) == ["UNAUTHENTICATED"]
