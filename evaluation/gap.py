@@ -28,6 +28,7 @@ points are what that change alone adds to the composite.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -283,8 +284,9 @@ def plan_to_tier(result: EvaluationResult, incubator_id: str, target_tier: str |
         return done(True, "already there")
     if current == scheme.insufficient_data.id:
         return done(False, "insufficient data: report the missing values first")
+    deadline = time.monotonic() + TIME_LIMIT  # one time budget for the whole plan, retries included
     for margin in _MARGIN:
-        plan = _solve(res, i, target_tier, margin)
+        plan = _solve(res, i, target_tier, margin, max(deadline - time.monotonic(), 1e-3))
         if isinstance(plan, str):
             return done(False, plan)
         levers, z, optimal = plan
@@ -320,8 +322,8 @@ def _row_after(res: EvaluationResult, i: int, changes: Mapping[str, float]) -> E
     return _evaluate_arrays((inc,), fv, res.not_applicable[i:i + 1], na_ids, res.scheme, res.quarter, res.method)
 
 
-def _solve(res: EvaluationResult, i: int, target: str,
-           margin: float) -> tuple[list[_Lever], FloatArray, bool] | str:
+def _solve(res: EvaluationResult, i: int, target: str, margin: float,
+           time_limit: float) -> tuple[list[_Lever], FloatArray, bool] | str:
     scheme = res.scheme
     rule = scheme.tier(target)
     status = res.status[i]
@@ -535,7 +537,7 @@ def _solve(res: EvaluationResult, i: int, target: str,
         objective[li] = lv.effort * lv.step
     constraints = LinearConstraint(np.array(rows), np.array(lo), np.array(hi)) if rows else ()
     out = milp(objective, constraints=constraints, integrality=integrality, bounds=Bounds(lb, ub),
-               options={"presolve": False, "mip_rel_gap": MIP_GAP, "time_limit": TIME_LIMIT})
+               options={"presolve": False, "mip_rel_gap": MIP_GAP, "time_limit": time_limit})
     if out.x is None:
         if out.status == 1:
             return f"the solver found no plan within its {TIME_LIMIT:g} s limit"

@@ -45,7 +45,6 @@ MAX_TAGS = 20
 MAX_AMOUNT = 10_000_000.0          # 10k CNY: 1,000 × 100 M CNY
 PROVIDER_SERVICES = ("ip", "legal", "finance", "office", "market")
 FIRM_CALL_SERVES = ["supply_chain", "market"]
-QUARTER = re.compile(r"^(19[89][0-9]|20[0-9]{2})Q([1-4])\Z")
 
 
 def service(state: AppState) -> MatchmakingService:
