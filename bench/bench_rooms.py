@@ -74,15 +74,6 @@ def baseline_server(port: int) -> None:
     uvloop.run(main())
 
 
-def plain_send_app_server(port: int) -> None:
-    """``incubench run`` with the gateway's uvicorn fast path off: every frame goes through the ASGI send."""
-    from backend.cli import main as cli
-    from cloud_incubator import gateway
-
-    gateway._sansio_transport = lambda send: None
-    cli(["run", "--port", str(port)])
-
-
 # -- clients ---------------------------------------------------------------------------------------
 # Receivers use a minimal WebSocket client on asyncio.Protocol (unmasked server frames are cheap to
 # parse): the measuring side must not eat the CPU the servers need. The sender uses ``websockets``.

@@ -1,7 +1,9 @@
 """Security headers on every HTTP response.
 
 The pages load only their own scripts (no inline script, no CDN), so the policy allows scripts from the
-site alone; styles may be inline (Plotly writes ``<style>`` elements). GraphiQL (``GET /graphql``, off in
+site alone; styles may be inline (Plotly writes ``<style>`` elements). A roadshow's live stream is hosted
+elsewhere: the room's player may fetch it over https (hls.js reads playlists and segments with fetch/XHR)
+and play it (a file URL, or a ``blob:`` Media Source). GraphiQL (``GET /graphql``, off in
 production unless enabled) loads its own scripts and keeps the headers without the policy.
 """
 
@@ -11,7 +13,7 @@ from backend.edge.guard import ASGIApp, Message, Receive, Scope, Send
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
-    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "font-src 'self'; connect-src 'self' https:; media-src 'self' https: blob:; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
 HSTS = "max-age=31536000; includeSubDomains"

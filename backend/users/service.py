@@ -158,6 +158,7 @@ class UserService:
         if issues:
             raise BadUserInput(issues)
         updated = await self.users.set_password(user.id, await hash_password(new_password), must_change=False)
+        self.sessions.forget(user.id)  # the held account carries the old flags
         if updated is None:
             raise Unauthenticated("Wrong username or password.", "用户名或密码错误。", reason="BAD_CREDENTIALS")
         return updated
@@ -180,6 +181,7 @@ class UserService:
         if issues:
             raise BadUserInput(issues)
         updated = await self.users.set_password(user.id, await hash_password(temporary_password), must_change=True)
+        self.sessions.forget(user.id)
         assert updated is not None
         await self.unlock(admin, user_id)
         return updated

@@ -37,7 +37,7 @@ export function streamPlayer(box) {
       if (url !== current) return;
       if (Hls.isSupported()) {
         video.dataset.player = 'hls.js';
-        hls = new Hls({ lowLatencyMode: true });
+        hls = new Hls({ lowLatencyMode: true, enableWorker: false });   // no blob: worker (the page's CSP)
         hls.on(Hls.Events.MANIFEST_PARSED, (_, data) => { video.dataset.levels = String(data.levels.length); video.dataset.state = 'manifest'; });
         hls.on(Hls.Events.ERROR, (_, data) => { if (data.fatal) failed(); });
         hls.loadSource(url);

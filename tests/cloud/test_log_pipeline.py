@@ -45,7 +45,7 @@ async def test_events_published_during_an_insert_are_stored_together_and_deliver
     assert seqs == list(range(1, 41))
     assert batches == [[1], list(range(2, 41))]  # one insert for the 39 that arrived meanwhile
     assert member.seqs == list(range(1, 41))
-    logged = await broadcaster.store.since(topic, 0, 1000)
+    logged = await broadcaster.store.since(topic, 0, 1000)  # what a resume reads
     assert [(d["seq"], d["data"]["n"]) for d in logged] == [(n + 1, n) for n in range(40)]
     assert broadcaster._last_seq[topic] == 40
 
@@ -69,5 +69,5 @@ async def test_a_failed_insert_fails_its_callers_and_the_next_events_take_their_
     else:
         raise AssertionError("the failed insert was not reported")
     assert await broadcaster.publish_logged(topic, "chat", {"n": 1}) == 1
-    logged = await broadcaster.store.since(topic, 0, 1000)
+    logged = await broadcaster.store.since(topic, 0, 1000)  # what a resume reads
     assert [(d["seq"], d["data"]["n"]) for d in logged] == [(1, 1)]

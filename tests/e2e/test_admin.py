@@ -180,7 +180,7 @@ def test_admin_manages_the_registry_and_accounts(open_page, make_user, live_serv
 
     # in English, on a phone
     page.click("#lang-switch")
-    page.wait_for_function("document.documentElement.lang === 'en'")
+    page.wait_for_function("() => document.documentElement.lang === 'en'")
     page.set_viewport_size(PHONE)
     page.wait_for_selector("#incubator-table")
     assert page.inner_text("h1") == "Administration"

@@ -178,12 +178,12 @@ def test_an_advisor_publishes_weekly_hours_and_leave(open_page, make_user, make_
     page.fill("#exception-reason", "年假")
     page.click("#exception-add")
     page.wait_for_selector("#exception-list li:has-text('年假')")
-    page.wait_for_function(f"document.querySelectorAll(\".day[data-day='{next_monday}'] .slot\").length === 0")
+    page.wait_for_function(f"() => document.querySelectorAll(\".day[data-day='{next_monday}'] .slot\").length === 0")
     shot(page, "bookings-advisor-hours")
     # leave entered by mistake is withdrawn: the Monday's slots return
     page.click("#exception-list li:has-text('年假') button")
     page.wait_for_selector("#exception-list", state="detached")
-    page.wait_for_function(f"document.querySelectorAll(\".day[data-day='{next_monday}'] .slot\").length === 2")
+    page.wait_for_function(f"() => document.querySelectorAll(\".day[data-day='{next_monday}'] .slot\").length === 2")
     assert_accessible(page)
     assert not page.errors
 

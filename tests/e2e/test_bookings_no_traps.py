@@ -230,7 +230,7 @@ def test_taking_an_advisor_off_a_workstation_says_first_how_many_bookings_it_can
         page.click("#ws-save")
     assert "将取消其在本工作站的 1 个已有预约" in asked.value.message
     asked.value.dismiss()
-    page.wait_for_function("!document.querySelector('#ws-save').disabled")
+    page.wait_for_function("() => !document.querySelector('#ws-save').disabled")
     page.wait_for_selector(f"{item} .ws-advisors:has-text('郑顾问')")   # refused: still staffed
     with page.expect_event("dialog") as asked:
         page.click("#ws-save")

@@ -37,7 +37,7 @@ def test_errors_are_translated_messages(open_page, make_user, make_incubator):
 
     # a quarter with nothing submitted on the scorecard, in English
     page.click("#lang-switch")
-    page.wait_for_function("document.documentElement.lang === 'en'")
+    page.wait_for_function("() => document.documentElement.lang === 'en'")
     page.goto("/pages/scorecard.html?quarter=2026Q1")
     page.wait_for_selector("#summary .notice")
     assert page.inner_text("#summary") == "No submitted data for 2026Q1 yet."

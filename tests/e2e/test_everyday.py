@@ -63,7 +63,7 @@ def test_the_quarterly_form_keeps_typing_across_a_language_switch_and_guards_uns
     with page.expect_event("dialog") as asked:
         page.select_option("#quarter", other)
     assert asked.value.type == "confirm" and "unsaved changes" in asked.value.message
-    page.wait_for_function(f"document.querySelector('#quarter').value === '{quarter}'")
+    page.wait_for_function(f"() => document.querySelector('#quarter').value === '{quarter}'")
     assert page.input_value("#f-tenants") == "123"
 
     # leaving for another page: the browser asks (beforeunload); refusing stays on the form
@@ -95,11 +95,11 @@ def test_admins_search_accounts_by_name_and_role(open_page, make_user, make_incu
     page.goto("/pages/admin.html")
     page.wait_for_selector("#user-table")
     page.fill("#filter-search", "王")
-    page.wait_for_function("document.querySelectorAll('#user-table tbody tr').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('#user-table tbody tr').length === 2")
     assert sorted(page.eval_on_selector_all("#user-table tbody tr", "rows => rows.map(r => r.dataset.username)")) == [
         "e2e-wang-investor", "e2e-wang-manager"]
     page.select_option("#filter-role", "INVESTOR")
-    page.wait_for_function("document.querySelectorAll('#user-table tbody tr').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#user-table tbody tr').length === 1")
     assert page.get_attribute("#user-table tbody tr", "data-username") == "e2e-wang-investor"
     page.fill("#filter-search", "angels")
     page.wait_for_selector("#user-table tbody tr[data-username='e2e-li-investor']")
@@ -116,7 +116,7 @@ def test_admins_search_accounts_by_name_and_role(open_page, make_user, make_incu
     phone.wait_for_selector("#user-table")
     assert phone.get_attribute("#filter-search", "placeholder") == "Username, name or organisation"
     phone.fill("#filter-search", "xicheng")
-    phone.wait_for_function("document.querySelectorAll('#user-table tbody tr').length === 1")
+    phone.wait_for_function("() => document.querySelectorAll('#user-table tbody tr').length === 1")
     assert phone.get_attribute("#user-table tbody tr", "data-username") == "e2e-wang-investor"
     shot(phone, "admin-account-search-en-phone")
     assert not page.errors and not phone.errors

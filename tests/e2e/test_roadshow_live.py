@@ -81,7 +81,7 @@ def test_the_presenter_uploads_and_orders_slides_from_the_room(open_page, make_u
     assert presenter.inner_text("#slides-0-order li:first-child .slide-name") == "1. team.png"
     presenter.click("#slides-0-send")
     presenter.wait_for_selector("#slides-0-summary:has-text('已上传 2 张图片')")
-    presenter.wait_for_function("[...document.querySelectorAll('#slides-0-order img')].every((i) => i.naturalWidth > 0)")
+    presenter.wait_for_function("() => [...document.querySelectorAll('#slides-0-order img')].every((i) => i.naturalWidth > 0)")
     assert _thumb_widths(presenter, 0) == [32, 64], "uploaded in the order chosen"
     shot(presenter, "room-presenter-slides-phone")
     assert_accessible(presenter)
@@ -92,7 +92,7 @@ def test_the_presenter_uploads_and_orders_slides_from_the_room(open_page, make_u
         presenter.click("#slides-0-send:has-text('保存新顺序')")
     assert sent.value.status == 201 and sent.value.json()["pages"] == 2
     presenter.wait_for_selector("#slides-0-send[disabled]:has-text('保存新顺序')")   # nothing left to save
-    presenter.wait_for_function("[...document.querySelectorAll('#slides-0-order img')].every((i) => i.naturalWidth > 0)")
+    presenter.wait_for_function("() => [...document.querySelectorAll('#slides-0-order img')].every((i) => i.naturalWidth > 0)")
     assert _thumb_widths(presenter, 0) == [64, 32]
 
     # in the room the first slide is the cover
@@ -104,7 +104,7 @@ def test_the_presenter_uploads_and_orders_slides_from_the_room(open_page, make_u
     moderator.click("#mod-start")
     moderator.click("#mod-first")
     presenter.wait_for_selector("#slide img[alt='幻灯片第 1 / 2 页']")
-    presenter.wait_for_function("document.querySelector('#slide img').naturalWidth === 64")
+    presenter.wait_for_function("() => document.querySelector('#slide img').naturalWidth === 64")
     # slides of a pitch under way are locked: its uploader is gone, the next startup's remains for the moderator
     presenter.wait_for_selector("#slides-0", state="detached")
     assert moderator.locator("#slides-1").count() == 1
@@ -217,7 +217,7 @@ def test_the_end_reaches_a_phone_and_an_investor_reads_the_record(open_page, mak
     investor.wait_for_selector("#record")
     assert "绿能" in investor.inner_text("#record-agenda") and "医联" in investor.inner_text("#record-agenda")
     assert investor.locator("#record-agenda li[data-pitch='0'] img.slide-thumb").count() == 2   # the slides shown
-    investor.wait_for_function("[...document.querySelectorAll('#record-agenda img')].every((i) => i.naturalWidth === 64)")
+    investor.wait_for_function("() => [...document.querySelectorAll('#record-agenda img')].every((i) => i.naturalWidth === 64)")
     qa = investor.inner_text("#record-qa")
     assert "目前的毛利率是多少？" in qa and "约 35%。" in qa
     assert "储能方案很有意思" in investor.inner_text("#transcript")

@@ -59,7 +59,7 @@ def test_two_pages_in_one_room_see_each_others_chat_and_questions(open_page, mak
     investor.wait_for_selector("#slide img[alt='幻灯片第 1 / 2 页']")
     moderator.click("#moderator button:has-text('下一页')")
     investor.wait_for_selector("#slide img[alt='幻灯片第 2 / 2 页']")
-    investor.wait_for_function("document.querySelector('#slide img').naturalWidth === 64")  # the image itself loads
+    investor.wait_for_function("() => document.querySelector('#slide img').naturalWidth === 64")  # the image itself loads
 
     # chat both ways
     investor.fill("#chat-input", "请问目前的融资轮次？")

@@ -62,7 +62,7 @@ def test_switching_the_language_relabels_everything_and_persists(open_page, make
     assert page.inner_text("#who-role") == "评估专家"
     assert page.inner_text("#sign-out") == "退出登录"
     page.click("#lang-switch")
-    page.wait_for_function("document.documentElement.lang === 'en'")
+    page.wait_for_function("() => document.documentElement.lang === 'en'")
     page.wait_for_selector("#who-role")
     assert page.inner_text("#who-role") == "Evaluator"
     assert page.inner_text("#sign-out") == "Sign out"
@@ -73,6 +73,6 @@ def test_switching_the_language_relabels_everything_and_persists(open_page, make
     assert not re.search(r"[\u4e00-\u9fff]", header.replace("王评估", "").replace("中文", "")), header
     shot(page, "language-english")
     page.click("#lang-switch")
-    page.wait_for_function("document.documentElement.lang === 'zh-CN'")
+    page.wait_for_function("() => document.documentElement.lang === 'zh-CN'")
     page.wait_for_selector("#who-role")
     assert page.inner_text("#who-role") == "评估专家"

@@ -3,6 +3,8 @@ cut off at once, here and (through ``account.disabled``) in other processes."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from backend.users.models import Role
 from tests.conftest import error_codes
 from tests.submissions.helpers import token_for
@@ -11,17 +13,22 @@ ME = "{ me { id } }"
 
 
 async def test_repeated_requests_do_not_read_the_account_again(gql, people, state):
-    from tests.conftest import COUNTER
-
     user = await people.make("dora", Role.evaluator)
     token = token_for(user)
     state.user_service.sessions.ttl = 3600.0  # a slow machine must not see the entry expire between requests
-    database = state.settings.database_name
+    reads: list[list[str]] = []
+    read_accounts = state.users.by_ids
+
+    async def counted(ids: list[str]) -> Any:
+        reads.append(list(ids))
+        return await read_accounts(ids)
+
+    state.users.by_ids = counted
     assert (await gql(ME, token=token))["data"]["me"]["id"] == user.id
-    before = COUNTER.counts.get(database, 0)
+    assert reads == [[user.id]]
     for _ in range(3):
         assert (await gql(ME, token=token))["data"]["me"]["id"] == user.id
-    assert COUNTER.counts.get(database, 0) == before
+    assert reads == [[user.id]]
 
 
 async def test_a_disabled_account_is_cut_off_at_once(gql, people):
