@@ -320,14 +320,19 @@ class BookingService:
         await self._slots_changed([workstation_id], advisor_id, "rule_added", {})
         return doc
 
-    async def remove_rule(self, user: User, advisor_id: str, rule_id: str) -> RuleRemoval:
-        """Remove a weekly rule; the future bookings in its slots are cancelled (see ``_cancel_vanished``)."""
+    async def _editable_rule(self, user: User, advisor_id: str, rule_id: str) -> tuple[Schedule, RuleDoc, Workstation]:
+        """The advisor's schedule, the weekly rule and its workstation, if ``user`` may edit that rule."""
         schedule = (await self.repo.schedules_of([advisor_id]))[advisor_id]
         rule = next((r for r in schedule.rules if r.id == rule_id), None)
         if rule is None:
             raise NotFound("No availability rule has this id.", "不存在此编号的规则。", field="ruleId")
         workstation = await self.workstation_or_404(rule.workstation_id)
         await self._editable_schedule_target(user, workstation, advisor_id)
+        return schedule, rule, workstation
+
+    async def remove_rule(self, user: User, advisor_id: str, rule_id: str) -> RuleRemoval:
+        """Remove a weekly rule; the future bookings in its slots are cancelled (see ``_cancel_vanished``)."""
+        _, rule, workstation = await self._editable_rule(user, advisor_id, rule_id)
 
         def apply(current: Schedule) -> Schedule:
             if not any(r.id == rule_id for r in current.rules):   # removed meanwhile by someone else
@@ -343,12 +348,7 @@ class BookingService:
 
     async def rule_removal_impact(self, user: User, advisor_id: str, rule_id: str) -> int:
         """How many future bookings removing this rule would cancel now (asked before the removal)."""
-        schedule = (await self.repo.schedules_of([advisor_id]))[advisor_id]
-        rule = next((r for r in schedule.rules if r.id == rule_id), None)
-        if rule is None:
-            raise NotFound("No availability rule has this id.", "不存在此编号的规则。", field="ruleId")
-        workstation = await self.workstation_or_404(rule.workstation_id)
-        await self._editable_schedule_target(user, workstation, advisor_id)
+        schedule, rule, _ = await self._editable_rule(user, advisor_id, rule_id)
         remaining = schedule.model_copy(deep=True)
         remaining.rules = [r for r in remaining.rules if r.id != rule_id]
         until = local_day_bounds(rule.valid_until)[1] if rule.valid_until else None
