@@ -6,8 +6,10 @@ that reaches a target tier (by default the next tier up, or benchmark status), s
 mixed-integer linear programme with scipy's HiGHS (:func:`scipy.optimize.milp`):
 
 * variables: for every *lever* (a raw field an indicator or a gate condition names as ``lever``) the
-  change in whole units (1 for counts and hours, 0.01 for amounts and areas), in the direction that
-  improves its indicators; the normalised score ``s_j`` of each scored indicator; a binary per cost
+  change, in the direction that improves its indicators: whole units for counts and hours; amounts and
+  areas continuous (in 0.01 units) and rounded up to 0.01 afterwards — the exactness rule: a count plan is
+  exactly least-effort, and an amount lever's effort exceeds the continuous optimum by less than
+  ``effort·0.01`` (its levers only help, so the rounded plan still reaches the tier); the normalised score ``s_j`` of each scored indicator; a binary per cost
   indicator (it reaches its threshold or keeps its score: ``100·t/x`` is not linear) and per
   alternative of a gate with alternatives;
 * indicator values are affine in the levers (a ratio's numerator, a ``ttm`` sum) with the denominators
@@ -19,6 +21,10 @@ mixed-integer linear programme with scipy's HiGHS (:func:`scipy.optimize.milp`):
   constraints (e.g. financed tenants ≤ tenants) and field ranges on the new values;
 * objective: ``Σ effort_f · |change_f|`` with ``effort_f`` the scheme's ``effort`` of one lever unit
   (the largest one declared for that field; default 1).
+
+A benefit indicator moved by one whole-unit lever alone also gets its convex-hull row (:func:`_hull_cut`):
+it removes no whole-unit plan, only fractional ones, so the optimum is the same and HiGHS proves it with
+far fewer branch-and-bound nodes.
 
 The plan is then applied to the incubator's row and re-scored by the engine: the tier it claims is the
 tier the what-if gives (:attr:`Plan.reaches_tier`). Steps are ordered by points per effort; each step's
@@ -322,6 +328,27 @@ def _row_after(res: EvaluationResult, i: int, changes: Mapping[str, float]) -> E
     return _evaluate_arrays((inc,), fv, res.not_applicable[i:i + 1], na_ids, res.scheme, res.quarter, res.method)
 
 
+def _hull_cut(levers: Sequence[_Lever], movers: Sequence[int], coef: Mapping[tuple[int, int], float], j: int,
+              v0: float, thr: float) -> tuple[int, float, float] | None:
+    """The convex hull of a benefit score moved by one whole-unit lever alone: ``s ≤ 100·(v0 + a·z)/t``
+    capped at 100 reaches 100 at ``K = ⌈(t − v0)/a⌉`` units, so over whole ``z`` also
+    ``s ≤ f(K−1) + (100 − f(K−1))·(z − K + 1)`` — valid at every whole ``z`` (the chord of a concave
+    function), cutting only fractional ``z``: the optimum is unchanged, the relaxation much tighter.
+    Returns ``(lever, slope, constant)`` for ``s − slope·z ≤ constant``; None when it would cut nothing."""
+    if len(movers) != 1 or levers[movers[0]].step != 1.0:
+        return None
+    li = movers[0]
+    a = coef[(j, li)]
+    if a <= 0 or thr <= 0 or v0 >= thr:
+        return None
+    k = math.ceil((thr - v0) / a - 1e-9)
+    before = 100.0 * (v0 + a * (k - 1)) / thr  # the score one unit short of the threshold
+    slope = 100.0 - before
+    if k < 1 or slope >= 100.0 * a / thr - 1e-12:
+        return None
+    return li, slope, before - slope * (k - 1)
+
+
 def _solve(res: EvaluationResult, i: int, target: str, margin: float,
            time_limit: float) -> tuple[list[_Lever], FloatArray, bool] | str:
     scheme = res.scheme
@@ -439,6 +466,12 @@ def _solve(res: EvaluationResult, i: int, target: str, margin: float,
             for li in range(L):
                 r[li] = -100.0 * coef.get((j, li), 0.0) / thr[j]
             add(r, -np.inf, 100.0 * v0[j] / thr[j])
+            hull = _hull_cut(levers, [li for li in range(L) if coef.get((j, li), 0.0) != 0.0], coef, j, v0[j], thr[j])
+            if hull is not None:
+                li, slope, const = hull
+                r = np.zeros(nvar)
+                r[col_s[j]], r[li] = 1.0, -slope
+                add(r, -np.inf, const)
         elif j in pieces:
             li, units, scores = pieces[j]
             used = np.zeros(nvar)

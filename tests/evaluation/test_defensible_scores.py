@@ -512,6 +512,24 @@ def test_the_plan_is_optimal_against_brute_force(row: dict, target: str) -> None
         assert order.index(w.tier_after) <= order.index(target)
 
 
+def test_the_hull_cut_of_a_whole_unit_lever_by_hand() -> None:
+    """Score ``s ≤ 100·(0.2 + 0.3·z)/1`` capped at 100, z whole: 100 needs ⌈0.8/0.3⌉ = 3 units; one short,
+    f(2) = 80, so the chord to (3, 100) is ``s ≤ 80 + 20·(z − 2) = 40 + 20·z``: at z = 0, 1, 2, 3 it allows
+    40 ≥ 20, 60 ≥ 50, 80 ≥ 80, 100 ≥ 100 (no whole plan is cut) but at z = 2.5 only 90 < 95."""
+    from evaluation.gap import _hull_cut, _Lever
+
+    count = _Lever("k", 1.0, 1, 1.0, 0.0)
+    li, slope, const = _hull_cut([count], [0], {(7, 0): 0.3}, 7, 0.2, 1.0)
+    assert (li, slope, const) == (0, pytest.approx(20.0), pytest.approx(40.0))
+    for z in range(0, 6):
+        assert const + slope * z >= min(100.0, 100.0 * (0.2 + 0.3 * z)) - 1e-9
+    assert const + slope * 2.5 < 100.0 * (0.2 + 0.3 * 2.5)
+    amount = _Lever("m", 0.01, 1, 1.0, 0.0)  # continuous: nothing to cut
+    assert _hull_cut([amount], [0], {(7, 0): 0.3}, 7, 0.2, 1.0) is None
+    assert _hull_cut([count, count], [0, 1], {(7, 0): 0.3, (7, 1): 0.3}, 7, 0.2, 1.0) is None  # two levers
+    assert _hull_cut([count], [0], {(7, 0): 0.4}, 7, 0.2, 1.0) is None  # 2 units reach 1.0 exactly
+
+
 def test_plan_steps_are_ordered_with_their_points_and_name_the_quarter_and_direction() -> None:
     """X: a/n = 1/10 → 20, b = 2 → 20, vacancy (10 − 4)/10 = .6 → 100·.25/.6 = 41.67.
     To benchmark it must raise all three; the vacancy step names "≤ 0.25"."""
