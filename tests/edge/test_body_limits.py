@@ -40,7 +40,7 @@ async def test_a_6_mb_anonymous_graphql_request_is_refused_at_once_and_others_st
                                                     headers={"content-type": "application/json"})
                                           for _ in range(4)])
 
-    for response in await probe.run_during(attack()):
+    for response in await probe.run_during(attack):
         assert response.status_code == 413
         assert _coded(response, "PAYLOAD_TOO_LARGE")["limit"] == GRAPHQL_ANONYMOUS_BYTES
     probe.assert_fast()
@@ -75,7 +75,7 @@ async def test_variables_with_too_many_values_are_refused_before_graphql_sees_th
             return await asyncio.gather(*[http.post("/graphql", content=body, headers={
                 "content-type": "application/json", "Authorization": f"Bearer {token}"}) for _ in range(8)])
 
-    for response in await probe.run_during(attack()):
+    for response in await probe.run_during(attack):
         assert response.status_code == 413
         assert _coded(response, "PAYLOAD_TOO_LARGE")["field"] == "variables"
     probe.assert_fast()
@@ -105,7 +105,7 @@ async def test_an_upload_without_a_token_is_refused_before_its_body_is_read(live
         writer.close()
         return head
 
-    head = await probe.run_during(attack())
+    head = await probe.run_during(attack)
     status_line, _, rest = head.partition(b"\r\n")
     assert b" 401 " in status_line, head
     body = rest.split(b"\r\n\r\n", 1)[1]

@@ -28,7 +28,7 @@ async def test_a_query_of_repeated_fields_is_refused_before_validation_and_other
             return await asyncio.gather(*[http.post("/graphql", json={
                 "query": "{ me { " + f"a{n}: id " + "id " * 2900 + "} }"}) for n in range(6)])
 
-    for response in await probe.run_during(attack()):
+    for response in await probe.run_during(attack):
         assert _codes(response) == ["QUERY_TOO_COMPLEX"]
         assert response.json()["errors"][0]["extensions"]["message_zh"]
     probe.assert_fast()
@@ -44,7 +44,7 @@ async def test_aliased_explain_change_calls_exceed_the_work_budget(live_server, 
             return await http.post("/graphql", json={"query": "{ " + calls + " }"},
                                    headers={"Authorization": f"Bearer {token}"})
 
-    response = await probe.run_during(attack())
+    response = await probe.run_during(attack)
     assert _codes(response) == ["QUERY_TOO_COMPLEX"]
     probe.assert_fast()
 

@@ -29,7 +29,7 @@ async def test_a_body_that_is_not_a_graphql_request_object_is_a_coded_400(live_s
                                                     headers={"content-type": "application/json"})
                                           for _ in range(20)])
 
-    responses = await probe.run_during(attack())
+    responses = await probe.run_during(attack)
     for response in responses:
         assert response.status_code == 400
         assert _graphql_error(response)["code"] == "BAD_REQUEST"

@@ -33,7 +33,7 @@ async def test_a_binary_frame_closes_the_socket_with_1003_without_running_it(liv
                 await asyncio.wait_for(socket.recv(), 30)
             return frame, closed.value.rcvd.code if closed.value.rcvd else None
 
-    frame, code = await probe.run_during(attack())
+    frame, code = await probe.run_during(attack)
     assert frame["type"] == "error" and frame["code"] == p.FRAME_BINARY and frame["message_zh"]
     assert code == p.CLOSE_UNSUPPORTED == 1003
     probe.assert_fast()

@@ -113,7 +113,7 @@ async def test_uploading_a_400_000_row_workbook_is_refused_and_others_stay_fast(
                 "/api/submissions/import", headers={"Authorization": f"Bearer {token}"},
                 files={"file": ("rows.xlsx", big, "application/octet-stream")}) for _ in range(3)])
 
-    for response in await probe.run_during(attack()):
+    for response in await probe.run_during(attack):
         assert response.status_code == 400
         assert response.json()["error"]["code"] == "BAD_USER_INPUT"
         assert str(MAX_IMPORT_ROWS) in response.json()["error"]["message_en"]
